@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Identifiers of the OpenIO directory: cids, prefixes, base names, addresses."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import hashlib
+import re
+
+HEX = "0123456789ABCDEF"
+NUM_PREFIXES = 65536
+# The proxy keeps the account in a 64-byte buffer and the reference in a
+# 1024-byte one: longer names are truncated before hashing.
+MAX_ACCOUNT_BYTES = 63
+MAX_REFERENCE_BYTES = 1023
+RDIR_ACCOUNT = "_RDIR"
+
+_CID_RE = re.compile(r"^[0-9A-Fa-f]{64}$")
+_BASE_RE = re.compile(r"^([0-9A-Fa-f]{64})\.([0-9]+)$")
+_ADDR_RE = re.compile(
+    r"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
+    r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]):([0-9]{1,5})$")
+
+
+def compute_cid(account, reference):
+    """cid = uppercase hex SHA-256 of account + NUL + reference (UTF-8)."""
+    data = _utf8(account) + b"\x00" + _utf8(reference)
+    return hashlib.sha256(data).hexdigest().upper()
+
+
+def _utf8(value):
+    if isinstance(value, bytes):
+        return value
+    return value.encode("utf-8")
+
+
+def check_name_lengths(account, reference):
+    """Error message when the proxy would truncate a name, else None."""
+    if len(_utf8(account)) > MAX_ACCOUNT_BYTES:
+        return "account %r is longer than %d bytes" % (account, MAX_ACCOUNT_BYTES)
+    if len(_utf8(reference)) > MAX_REFERENCE_BYTES:
+        return "reference name is longer than %d bytes" % MAX_REFERENCE_BYTES
+    return None
+
+
+def is_cid(value):
+    return isinstance(value, str) and bool(_CID_RE.match(value))
+
+
+def split_base_name(value):
+    """``CID`` or ``CID.SEQ`` -> (CID uppercase, seq or None); ValueError otherwise."""
+    if is_cid(value):
+        return value.upper(), None
+    match = _BASE_RE.match(value or "")
+    if not match:
+        raise ValueError("%r is neither a 64-hex cid nor a CID.SEQ base name" % (value,))
+    return match.group(1).upper(), int(match.group(2))
+
+
+def is_addr(value):
+    """True for an ``IP:PORT`` string with a valid IPv4 and port."""
+    if not isinstance(value, str):
+        return False
+    match = _ADDR_RE.match(value)
+    return bool(match) and 0 < int(match.group(1)) < 65536
+
+
+def prefix_of(cid):
+    return cid[:4].upper()
+
+
+def base_key(prefix, digits):
+    """Short base key used by the mapping planners: the first ``digits`` chars."""
+    return prefix[:digits]
+
+
+def base_name(prefix, digits):
+    """meta1 base name: first ``digits`` hex chars padded with 0 to 4 chars."""
+    return prefix[:digits].ljust(4, "0")
+
+
+def base_cid(base):
+    """The cid the admin routes take for a meta1 base: the base padded with 0."""
+    return base.ljust(64, "0")
+
+
+def short_prefixes(digits):
+    """All base keys for ``digits`` in lexicographic order ('' for digits 0)."""
+    if not 0 <= digits <= 4:
+        raise ValueError("digits must be between 0 and 4, got %r" % (digits,))
+    if digits == 0:
+        return [""]
+    return ["%0*X" % (digits, i) for i in range(16 ** digits)]
+
+
+def siblings(base, digits):
+    """Every 4-hex prefix that belongs to base key ``base``."""
+    span = 16 ** (4 - digits)
+    start = int(base.ljust(4, "0"), 16) if digits else 0
+    return ["%04X" % p for p in range(start, start + span)]
