@@ -1,0 +1,330 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one HTTP client of the collection, for oio-proxy (``/v3.0``) and rdir (``/v1``).
+
+It owns the transport rules every module relies on: request IDs, the
+``x-oio-timeout`` budget, TLS options, URL-encoding of names, OpenIO error
+bodies turned into one exception type, and retries of transient failures
+with jittered backoff. Domain helpers (references, meta0, rdir, elections)
+live in their own module_utils files and only call :meth:`OioClient.proxy`,
+:meth:`OioClient.proxy_global` and :meth:`OioClient.rdir`.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import random
+import threading
+import time
+import traceback
+import uuid
+
+try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover - Python 2 is not a target
+    from urllib import quote  # type: ignore
+
+try:
+    import requests
+    from requests import exceptions as rexc
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:
+    requests = None
+    rexc = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+API_VERSION = "v3.0"
+USER_AGENT = "openio.sds-ansible"
+MAX_REQUEST_ID = 63  # the Python SDK truncates there; the proxy logs it as is
+
+# Internal OpenIO statuses that mean "try again": network errors towards a
+# service (2..9), unavailable, gateway timeout, too many redirects, excessive
+# load (proxy-api.md 1.6). 436 (container frozen) also maps to 503 but will
+# not heal by itself, so it is not retried.
+TRANSIENT_INTERNAL = frozenset([2, 3, 4, 5, 6, 7, 8, 9, 305, 503, 504, 509])
+TRANSIENT_HTTP = frozenset([503, 504])
+
+_NOTHING = object()
+
+
+class OioError(Exception):
+    """A failed exchange with OpenIO: method, URL, HTTP status, and the
+    internal status and message of the error body (when there is one)."""
+
+    def __init__(self, message, method=None, url=None, http_status=None,
+                 status=None, body=None, transient=False):
+        super(OioError, self).__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+        self.http_status = http_status
+        self.status = status
+        self.body = body
+        self.transient = transient
+
+    def __str__(self):
+        parts = []
+        if self.method and self.url:
+            parts.append("%s %s" % (self.method, self.url))
+        if self.http_status is not None:
+            parts.append("HTTP %s" % self.http_status)
+        if self.status is not None and self.status != self.http_status:
+            parts.append("OpenIO status %s" % self.status)
+        head = ": ".join(parts) if parts else ""
+        return "%s: %s" % (head, self.message) if head else self.message
+
+    def to_dict(self):
+        return {
+            "method": self.method, "url": self.url,
+            "http_status": self.http_status, "status": self.status,
+            "message": self.message,
+        }
+
+
+class OioResponse(object):
+    """Status, headers and decoded body (JSON when it parses, else text)."""
+
+    __slots__ = ("status", "headers", "body", "url", "method")
+
+    def __init__(self, status, headers, body, url, method):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.url = url
+        self.method = method
+
+
+def _decode(resp):
+    if not resp.content:
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        return resp.text
+
+
+def error_from_response(method, url, resp):
+    body = _decode(resp)
+    status = None
+    message = resp.reason or "HTTP error"
+    if isinstance(body, dict) and "status" in body:
+        status = body.get("status")
+        message = body.get("message") or message
+    elif isinstance(body, str) and body.strip():
+        message = body.strip()
+    transient = resp.status_code in TRANSIENT_HTTP or status in TRANSIENT_INTERNAL
+    return OioError(message, method=method, url=url, http_status=resp.status_code,
+                    status=status, body=body, transient=transient)
+
+
+def normalize_url(url):
+    url = (url or "").strip().rstrip("/")
+    if url and "://" not in url:
+        url = "http://" + url
+    return url
+
+
+class OioClient(object):
+    """HTTP client for one namespace through one proxy.
+
+    ``retries`` is the number of extra attempts after a transient failure.
+    A request is retried only when it is safe: reads always, writes only when
+    the caller says the route is idempotent on the server (``idempotent=True``)
+    or when the connection could not even be opened (nothing was sent).
+    ``warn`` receives one message per retry.
+    """
+
+    def __init__(self, proxy_url, namespace, timeout=30.0, retries=3,
+                 validate_certs=True, ca_path=None, request_id=None, warn=None,
+                 backoff=0.5, max_backoff=8.0, pool_size=32, sleep=time.sleep):
+        if not HAS_REQUESTS:
+            raise OioError("the Python library 'requests' is required")
+        self.proxy_url = normalize_url(proxy_url)
+        self.namespace = namespace
+        self.timeout = float(timeout)
+        self.retries = max(0, int(retries))
+        self.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
+        self.request_id = request_id or "ansible-openio"
+        self.warn = warn or (lambda msg: None)
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.pool_size = pool_size
+        self.sleep = sleep
+        self.scheme = self.proxy_url.split("://", 1)[0] if self.proxy_url else "http"
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self.request_count = 0
+        self.retry_count = 0
+
+    # -- transport -------------------------------------------------------
+
+    def _session(self):
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            adapter = requests.adapters.HTTPAdapter(
+                pool_connections=4, pool_maxsize=self.pool_size, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            session.headers["User-Agent"] = USER_AGENT
+            self._local.session = session
+        return session
+
+    def new_request_id(self):
+        rid = "%s-%s" % (self.request_id, uuid.uuid4().hex[:16])
+        return rid[:MAX_REQUEST_ID]
+
+    def request(self, method, url, params=None, json_body=_NOTHING, headers=None,
+                idempotent=None, action_mode=None, expect=None):
+        """Send one request with retries; return an :class:`OioResponse`.
+
+        ``expect`` is a collection of HTTP statuses >= 400 that the caller
+        handles itself (returned instead of raised), e.g. 404 on a lookup.
+        """
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in ("GET", "HEAD")
+        hdrs = {
+            "x-oio-req-id": self.new_request_id(),
+            "x-oio-timeout": str(int(self.timeout * 1e6)),
+        }
+        if action_mode:
+            hdrs["x-oio-action-mode"] = ",".join(action_mode)
+        if headers:
+            hdrs.update(headers)
+        data = None
+        if json_body is not _NOTHING:
+            data = json.dumps(json_body, separators=(",", ":"))
+            hdrs["Content-Type"] = "application/json"
+        attempts = self.retries + 1
+        attempt = 0
+        while True:
+            attempt += 1
+            with self._lock:
+                self.request_count += 1
+            try:
+                resp = self._session().request(
+                    method, url, params=params, data=data, headers=hdrs,
+                    timeout=(min(self.timeout, 10.0), self.timeout), verify=self.verify)
+            except rexc.RequestException as exc:
+                err, safe = self._network_error(method, url, exc, idempotent)
+                if safe and attempt < attempts:
+                    self._pause(attempt, attempts, err)
+                    continue
+                raise err
+            if resp.status_code < 400:
+                return OioResponse(resp.status_code, resp.headers, _decode(resp), resp.url, method)
+            if expect and resp.status_code in expect:
+                err = error_from_response(method, resp.url, resp)
+                if not (err.transient and idempotent and attempt < attempts):
+                    return OioResponse(resp.status_code, resp.headers, err.body, resp.url, method)
+            err = error_from_response(method, resp.url, resp)
+            if err.transient and idempotent and attempt < attempts:
+                self._pause(attempt, attempts, err)
+                continue
+            raise err
+
+    def _network_error(self, method, url, exc, idempotent):
+        # A connect failure means the request never left: safe to resend
+        # even a non-idempotent write. A read timeout or reset is not.
+        never_sent = isinstance(exc, rexc.ConnectTimeout) or (
+            isinstance(exc, rexc.ConnectionError)
+            and ("NewConnectionError" in repr(exc) or "Connection refused" in str(exc)))
+        if isinstance(exc, rexc.SSLError):
+            return OioError("TLS error: %s" % exc, method=method, url=url), False
+        if isinstance(exc, rexc.ConnectTimeout):
+            msg = "cannot connect: timed out"
+        elif isinstance(exc, rexc.Timeout):
+            msg = "no answer within %ss" % self.timeout
+        else:
+            msg = "cannot reach the service: %s" % _short(exc)
+        err = OioError(msg, method=method, url=url, transient=True)
+        return err, bool(idempotent or never_sent)
+
+    def _pause(self, attempt, attempts, err):
+        with self._lock:
+            self.retry_count += 1
+        delay = random.uniform(0, min(self.max_backoff, self.backoff * (2 ** (attempt - 1))))
+        self.warn("retrying (attempt %d of %d) after a transient failure: %s"
+                  % (attempt + 1, attempts, err))
+        self.sleep(delay)
+
+    # -- URL builders ----------------------------------------------------
+
+    def proxy_route(self, route):
+        return "%s/%s/%s/%s" % (self.proxy_url, API_VERSION,
+                                quote(self.namespace, safe=""), route)
+
+    def proxy(self, method, route, params=None, **kwargs):
+        """A namespaced proxy route, e.g. ``proxy("GET", "conscience/list", {...})``.
+        Query values are percent-encoded, so a name cannot change the path."""
+        return self.request(method, self.proxy_route(route), params=params, **kwargs)
+
+    def proxy_global(self, method, route, params=None, **kwargs):
+        """A proxy route outside the namespace (``/v3.0/cache/...``)."""
+        url = "%s/%s/%s" % (self.proxy_url, API_VERSION, route)
+        return self.request(method, url, params=params, **kwargs)
+
+    def rdir_url(self, rdir_addr, route):
+        return "%s://%s/%s" % (self.scheme, rdir_addr, route.lstrip("/"))
+
+    def rdir(self, method, rdir_addr, route, params=None, **kwargs):
+        """A route of one rdir service, reached directly at its address."""
+        return self.request(method, self.rdir_url(rdir_addr, route), params=params, **kwargs)
+
+    # -- shared reads ----------------------------------------------------
+
+    def conscience_list(self, service_type, full=False):
+        params = {"type": service_type}
+        if full:
+            params["full"] = "1"
+        return self.proxy("GET", "conscience/list", params).body or []
+
+    def map_bounded(self, func, items, workers=8):
+        """Run ``func(item)`` over ``items`` with at most ``workers`` threads.
+        Returns ``[(item, result, error)]`` in input order; one failure never
+        stops the others."""
+        return map_bounded(func, items, workers)
+
+
+def map_bounded(func, items, workers=8):
+    items = list(items)
+    results = [None] * len(items)
+    if not items:
+        return results
+    workers = max(1, min(int(workers), len(items)))
+    index = [0]
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            with lock:
+                i = index[0]
+                if i >= len(items):
+                    return
+                index[0] += 1
+            item = items[i]
+            try:
+                results[i] = (item, func(item), None)
+            except Exception as exc:  # pylint: disable=broad-except
+                results[i] = (item, None, exc)
+
+    threads = [threading.Thread(target=worker) for dummy in range(workers)]
+    for t in threads:
+        t.daemon = True
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def _short(exc):
+    text = str(exc)
+    # urllib3 wraps the useful part deep inside; keep the tail.
+    if "Errno" in text:
+        text = text[text.rfind("[Errno"):].rstrip("')\"")
+    return text[:200]

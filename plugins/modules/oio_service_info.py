@@ -1,0 +1,102 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: oio_service_info
+short_description: List the services of one type registered in the conscience
+version_added: 1.0.0
+description:
+  - Lists the services of one type (meta0, meta1, meta2, rawx, rdir, ...) that the
+    conscience of an OpenIO SDS namespace knows, with their address, ID, score,
+    location and tags.
+options:
+  type:
+    description:
+      - The service type, for example V(meta1) or V(rawx).
+    type: str
+    required: true
+    aliases: [service_type]
+  full:
+    description:
+      - Also return the C(stat.*) tags (for example C(stat.opened_db_count) of rdir services).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - openio.sds.connection
+  - openio.sds.attributes
+  - openio.sds.attributes.info_module
+author:
+  - openio.sds maintainers (@openio)
+'''
+
+EXAMPLES = r'''
+- name: List the meta1 services
+  openio.sds.oio_service_info:
+    proxy_url: http://10.0.0.1:6006
+    namespace: OPENIO
+    type: meta1
+  register: meta1
+
+- name: List rdir services with their statistics, connection from module_defaults
+  module_defaults:
+    group/openio.sds.oio:
+      proxy_url: "{{ oio_proxy_url }}"
+      namespace: "{{ oio_namespace }}"
+  openio.sds.oio_service_info:
+    type: rdir
+    full: true
+'''
+
+RETURN = r'''
+services:
+  description: The services of that type, as the conscience lists them.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    addr:
+      description: Address of the service, C(IP:PORT).
+      type: str
+      sample: 10.0.0.2:6110
+    id:
+      description: Service ID (tag C(tag.service_id)) when it has one, else its address.
+      type: str
+      sample: 10.0.0.2:6110
+    score:
+      description: Score of the service, 0 to 100. 0 means it gets no new work.
+      type: int
+      sample: 87
+    location:
+      description: Location (tag C(tag.loc)), or the IP address when it has none.
+      type: str
+      sample: dc1.rack1.host2.m1-0
+    locked:
+      description: Whether the score is locked.
+      type: bool
+    up:
+      description: Whether the conscience sees the service up.
+      type: bool
+    tags:
+      description: Every tag of the service.
+      type: dict
+'''
+
+from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+from ansible_collections.openio.sds.plugins.module_utils.services import list_services
+
+
+def main():
+    module = OioModule(argument_spec=dict(
+        type=dict(type="str", required=True, aliases=["service_type"]),
+        full=dict(type="bool", default=False),
+    ))
+    module.run(lambda m: {"services": list_services(m.client, m.params["type"], m.params["full"])})
+
+
+if __name__ == "__main__":
+    main()
