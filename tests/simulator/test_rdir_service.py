@@ -417,3 +417,11 @@ def test_state(loaded):
     state = loaded.state()
     assert state["rawx"][VOL]["chunks"] == 2
     json.dumps(state)
+
+
+def test_volumes_view(loaded):
+    loaded.ensure_volume(M2, kind="meta2")
+    vols = loaded.volumes
+    assert vols[VOL].kind == "rawx"
+    assert vols["meta2-127.0.0.1-6013"].kind == "meta2"
+    assert loaded.opened_db_count == 1

@@ -196,6 +196,8 @@ class RawxVolume(object):
     """Index of the chunks of one rawx volume. Keys are
     ``<container_id>|<content_id>|<chunk_id>``, values the mtime."""
 
+    kind = "rawx"
+
     def __init__(self, name):
         self.name = name
         self.chunks = SortedStore()
@@ -211,6 +213,8 @@ class RawxVolume(object):
 
 class Meta2Volume(object):
     """Index of the containers of one meta2 service, keyed by container_url."""
+
+    kind = "meta2"
 
     def __init__(self, name):
         self.name = name
@@ -284,6 +288,22 @@ class RdirService(object):
                 "container_url": container_url,
                 "extra_data": extra_data,
                 "mtime": int(mtime or 0)})
+
+    @property
+    def opened_db_count(self):
+        """What ``GET /status`` reports (and the conscience publishes as
+        ``stat.opened_db_count``)."""
+        with self._lock:
+            return len(self.opened)
+
+    @property
+    def volumes(self):
+        """Every database, keyed like its directory on a real rdir
+        (``<vol>`` for rawx, ``meta2-<vol>`` for meta2)."""
+        with self._lock:
+            out = dict(self.rawx)
+            out.update((db.dirname, db) for db in self.meta2.values())
+            return out
 
     def chunk_records(self, vol):
         """[(key, mtime)] of a rawx volume, in key order."""
@@ -367,7 +387,7 @@ class RdirService(object):
     # ------------------------------------------------------------ service
 
     def _srv_status(self, req, body):
-        out = {"opened_db_count": len(self.opened)}
+        out = {"opened_db_count": self.opened_db_count}
         if self.service_id and self.service_id != self.addr:
             out["service_id"] = self.service_id
         return _ok(out)
