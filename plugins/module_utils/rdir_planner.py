@@ -1,0 +1,770 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plan which rdir services index which rawx (or meta2) volumes.
+
+Pure and deterministic: no HTTP, no Ansible, standard library only.
+
+The assignment of a volume lives in meta1, as the ``rdir`` services linked to
+the reference ``_RDIR/<volume id>`` (seq 1). A stored host is either the
+address of an rdir or its service ID; both are resolved here. The value this
+planner proposes to write is :func:`rdir_host`: the rdir's service ID when it
+has one, else its address.
+
+Instead of choosing an rdir volume by volume (which can strand the last
+volumes when capacities are tight), volumes are grouped into buckets that
+share the same candidate rdirs, and the whole problem is solved as a flow:
+
+1. a max-flow at ``max_per_rdir`` proves which volumes can be served at all;
+2. the smallest uniform ceiling ``T`` and the largest floor ``L`` that stay
+   feasible are searched, so loads end up within ``[L, T]`` (usually within
+   one of each other);
+3. a min-cost flow fills every rdir up to ``L`` first, then prefers keeping
+   current assignments (``rebalance``) and then the farthest rdirs.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import heapq
+from collections import deque
+
+from ansible_collections.openio.sds.plugins.module_utils.location import (
+    MAX_TOKENS,
+    distance,
+    service_location,
+    split_location,
+)
+
+STATUS_OK = "ok"
+STATUS_MISSING = "missing"
+STATUS_RDIR_DOWN = "rdir_down"
+STATUS_RDIR_UNKNOWN = "rdir_unknown"
+STATUS_TOO_CLOSE = "too_close"
+STATUSES = (STATUS_OK, STATUS_MISSING, STATUS_RDIR_DOWN, STATUS_RDIR_UNKNOWN,
+            STATUS_TOO_CLOSE)
+
+REASON_REASSIGN = "reassign"
+REASON_REBALANCE = "rebalance"
+REASON_EXCESS = "excess"
+
+_INF = float("inf")
+
+
+# ---------------------------------------------------------------------------
+# Services and hosts
+
+def _score(service):
+    try:
+        return int(service.get("score", 0) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _service_id(service):
+    tags = service.get("tags") or {}
+    return service.get("service_id") or tags.get("tag.service_id")
+
+
+def rdir_host(rdir):
+    """The value stored in meta1 for ``rdir``: its service ID if it has one,
+    else its address. ``id`` is taken as the service ID or address already."""
+    return _service_id(rdir) or rdir.get("id") or rdir["addr"]
+
+
+def _volume_id(volume):
+    return volume.get("id") or _service_id(volume) or volume["addr"]
+
+
+def split_hosts(hosts):
+    """Hosts of an assignment as a list: accepts None, one string (HEAD joins
+    several rdir with ``,``) or a list of such strings. Duplicates dropped."""
+    if not hosts:
+        return []
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    out = []
+    for item in hosts:
+        for host in str(item).split(","):
+            host = host.strip()
+            if host and host not in out:
+                out.append(host)
+    return out
+
+
+class RdirIndex:
+    """rdir services keyed by their ID, resolvable from an ID or an address."""
+
+    def __init__(self, rdirs):
+        if isinstance(rdirs, RdirIndex):
+            rdirs = list(rdirs.by_id.values())
+        self.by_id = {}
+        self._alias = {}
+        for rdir in sorted(rdirs, key=rdir_host):
+            rid = rdir_host(rdir)
+            if rid in self.by_id:
+                raise ValueError("duplicate rdir %r" % (rid,))
+            self.by_id[rid] = rdir
+        # IDs win over addresses when both could match.
+        for rid, rdir in self.by_id.items():
+            for alias in (rdir.get("addr"), rdir.get("id")):
+                if alias and alias not in self.by_id:
+                    self._alias.setdefault(alias, rid)
+        self.location = {rid: split_location(service_location(r))
+                         for rid, r in self.by_id.items()}
+        self.score = {rid: _score(r) for rid, r in self.by_id.items()}
+
+    def resolve(self, host):
+        """rdir ID for a stored host (ID or address), None when unknown."""
+        if host in self.by_id:
+            return host
+        return self._alias.get(host)
+
+
+def volume_status(volume, hosts, rdirs, min_dist=1, replicas=1):
+    """Health of one volume's assignment.
+
+    ``hosts``: the rdir hosts stored in meta1 (IDs or addresses). Returns
+    ``missing`` (fewer than ``replicas`` hosts), ``rdir_unknown`` (a host is not
+    in the conscience), ``rdir_down`` (a host has score 0), ``too_close`` (an
+    rdir is closer than ``min_dist`` to the volume or to another of its rdirs)
+    or ``ok``; the first that applies in that order.
+    """
+    index = rdirs if isinstance(rdirs, RdirIndex) else RdirIndex(rdirs)
+    hosts = split_hosts(hosts)
+    if not hosts:
+        return STATUS_MISSING
+    resolved = [index.resolve(h) for h in hosts]
+    if any(r is None for r in resolved):
+        return STATUS_RDIR_UNKNOWN
+    if any(index.score[r] <= 0 for r in resolved):
+        return STATUS_RDIR_DOWN
+    vloc = split_location(service_location(volume))
+    for i, rid in enumerate(resolved):
+        if distance(vloc, index.location[rid]) < min_dist:
+            return STATUS_TOO_CLOSE
+        for other in resolved[:i]:
+            if other != rid and distance(index.location[other],
+                                         index.location[rid]) < min_dist:
+                return STATUS_TOO_CLOSE
+    if len(set(resolved)) < replicas:
+        return STATUS_MISSING
+    return STATUS_OK
+
+
+def rdir_loads(assignments, rdirs, external=True):
+    """Volumes indexed per rdir ID: ``load`` of each rdir (volumes outside the
+    run, if ``external``) plus the volumes of ``assignments`` resolving to it.
+    Hosts unknown to the conscience are not counted."""
+    index = rdirs if isinstance(rdirs, RdirIndex) else RdirIndex(rdirs)
+    loads = {rid: (int(r.get("load", 0) or 0) if external else 0)
+             for rid, r in index.by_id.items()}
+    for hosts in (assignments or {}).values():
+        for rid in {index.resolve(h) for h in split_hosts(hosts)}:
+            if rid is not None:
+                loads[rid] += 1
+    return loads
+
+
+# ---------------------------------------------------------------------------
+# Flow network: Dinic for feasibility, successive shortest paths for cost
+
+class _Network:
+    def __init__(self, size):
+        self.adj = [[] for _ in range(size)]
+        self.to = []
+        self.cap = []
+        self.cost = []
+
+    def add(self, u, v, cap, cost=0):
+        edge = len(self.to)
+        self.to += [v, u]
+        self.cap += [cap, 0]
+        self.cost += [cost, -cost]
+        self.adj[u].append(edge)
+        self.adj[v].append(edge + 1)
+        return edge
+
+    def flow(self, edge):
+        return self.cap[edge ^ 1]
+
+    def max_flow(self, s, t):
+        adj, to, cap = self.adj, self.to, self.cap
+        size = len(adj)
+        total = 0
+        while True:
+            level = [-1] * size
+            level[s] = 0
+            queue = deque([s])
+            while queue:
+                u = queue.popleft()
+                for e in adj[u]:
+                    if cap[e] > 0 and level[to[e]] < 0:
+                        level[to[e]] = level[u] + 1
+                        queue.append(to[e])
+            if level[t] < 0:
+                return total
+            it = [0] * size
+            while True:
+                # Iterative DFS in the level graph: depth can exceed the
+                # recursion limit with many buckets.
+                path = []
+                u = s
+                while u != t:
+                    edges = adj[u]
+                    while it[u] < len(edges):
+                        e = edges[it[u]]
+                        if cap[e] > 0 and level[to[e]] == level[u] + 1:
+                            break
+                        it[u] += 1
+                    if it[u] < len(edges):
+                        e = edges[it[u]]
+                        path.append(e)
+                        u = to[e]
+                        continue
+                    if u == s:
+                        break
+                    level[u] = -1
+                    e = path.pop()
+                    u = to[e ^ 1]
+                    it[u] += 1
+                if u != t:
+                    break
+                pushed = min(cap[e] for e in path)
+                for e in path:
+                    cap[e] -= pushed
+                    cap[e ^ 1] += pushed
+                total += pushed
+
+    def min_cost_flow(self, s, t):
+        """Min-cost max-flow; every initial cost must be >= 0."""
+        adj, to, cap, cost = self.adj, self.to, self.cap, self.cost
+        size = len(adj)
+        potential = [0] * size
+        total = 0
+        while True:
+            dist = [_INF] * size
+            prev = [-1] * size
+            dist[s] = 0
+            heap = [(0, s)]
+            while heap:
+                d, u = heapq.heappop(heap)
+                if d > dist[u]:
+                    continue
+                pu = potential[u]
+                for e in adj[u]:
+                    if cap[e] > 0:
+                        v = to[e]
+                        nd = d + cost[e] + pu - potential[v]
+                        if nd < dist[v]:
+                            dist[v] = nd
+                            prev[v] = e
+                            heapq.heappush(heap, (nd, v))
+            if dist[t] == _INF:
+                return total
+            for v in range(size):
+                if dist[v] < _INF:
+                    potential[v] += dist[v]
+            pushed = None
+            v = t
+            while v != s:
+                e = prev[v]
+                pushed = cap[e] if pushed is None else min(pushed, cap[e])
+                v = to[e ^ 1]
+            v = t
+            while v != s:
+                e = prev[v]
+                cap[e] -= pushed
+                cap[e ^ 1] += pushed
+                v = to[e ^ 1]
+            total += pushed
+
+
+# ---------------------------------------------------------------------------
+# The plan
+
+class RdirPlan:
+    """Result of :func:`plan_rdir_assignment`; see :meth:`to_dict`."""
+
+    def __init__(self):
+        self.assignments = {}
+        self.changes = []
+        self.unassignable = []
+        self.skipped = []
+        self.load_before = {}
+        self.load_after = {}
+        self.statuses = {}
+
+    @property
+    def changed(self):
+        return bool(self.changes)
+
+    def to_dict(self):
+        return {
+            "assignments": {k: list(v) for k, v in self.assignments.items()},
+            "changes": [dict(c, old=list(c["old"]), new=list(c["new"]))
+                        for c in self.changes],
+            "unassignable": [dict(u) for u in self.unassignable],
+            "skipped": list(self.skipped),
+            "load_before": dict(self.load_before),
+            "load_after": dict(self.load_after),
+            "statuses": dict(self.statuses),
+            "changed": self.changed,
+        }
+
+
+class _Bucket:
+    """Volumes sharing candidate rdirs, number of rdirs needed and current
+    (movable) rdirs: interchangeable for the flow."""
+
+    __slots__ = ("candidates", "need", "current", "volumes")
+
+    def __init__(self, candidates, need, current):
+        self.candidates = candidates      # ((rdir position, distance), ...)
+        self.need = need
+        self.current = current            # frozenset of rdir positions
+        self.volumes = []
+
+
+def _groups(rids, locations, min_dist):
+    """Connected components of "closer than min_dist": two rdirs of one volume
+    must come from different components, which is safe even when locations
+    have different depths."""
+    parent = list(range(len(rids)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(rids)):
+        for j in range(i):
+            if distance(locations[i], locations[j]) < min_dist:
+                parent[find(i)] = find(j)
+    return [find(i) for i in range(len(rids))]
+
+
+def _served(group_flows, size, need):
+    """How many volumes of a bucket can get ``need`` rdirs from distinct
+    groups, given the units each group received."""
+    for k in range(size, 0, -1):
+        if sum(min(f, k) for f in group_flows) >= k * need:
+            return k
+    return 0
+
+
+class _Solver:
+    """Flow over buckets; rdir positions index ``rids`` (score > 0 only)."""
+
+    def __init__(self, buckets, base, groups, cap, rebalance):
+        self.buckets = buckets
+        self.base = base
+        self.groups = groups
+        self.cap = cap
+        self.rebalance = rebalance
+        self.n = len(base)
+        self.reach = [0] * self.n
+        for b in buckets:
+            for pos, _ in b.candidates:
+                self.reach[pos] += len(b.volumes)
+        self.demand = sum(len(b.volumes) * b.need for b in buckets)
+        self.units = max(self.demand, 1)
+
+    def _ceiling(self, ceiling):
+        limit = self.cap if ceiling is None else (
+            ceiling if self.cap is None else min(ceiling, self.cap))
+        if limit is None:
+            return [self.reach[j] for j in range(self.n)]
+        return [max(0, min(limit - self.base[j], self.reach[j]))
+                for j in range(self.n)]
+
+    def _build(self, bands, costs=False):
+        """Network with rdir->sink edges given as a list of (cap, cost) per
+        rdir. Returns (network, source, sink, bucket edges)."""
+        s, t = 0, 1
+        rdir_node = 2
+        node = rdir_node + self.n
+        net = _Network(node + sum(
+            1 + (len(set(self.groups[p] for p, _ in b.candidates))
+                 if b.need > 1 else 0) for b in self.buckets))
+        change = 4 * self.units + 1
+        sink_edges = []
+        for j, band in enumerate(bands):
+            sink_edges.append([net.add(rdir_node + j, t, c, w)
+                               for c, w in band if c > 0])
+        layout = []
+        for b in self.buckets:
+            size = len(b.volumes)
+            bnode = node
+            node += 1
+            src = net.add(s, bnode, size * b.need)
+            # Farthest first: the DFS order of max_flow follows it too.
+            ordered = sorted(b.candidates, key=lambda c: (-c[1], c[0]))
+            edges = []
+            if b.need == 1:
+                for pos, dist in ordered:
+                    w = 0
+                    if costs:
+                        w = MAX_TOKENS - dist
+                        if self.rebalance and pos not in b.current:
+                            w += change
+                    edges.append((pos, net.add(bnode, rdir_node + pos, size, w)))
+                layout.append((src, None, edges))
+                continue
+            gnode = {}
+            gedge = {}
+            for pos, dist in ordered:
+                g = self.groups[pos]
+                if g not in gnode:
+                    gnode[g] = node
+                    node += 1
+                    gedge[g] = net.add(bnode, gnode[g], size)
+                w = 0
+                if costs:
+                    w = MAX_TOKENS - dist
+                    if self.rebalance and pos not in b.current:
+                        w += change
+                edges.append((pos, net.add(gnode[g], rdir_node + pos, size, w)))
+            layout.append((src, gedge, edges))
+        return net, s, t, layout, sink_edges
+
+    def max_flow(self, caps):
+        net, s, t, layout, _ = self._build([[(c, 0)] for c in caps])
+        return net.max_flow(s, t), net, layout
+
+    def feasible(self, ceiling):
+        return self.max_flow(self._ceiling(ceiling))[0] >= self.demand
+
+    def _floor_caps(self, floor, ceiling_caps):
+        return [max(0, min(floor - self.base[j], ceiling_caps[j]))
+                for j in range(self.n)]
+
+    def search_ceiling(self):
+        """Smallest uniform ceiling on rdir loads that serves every volume."""
+        if self.demand == 0:
+            return None
+        # Water level: the least ceiling whose room adds up to the demand.
+        lo = 0
+        hi = max(self.base) + self.demand if self.cap is None else self.cap
+        while lo < hi:
+            mid = (lo + hi) // 2
+            room = sum(c for c in self._ceiling(mid))
+            if room >= self.demand:
+                hi = mid
+            else:
+                lo = mid + 1
+        guess, step = lo, 1
+        top = max(self.base) + self.demand if self.cap is None else self.cap
+        while guess < top and not self.feasible(guess):
+            lo = guess + 1
+            guess = min(top, guess + step)
+            step *= 2
+        hi = guess
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.feasible(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        return hi
+
+    def search_floor(self, ceiling):
+        """Largest floor every reachable rdir can be filled up to, while
+        respecting ``ceiling``."""
+        caps = self._ceiling(ceiling)
+
+        def ok(floor):
+            need = self._floor_caps(floor, caps)
+            if sum(need) > self.demand:
+                return False
+            return self.max_flow(need)[0] >= sum(need)
+
+        top = ceiling if ceiling is not None else max(self.base) + self.demand
+        for floor in (top, top - 1):
+            if ok(floor):
+                return floor
+        lo, hi = 0, top - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if ok(mid):
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def solve(self, ceiling, floor):
+        caps = self._ceiling(ceiling)
+        low = self._floor_caps(floor, caps)
+        # Room above the floor costs more than any other preference, so the
+        # floor is filled first.
+        big = (MAX_TOKENS + 4 * self.units + 1) * self.units + 1
+        bands = [[(low[j], 0), (caps[j] - low[j], big)] for j in range(self.n)]
+        net, s, t, layout, _ = self._build(bands, costs=True)
+        if net.min_cost_flow(s, t) < self.demand:
+            # search_ceiling only returns feasible ceilings.
+            raise RuntimeError("rdir planner: flow below demand")
+        return net, layout
+
+
+def _decompose(bucket, net, layout_entry, groups):
+    """Split a bucket's flow into rdir positions per volume (sorted)."""
+    _, gedge, edges = layout_entry
+    units = {pos: net.flow(e) for pos, e in edges}
+    volumes = bucket.volumes
+    if bucket.need == 1:
+        result = []
+        for pos in sorted(units, key=lambda p: (p not in bucket.current, p)):
+            result.extend([[pos]] * units[pos])
+        return dict(zip(volumes, result))
+    by_group = {}
+    for pos in units:
+        by_group.setdefault(groups[pos], []).append(pos)
+    out = {}
+    remaining = len(volumes)
+    for vid in volumes:
+        totals = {g: sum(units[p] for p in ps) for g, ps in by_group.items()}
+        live = [g for g in totals if totals[g] > 0]
+        # A group with as many units as volumes left must serve every one of
+        # them; the rest can follow preferences.
+        live.sort(key=lambda g: (totals[g] < remaining,
+                                 not any(units[p] and p in bucket.current
+                                         for p in by_group[g]),
+                                 -totals[g], g))
+        chosen = []
+        for g in live[:bucket.need]:
+            pos = max((p for p in by_group[g] if units[p] > 0),
+                      key=lambda p: (p in bucket.current, units[p], -p))
+            units[pos] -= 1
+            chosen.append(pos)
+        out[vid] = chosen
+        remaining -= 1
+    return out
+
+
+def plan_rdir_assignment(volumes, rdirs, assignments=None, max_per_rdir=None,
+                         min_dist=1, replicas=1, reassign_from=None,
+                         rebalance=False, include_locked=False,
+                         volume_ids=None, fix_too_close=True):
+    """Plan the rdir services of a set of volumes of one type.
+
+    volumes: dicts with ``id`` (service ID or address), ``addr``,
+      ``location`` (or ``tags``/``tag.loc``), ``score``.
+    rdirs: dicts with ``id``, ``addr``, ``location``, ``score`` and optional
+      ``load`` (volumes it indexes that are not in ``volumes``).
+    assignments: ``{volume id: [host, ...]}`` as stored in meta1 (host = rdir
+      ID or address; comma-joined strings accepted).
+    max_per_rdir: cap on each rdir's load (``load`` included), None = none.
+    min_dist: 1..4, minimum distance between a volume and its rdirs and
+      between the rdirs of one volume.
+    replicas: rdirs per volume.
+    reassign_from: rdir ID or address to move every volume away from.
+    rebalance: also move healthy assignments so loads end within 1 of each
+      other where constraints allow, with as few moves as possible.
+    include_locked: handle volumes with score 0 too (default: skipped).
+    volume_ids: only these volumes may change; the others count in loads.
+    fix_too_close: replace rdirs closer than ``min_dist``.
+
+    Returns a :class:`RdirPlan`.
+    """
+    if not 1 <= int(min_dist) <= MAX_TOKENS:
+        raise ValueError("min_dist must be between 1 and 4, got %r" % (min_dist,))
+    if int(replicas) < 1:
+        raise ValueError("replicas must be at least 1, got %r" % (replicas,))
+    if max_per_rdir is not None and int(max_per_rdir) < 0:
+        raise ValueError("max_per_rdir must be positive, got %r" % (max_per_rdir,))
+    min_dist, replicas = int(min_dist), int(replicas)
+    max_per_rdir = None if max_per_rdir is None else int(max_per_rdir)
+    assignments = assignments or {}
+    scope = None if volume_ids is None else set(volume_ids)
+    index = RdirIndex(rdirs)
+    plan = RdirPlan()
+
+    drain = None
+    if reassign_from is not None:
+        drain = index.resolve(reassign_from) or reassign_from
+
+    rids = [rid for rid in index.by_id if index.score[rid] > 0 and rid != drain]
+    position = {rid: i for i, rid in enumerate(rids)}
+    rlocs = [index.location[rid] for rid in rids]
+    groups = _groups(rids, rlocs, min_dist) if replicas > 1 else list(range(len(rids)))
+
+    vols = {}
+    for volume in volumes:
+        vid = _volume_id(volume)
+        if vid in vols:
+            raise ValueError("duplicate volume %r" % (vid,))
+        vols[vid] = volume
+
+    old = {vid: split_hosts(assignments.get(vid)) for vid in vols}
+    plan.load_before = rdir_loads(old, index)
+    base = {rid: int(r.get("load", 0) or 0) for rid, r in index.by_id.items()}
+    final = {}
+    reasons = {}
+    buckets = {}
+    in_scope_fixed = 0
+
+    def far_enough(loc_a, loc_b):
+        return distance(loc_a, loc_b) >= min_dist
+
+    for vid in sorted(vols):
+        volume = vols[vid]
+        hosts = old[vid]
+        plan.statuses[vid] = volume_status(volume, hosts, index, min_dist, replicas)
+        resolved = [index.resolve(h) for h in hosts]
+        selected = scope is None or vid in scope
+        locked = _score(volume) <= 0
+        if not selected or (locked and not include_locked):
+            if selected:
+                plan.skipped.append(vid)
+            final[vid] = None
+            continue
+
+        vloc = split_location(service_location(volume))
+        kept, why = [], []
+        for host, rid in zip(hosts, resolved):
+            if rid is None:
+                why.append(REASON_REASSIGN if host == drain else STATUS_RDIR_UNKNOWN)
+            elif rid == drain:
+                why.append(REASON_REASSIGN)
+            elif index.score[rid] <= 0:
+                why.append(STATUS_RDIR_DOWN)
+            elif rid in kept:
+                continue
+            elif fix_too_close and (
+                    not far_enough(vloc, index.location[rid])
+                    or any(not far_enough(index.location[k], index.location[rid])
+                           for k in kept)):
+                why.append(STATUS_TOO_CLOSE)
+            else:
+                kept.append(rid)
+        if len(kept) > replicas:
+            kept = kept[:replicas]
+            why.append(REASON_EXCESS)
+        if len(kept) < replicas and not why:
+            why.append(STATUS_MISSING)
+        reasons[vid] = why[0] if why else None
+
+        fixed = [] if rebalance else kept
+        current = frozenset(position[r] for r in kept if r in position) \
+            if rebalance else frozenset()
+        need = replicas - len(fixed)
+        if need == 0:
+            final[vid] = list(fixed)
+            for rid in fixed:
+                base[rid] += 1
+            in_scope_fixed += len(fixed)
+            continue
+
+        floc = [index.location[r] for r in fixed]
+        candidates = tuple(
+            (position[rid], distance(vloc, rlocs[position[rid]]))
+            for rid in rids
+            if rid not in fixed and far_enough(vloc, rlocs[position[rid]])
+            and all(far_enough(f, rlocs[position[rid]]) for f in floc))
+        problem = None
+        if not candidates:
+            if not rids:
+                problem = "no rdir with score > 0" + (
+                    " (besides %s, being reassigned)" % drain if drain else "")
+            elif not any(far_enough(vloc, loc) for loc in rlocs):
+                problem = ("every rdir with score > 0 is closer than "
+                           "min_dist=%d to the volume" % min_dist)
+            else:
+                problem = ("every rdir far enough from the volume is closer "
+                           "than min_dist=%d to its other rdir(s) %s"
+                           % (min_dist, ", ".join(fixed)))
+        elif len({groups[p] for p, _ in candidates}) < need:
+            problem = ("fewer than %d rdir with score > 0 at distance >= %d "
+                       "from the volume and from each other" % (need, min_dist))
+        if problem:
+            plan.unassignable.append({"volume": vid, "reason": problem})
+            final[vid] = None
+            continue
+        for rid in fixed:
+            base[rid] += 1
+        in_scope_fixed += len(fixed)
+        final[vid] = list(fixed)
+        key = (candidates, need, current)
+        if key not in buckets:
+            buckets[key] = _Bucket(candidates, need, current)
+        buckets[key].volumes.append(vid)
+
+    # Frozen volumes (out of scope, locked, unassignable) keep every stored
+    # host and count in the load of the rdirs they resolve to.
+    for vid, hosts in final.items():
+        if hosts is None:
+            for rid in {index.resolve(h) for h in old[vid]}:
+                if rid is not None:
+                    base[rid] += 1
+
+    ordered = sorted(buckets.values(), key=lambda b: (b.candidates, b.need,
+                                                      sorted(b.current)))
+    if ordered:
+        solver = _Solver(ordered, [base[r] for r in rids], groups,
+                         max_per_rdir, rebalance)
+        if max_per_rdir is not None:
+            _drop_unservable(solver, plan, max_per_rdir,
+                             not rebalance and in_scope_fixed > 0, final, old,
+                             index, position)
+        if solver.demand:
+            ceiling = solver.search_ceiling()
+            floor = solver.search_floor(ceiling)
+            net, layout = solver.solve(ceiling, floor)
+            for bucket, entry in zip(solver.buckets, layout):
+                for vid, chosen in _decompose(bucket, net, entry,
+                                              groups).items():
+                    final[vid] = final[vid] + [rids[p] for p in chosen]
+
+    for vid in sorted(vols):
+        hosts = final[vid]
+        if hosts is None:
+            plan.assignments[vid] = sorted(index.resolve(h) or h for h in old[vid])
+            continue
+        plan.assignments[vid] = sorted(hosts)
+        before = {index.resolve(h) or h for h in old[vid]}
+        if set(hosts) != before:
+            reason = reasons.get(vid) or REASON_REBALANCE
+            plan.changes.append({
+                "volume": vid,
+                "old": list(old[vid]),
+                "new": [rdir_host(index.by_id[r]) for r in sorted(hosts)],
+                "reason": reason,
+            })
+    plan.load_after = rdir_loads(plan.assignments, index)
+    return plan
+
+
+def _drop_unservable(solver, plan, max_per_rdir, kept_hint, final, old,
+                     index, position):
+    """Keep in the solver only the volumes a max-flow at ``max_per_rdir`` can
+    serve; report the others, which keep their stored hosts."""
+    reason = "every eligible rdir is full at max_per_rdir=%d" % max_per_rdir
+    if kept_hint:
+        reason += " (current assignments kept; rebalance may free room)"
+    dropped = []
+    # Stored hosts of a dropped volume stay and take room in turn, so repeat
+    # until what remains fits.
+    while True:
+        served, net, layout = solver.max_flow(solver._ceiling(None))
+        if served >= solver.demand:
+            break
+        base = list(solver.base)
+        for bucket, (src, gedge, _) in zip(solver.buckets, layout):
+            size = len(bucket.volumes)
+            if bucket.need == 1:
+                keep = net.flow(src)
+            else:
+                keep = _served([net.flow(e) for e in gedge.values()], size,
+                               bucket.need)
+            for vid in bucket.volumes[keep:]:
+                dropped.append(vid)
+                final[vid] = None
+                for pos in bucket.current:
+                    base[pos] += 1
+            bucket.volumes = bucket.volumes[:keep]
+        solver.__init__([b for b in solver.buckets if b.volumes], base,
+                        solver.groups, solver.cap, solver.rebalance)
+    for vid in dropped:
+        plan.unassignable.append({"volume": vid, "reason": reason})
+    plan.unassignable.sort(key=lambda u: u["volume"])
