@@ -9,11 +9,13 @@ set -euo pipefail
 venv=${1:?usage: sanity.sh VENV PYTHON_VERSION}
 pyver=${2:?usage: sanity.sh VENV PYTHON_VERSION}
 root=$(cd "$(dirname "$0")/.." && pwd)
-dest="$root/build/sanity-$pyver/ansible_collections/openio/sds"
-rm -rf "$dest" && mkdir -p "$dest"
+work=$(mktemp -d "$root/build/sanity-$pyver-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+dest="$work/ansible_collections/openio/sds"
+mkdir -p "$dest"
 (cd "$root" && git ls-files -co --exclude-standard | grep -Ev '^(tests/simulator|tests/conformance|bench|tools)/' | tar -cf - -T -) | (cd "$dest" && tar -xf -)
 # ansible-test finds the wanted interpreter on PATH: the venv's own bin first.
 pydir=$(dirname "$(readlink -f "$root/$venv/bin/python")")
 cd "$dest"
 git init -q . && git add -A >/dev/null 2>&1 || true
-PATH="$root/$venv/bin:$pydir:$PATH" "$root/$venv/bin/ansible-test" sanity --venv --python "$pyver" --color no
+PATH="$root/$venv/bin:$pydir:$PATH" "$root/$venv/bin/ansible-test" sanity --venv --python "$pyver" --color no "${@:3}"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The whole test suite for one virtualenv. Stage "full" adds ansible-lint and
+# the molecule scenarios, which do not depend on the Python version.
+set -euo pipefail
+venv=${1:?usage: test.sh VENV PYTHON_VERSION [full|core]}
+pyver=${2:?usage: test.sh VENV PYTHON_VERSION [full|core]}
+mode=${3:-full}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bin="$root/$venv/bin"
+export PATH="$bin:$PATH"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# A private ANSIBLE_HOME: no stale installed copy of the collection shadows the live code.
+export ANSIBLE_HOME="$tmp/ansible-home"
+mkdir -p build/collections/ansible_collections/openio
+ln -sfn "$root" build/collections/ansible_collections/openio/sds
+export ANSIBLE_COLLECTIONS_PATH="$root/build/collections"
+
+stage() { printf '\n=== [%s] %s (%ss)\n' "$pyver" "$1" "$SECONDS"; }
+
+stage "generated files are up to date"
+"$bin/python" tools/update_runtime.py --check
+
+stage "modules render with ansible-doc"
+for m in plugins/modules/*.py; do
+  name=$(basename "$m" .py)
+  "$bin/ansible-doc" -j "openio.sds.$name" | "$bin/python" -c \
+    "import json,sys; d=json.load(sys.stdin); assert d, 'no doc for $name'; assert d['openio.sds.$name']['doc']['short_description']"
+done
+
+stage "pytest: unit, simulator, conformance, integration"
+"$bin/python" -m pytest -p no:cacheprovider -n 2 -q tests
+
+stage "ansible-test sanity"
+bash tools/setup_ansible_test.sh "$venv"
+bash tools/sanity.sh "$venv" "$pyver" > "$tmp/sanity.log" 2>&1 || { cat "$tmp/sanity.log"; exit 1; }
+grep -E '^(Running sanity test|WARNING: Skipping)' "$tmp/sanity.log" | sed -n '1,40p' | wc -l | xargs printf 'sanity tests run: %s\n'
+
+stage "galaxy build and install of the built tarball"
+rm -rf build/dist build/installed
+"$bin/ansible-galaxy" collection build --force --output-path build/dist . >/dev/null
+env -u ANSIBLE_COLLECTIONS_PATH "$bin/ansible-galaxy" collection install --force build/dist/openio-sds-*.tar.gz -p build/installed >/dev/null
+ANSIBLE_COLLECTIONS_PATH="$root/build/installed" "$bin/ansible-doc" -j openio.sds.oio_service_info >/dev/null
+echo "built and installed: $(ls build/dist)"
+
+if [ "$mode" = full ]; then
+  stage "ansible-lint (production profile, offline)"
+  "$bin/ansible-lint" --offline -q
+
+  if [ -d extensions/molecule ] && ls extensions/molecule/*/molecule.yml >/dev/null 2>&1; then
+    stage "molecule scenarios"
+    (cd extensions && for s in molecule/*/; do
+       scenario=$(basename "$s")
+       [ "$scenario" = default ] || [ -f "$s/molecule.yml" ] || continue
+       "$bin/molecule" test -s "$scenario"
+     done)
+  fi
+fi
+stage "done"
