@@ -1,0 +1,60 @@
+"""Replay every captured 7.3.0 exchange against one simulated lab namespace.
+
+One case per transcript, in capture order (see ``replay.ORDER``). All the
+requests are replayed once, in order, by a module fixture; each case then
+judges its own answer, so selecting a single case still replays its
+prerequisites.
+"""
+import pytest
+
+from compare import compare
+from known_differences import KNOWN_DIFFERENCES, NO_SERVER
+from replay import (CONTROL, HttpTarget, InProcessTarget, SimulatorProcess,
+                    is_rdir, ordered_transcripts, server_available)
+
+TRANSCRIPTS = ordered_transcripts()
+HAVE_SERVER = server_available()
+
+
+def _params():
+    out = []
+    for t in TRANSCRIPTS:
+        marks = []
+        if not HAVE_SERVER and not is_rdir(t):
+            marks.append(pytest.mark.skip(reason=NO_SERVER))
+        elif t.name in KNOWN_DIFFERENCES:
+            marks.append(pytest.mark.xfail(reason=KNOWN_DIFFERENCES[t.name],
+                                           strict=True))
+        out.append(pytest.param(t, id=t.name, marks=marks))
+    return out
+
+
+@pytest.fixture(scope="module")
+def answers():
+    sim = None
+    if HAVE_SERVER:
+        sim = SimulatorProcess(preset="lab")
+        target = HttpTarget(sim.start())
+    else:
+        target = InProcessTarget()
+    out = {}
+    try:
+        for t in TRANSCRIPTS:
+            for step in CONTROL.get(t.name, ()):
+                target.control_step(*step)
+            if not HAVE_SERVER and not is_rdir(t):
+                continue
+            out[t.name] = target.send(t)
+    finally:
+        if sim is not None:
+            sim.stop()
+    return out
+
+
+@pytest.mark.parametrize("transcript", _params())
+def test_transcript(transcript, answers):
+    answer = answers[transcript.name]
+    assert answer.error is None, answer.error
+    problems = compare(transcript, answer.status, answer.headers, answer.body)
+    assert not problems, "%s %s\n  %s" % (transcript.method, transcript.target,
+                                          "\n  ".join(problems))
