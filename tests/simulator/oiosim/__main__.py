@@ -1,0 +1,57 @@
+"""python -m oiosim [--preset NAME | --topology FILE] [--port P] ...
+
+Runs a simulated OpenIO namespace (proxy + rdir services) on 127.0.0.1
+until SIGTERM/SIGINT or the TTL expires.
+"""
+import argparse
+import asyncio
+import signal
+import sys
+import time
+
+from . import topology
+from .server import App, write_port_file
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="oiosim", description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--preset", help="one of: %s" % ", ".join(topology.preset_names()))
+    group.add_argument("--topology", help="YAML or JSON topology file")
+    parser.add_argument("--namespace", help="override the namespace name")
+    parser.add_argument("--port", type=int, default=0, help="proxy port (0 = a free one)")
+    parser.add_argument("--port-file", help="write the URLs here (JSON) once ready")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--ttl", type=float, default=3600.0,
+                        help="stop by itself after this many seconds")
+    args = parser.parse_args(argv)
+
+    t0 = time.time()
+    topo = topology.load(args.preset, args.topology)
+    if args.namespace:
+        topo["namespace"] = args.namespace
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    app = App(topo, seed=args.seed, port=args.port, loop=loop)
+    loop.run_until_complete(app.start())
+    stop = loop.create_future()
+
+    def _stop(*_):
+        if not stop.done():
+            stop.set_result(True)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, _stop)
+    loop.call_later(args.ttl, _stop)
+    if args.port_file:
+        write_port_file(args.port_file, app.port_info())
+    print("oiosim: namespace %s proxy %s (%d services, ready in %.2fs)" % (
+        app.ns.name, app.proxy_url, len(app.ns.services), time.time() - t0), flush=True)
+    try:
+        loop.run_until_complete(stop)
+    finally:
+        loop.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

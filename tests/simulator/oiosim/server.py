@@ -1,0 +1,357 @@
+"""asyncio HTTP/1.1 server: one event loop thread, one listening socket for
+the proxy and one per rdir service, all on 127.0.0.1.
+
+The HTTP parsing is hand-written and minimal (Content-Length and chunked
+request bodies, keep-alive, pipelining) because throughput matters: the
+benchmarks send tens of thousands of small requests.
+"""
+import asyncio
+import json
+import os
+import random
+import socket
+import time
+from urllib.parse import unquote
+
+from .core import Request, Response, WriteLog, error
+from .namespace import Namespace
+from .proxy import Proxy
+from .control import Control
+
+try:
+    from .rdir import RdirService
+except ImportError:  # the rdir service module is optional for the proxy side
+    from ._rdir_stub import RdirService
+
+REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content",
+           301: "Moved Permanently", 400: "Bad request", 403: "Forbidden",
+           404: "Not found", 405: "Method not allowed", 409: "Conflict",
+           413: "Request Entity Too Large", 500: "Internal error",
+           502: "Bad gateway", 503: "Service unavailable", 504: "Gateway timeout"}
+RDIR_WRITE_ROUTES = frozenset([
+    ("POST", "/v1/rdir/create"), ("POST", "/v1/rdir/push"), ("DELETE", "/v1/rdir/delete"),
+    ("POST", "/v1/rdir/delete"),
+    ("POST", "/v1/rdir/admin/lock"), ("POST", "/v1/rdir/admin/unlock"),
+    ("POST", "/v1/rdir/admin/incident"), ("POST", "/v1/rdir/admin/clear"),
+    ("POST", "/v1/rdir/meta2/create"), ("POST", "/v1/rdir/meta2/push"),
+    ("POST", "/v1/rdir/meta2/delete"), ("DELETE", "/v1/rdir/meta2/delete")])
+MAX_HEADER = 65536
+
+
+class Faults(object):
+    """Generic fault injection, applied before dispatch."""
+
+    def __init__(self, seed=None):
+        self.rng = random.Random(seed)
+        self.rules = []
+
+    def set_rules(self, rules):
+        self.rules = []
+        for r in rules or []:
+            rule = dict(r)
+            rule.setdefault("match", "")
+            rule.setdefault("service", "any")
+            rule.setdefault("rate", 1.0)
+            rule.setdefault("action", "503")
+            rule["_seen"] = 0
+            rule["_fired"] = 0
+            self.rules.append(rule)
+
+    def public(self):
+        return [{k: v for k, v in r.items() if not k.startswith("_")} for r in self.rules]
+
+    def decide(self, kind, req):
+        """Return a list of actions (latency first) for this request."""
+        out = []
+        for rule in self.rules:
+            if rule["service"] not in ("any", kind):
+                continue
+            if rule.get("method") and rule["method"].upper() != req.method:
+                continue
+            if rule["match"] not in req.path:
+                continue
+            rule["_seen"] += 1
+            if rule["_seen"] <= int(rule.get("after") or 0):
+                continue
+            times = rule.get("times")
+            if times is not None and rule["_fired"] >= int(times):
+                continue
+            if float(rule["rate"]) < 1.0 and self.rng.random() >= float(rule["rate"]):
+                continue
+            rule["_fired"] += 1
+            out.append(rule)
+        return out
+
+
+class Endpoint(object):
+    """One listening port and the service object behind it."""
+
+    def __init__(self, kind, service_id, service):
+        self.kind = kind            # "proxy" or "rdir"
+        self.service_id = service_id
+        self.service = service
+        self.server = None
+        self.sock = None
+        self.port = None
+        self.transports = set()
+
+
+class HttpProtocol(asyncio.Protocol):
+
+    def __init__(self, app, endpoint):
+        self.app = app
+        self.ep = endpoint
+        self.buf = bytearray()
+        self.transport = None
+        self.busy = False
+        self.closing = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.ep.transports.add(transport)
+
+    def connection_lost(self, exc):
+        self.ep.transports.discard(self.transport)
+        self.closing = True
+
+    def data_received(self, data):
+        self.buf += data
+        if not self.busy:
+            self.process()
+
+    def process(self):
+        while not self.closing:
+            parsed = self.parse()
+            if parsed is None:
+                return
+            req, keep = parsed
+            actions = self.app.faults.decide(self.ep.kind, req) if not req.path.startswith("/_sim") else ()
+            delay = sum(float(a.get("latency_ms", 0)) for a in actions if a["action"] == "latency")
+            if delay > 0:
+                self.busy = True
+                asyncio.ensure_future(self.delayed(req, keep, actions, delay / 1000.0))
+                return
+            self.respond(req, keep, actions)
+
+    async def delayed(self, req, keep, actions, delay):
+        await asyncio.sleep(delay)
+        self.busy = False
+        if self.closing:
+            return
+        self.respond(req, keep, actions)
+        self.process()
+
+    def respond(self, req, keep, actions):
+        resp = self.app.dispatch(self.ep, req, actions)
+        if resp.drop:
+            self.closing = True
+            self.transport.abort()
+            return
+        self.transport.write(encode(resp, keep))
+        if not keep:
+            self.closing = True
+            self.transport.close()
+
+    def parse(self):
+        buf = self.buf
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            if len(buf) > MAX_HEADER:
+                self.transport.close()
+                self.closing = True
+            return None
+        head = bytes(buf[:end]).decode("latin-1").split("\r\n")
+        try:
+            method, target, version = head[0].split(" ", 2)
+        except ValueError:
+            self.transport.close()
+            self.closing = True
+            return None
+        headers = {}
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        pos = end + 4
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = bytearray()
+            while True:
+                eol = buf.find(b"\r\n", pos)
+                if eol < 0:
+                    return None
+                size = int(bytes(buf[pos:eol]).split(b";")[0] or b"0", 16)
+                if size == 0:
+                    trailer = buf.find(b"\r\n\r\n", eol)
+                    if buf[eol:eol + 4] == b"\r\n\r\n":
+                        pos = eol + 4
+                    elif trailer >= 0:
+                        pos = trailer + 4
+                    else:
+                        return None
+                    break
+                if len(buf) < eol + 2 + size + 2:
+                    return None
+                body += buf[eol + 2:eol + 2 + size]
+                pos = eol + 2 + size + 2
+            body = bytes(body)
+        else:
+            length = int(headers.get("content-length", "0") or 0)
+            if len(buf) < pos + length:
+                return None
+            body = bytes(buf[pos:pos + length])
+            pos += length
+        del buf[:pos]
+        path, _, raw_query = target.partition("?")
+        if "%" in path:
+            path = "/".join(unquote(seg) for seg in path.split("/"))
+        conn = headers.get("connection", "").lower()
+        keep = conn != "close" and (version == "HTTP/1.1" or conn == "keep-alive")
+        req = Request(method, path, raw_query, None, body, self.ep.port)
+        req.headers = headers
+        return req, keep
+
+
+def encode(resp, keep):
+    payload = resp.payload()
+    status = resp.status
+    lines = ["HTTP/1.1 %d %s" % (status, resp.reason or REASONS.get(status, "Unknown"))]
+    for k, v in resp.headers.items():
+        lines.append("%s: %s" % (k, v))
+    lines.append("Content-Length: %d" % len(payload))
+    if not keep:
+        lines.append("Connection: close")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head + payload
+
+
+class App(object):
+    """The whole simulated namespace behind its sockets."""
+
+    def __init__(self, topo, seed=None, port=0, loop=None):
+        self.loop = loop or asyncio.new_event_loop()
+        self.seed = seed
+        self.faults = Faults(seed)
+        self.writes = WriteLog()
+        self.requests = 0
+        self.by_route = {}
+        self.endpoints = {}          # addr -> Endpoint
+        self.proxy_ep = Endpoint("proxy", "proxy", None)
+        self._bind(self.proxy_ep, port)
+        self.proxy_url = "http://127.0.0.1:%d" % self.proxy_ep.port
+        self.ns = Namespace(topo, seed=seed, listener=self, rdir_factory=RdirService)
+        self.proxy = Proxy(self.ns)
+        self.proxy_ep.service = self.proxy
+        self.control = Control(self)
+        self.started = time.time()
+
+    # -------------------------------------------------------------- listener API
+    def _bind(self, ep, port=0):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        sock.listen(512)
+        sock.setblocking(False)
+        ep.sock = sock
+        ep.port = sock.getsockname()[1]
+        ep.server = None
+
+    def listen(self, addr_hint=None):
+        """Bind a new rdir port now (the server starts with the loop)."""
+        ep = Endpoint("rdir", None, None)
+        self._bind(ep, 0)
+        addr = "127.0.0.1:%d" % ep.port
+        self.endpoints[addr] = ep
+        if self.loop.is_running():
+            asyncio.ensure_future(self._serve(ep))
+        return addr
+
+    def attach(self, addr, service):
+        ep = self.endpoints[addr]
+        ep.service = service
+        ep.service_id = getattr(service, "service_id", None) or addr
+
+    def unlisten(self, addr, keep=False):
+        ep = self.endpoints.get(addr)
+        if ep is None:
+            return
+        if ep.server is not None:
+            ep.server.close()
+            ep.server = None
+        elif ep.sock is not None:
+            ep.sock.close()
+        ep.sock = None
+        for t in list(ep.transports):
+            t.abort()
+        if not keep:
+            self.endpoints.pop(addr, None)
+
+    def relisten(self, addr):
+        ep = self.endpoints.get(addr)
+        if ep is None or ep.server is not None or ep.sock is not None:
+            return
+        self._bind(ep, ep.port)
+        if self.loop.is_running():
+            asyncio.ensure_future(self._serve(ep))
+
+    async def _serve(self, ep):
+        if ep.sock is None or ep.server is not None:
+            return
+        sock = ep.sock
+        ep.server = await self.loop.create_server(lambda: HttpProtocol(self, ep), sock=sock)
+
+    async def start(self):
+        await self._serve(self.proxy_ep)
+        for ep in list(self.endpoints.values()):
+            await self._serve(ep)
+
+    # -------------------------------------------------------------- dispatch
+    def dispatch(self, ep, req, actions):
+        if ep.kind == "proxy" and req.path.startswith("/_sim"):
+            try:
+                return self.control.handle(req)
+            except Exception as exc:  # a bug in the control API must not kill the loop
+                return Response(500, {"error": repr(exc)})
+        self.requests += 1
+        key = "%s %s" % (req.method, req.path)
+        self.by_route[key] = self.by_route.get(key, 0) + 1
+        if ep.kind == "proxy":
+            is_write = self.proxy.is_write(req)
+        else:
+            is_write = (req.method, req.path) in RDIR_WRITE_ROUTES
+        resp = None
+        for a in actions:
+            act = str(a["action"])
+            if act == "drop":
+                resp = Response(drop=True)
+                break
+            if act in ("503", "500"):
+                code = int(act)
+                msg = "Injected fault" if code == 500 else "Service unavailable (injected)"
+                resp = error(code, code, msg)
+                break
+        if resp is None:
+            try:
+                resp = ep.service.handle(req)
+            except Exception as exc:
+                resp = error(500, 500, "Internal error: %r" % (exc,))
+        if is_write:
+            self.writes.record("proxy" if ep.kind == "proxy" else ep.service_id, req,
+                               0 if resp.drop else resp.status)
+        return resp
+
+    def rdir_urls(self):
+        out = {}
+        for addr, ep in self.endpoints.items():
+            if ep.kind == "rdir":
+                out[ep.service_id or addr] = "http://" + addr
+        return out
+
+    def port_info(self):
+        return {"proxy_url": self.proxy_url, "control_url": self.proxy_url + "/_sim",
+                "namespace": self.ns.name, "pid": os.getpid(), "rdir": self.rdir_urls()}
+
+
+def write_port_file(path, info):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as fh:
+        json.dump(info, fh)
+    os.replace(tmp, path)
