@@ -468,6 +468,9 @@ class Namespace(object):
             tab = {"schema_version": "1.0", "sys.name": base,
                    "sys.peers": ",".join(sorted(peers)), "sys.type": stype,
                    "version:main.admin": "1:0"}
+            if stype == "meta1":
+                tab.update({"version:main.admin": "2:0", "version:main.properties": "1:0",
+                            "version:main.services": "1:0", "version:main.users": "2:0"})
             self.admin[key] = tab
         return tab
 
@@ -475,6 +478,9 @@ class Namespace(object):
 def _opened_db_count(rdir):
     if rdir is None:
         return 0
+    count = getattr(rdir, "opened_db_count", None)
+    if isinstance(count, int):
+        return count
     vols = getattr(rdir, "volumes", None)
     if vols is None:
         return 0

@@ -9,6 +9,38 @@ from .namespace import (NUM_PREFIXES, SQLITEREPO_TYPES, SimError, parse_targets,
 _HEX64 = re.compile(r"^[0-9A-Fa-f]{64}$")
 _HEX = re.compile(r"^[0-9A-Fa-f]{1,4}$")
 _ADDR = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d{1,5}$")
+# Namespace configuration of the captured lab (conscience_info transcript).
+STORAGE_POLICIES = {
+    "17COPIES": "rawx17:DUP17",
+    "TWOCOPIES": "rawx2:DUPONETWO",
+    "SINGLE": "NONE:NONE",
+    "THREECOPIES": "rawx3:DUPONETHREE",
+    "ECX21": "NONE:ECX21",
+    "EC21": "NONE:EC21",
+    "BACKBLAZE": "NONE:BACKBLAZE",
+    "EC": "NONE:EC"
+}
+SERVICE_POOLS = {
+    "zonedrawx3": "1,rawx-europe,rawx;1,rawx-usa,rawx;1,rawx-asia,rawx",
+    "rawx2": "1,rawx-even,rawx;1,rawx-odd,rawx;warn_dist=0",
+    "meta2": "1,meta2",
+    "rawxevenodd": "1,rawx-even;1,rawx-odd",
+    "meta1": "3,meta1",
+    "rawx3faraway": "3,rawx;min_dist=2;warn_dist=2",
+    "rawx3nearby": "3,rawx;nearby_mode=true;warn_dist=0",
+    "fastrawx3": "3,rawx-ssd,rawx",
+    "rawx3": "1,rawx-even,rawx;1,rawx-odd,rawx;1,rawx;max_dist=2;warn_dist=0",
+    "account": "1,account"
+}
+DATA_SECURITY = {
+    "DUPONETWO": "plain/min_dist=1,nb_copy=2",
+    "DUP17": "plain/min_dist=1,nb_copy=17",
+    "EC21": "ec/k=2,m=1,algo=liberasurecode_rs_vand,min_dist=1,warn_dist=0",
+    "DUPONETHREE": "plain/max_dist=2,min_dist=1,nb_copy=3",
+    "ECX21": "ec/k=2,m=1,algo=liberasurecode_rs_vand,min_dist=0,max_dist=2,warn_dist=0",
+    "EC": "ec/k=6,m=3,algo=liberasurecode_rs_vand,min_dist=1",
+    "BACKBLAZE": "backblaze/account_id=None,bucket_name=None,min_dist=0,nb_copy=1"
+}
 NO_HANDLER = {"status": 404, "message": "No handler found"}
 CONNREFUSED = "[errno=111] Connection refused"
 
@@ -82,7 +114,11 @@ class Proxy(object):
             return handler(req)
         except SimError as exc:
             resp = error(exc.http, exc.status, exc.message)
-            resp.headers.update(exc.headers)
+            for k, v in exc.headers.items():
+                if v is None:
+                    resp.headers.pop(k, None)
+                else:
+                    resp.headers[k] = v
             return resp
 
     # ------------------------------------------------------------------ helpers
@@ -525,7 +561,9 @@ class Proxy(object):
             state = "MASTER" if st["master"] == addr else "SLAVE"
             ids = {p: i for i, p in enumerate(sorted(peers))}
             body = {"local": {"id": ids.get(addr, 0), "url": addr, "state": state},
-                    "master": {"id": ids.get(st["master"], 0), "url": st["master"]},
+                    # A master reports itself with a null master url.
+                    "master": {"id": ids.get(st["master"], 0),
+                               "url": None if state == "MASTER" else st["master"]},
                     "base": {"name": base, "type": stype,
                              "zk": "/hc/ns/%s/el/%s/%s" % (self.ns.name, stype, base),
                              "zk_server": "127.0.0.1:2181"},
@@ -556,6 +594,10 @@ class Proxy(object):
                                "replication": "QUORUM",
                                "elections": {"total": 0, "none": 0, "pending": 0,
                                              "failed": 0, "slave": 0, "master": 0},
+                               "cache": {"max": 1024, "soft_max": 1024, "hot": 0,
+                                         "cold": 0, "used": 0},
+                               "server": {"threads": {"active": 1},
+                                          "connections": {"clients": 1}},
                                "version": "7.3.0/7.3"}
         return self.run_all(req, "info", act)
 
@@ -740,10 +782,8 @@ class Proxy(object):
             options["meta1_digits"] = str(ns.digits)
         return Response(200, {
             "ns": ns.name, "chunksize": 1048576, "options": options,
-            "storage_policy": {"SINGLE": "NONE:NONE", "THREECOPIES": "rawx3:DUPONETHREE"},
-            "service_pools": {"meta1": "3,meta1", "meta2": "1,meta2", "account": "1,account",
-                              "rawx3": "1,rawx-even,rawx;1,rawx-odd,rawx;1,rawx;max_dist=2;warn_dist=0"},
-            "data_security": {"DUPONETHREE": "plain/max_dist=2,min_dist=1,nb_copy=3"}})
+            "storage_policy": dict(STORAGE_POLICIES), "service_pools": dict(SERVICE_POOLS),
+            "data_security": dict(DATA_SECURITY)})
 
     def _cs_items(self, req):
         body = _json_body(req)
@@ -997,7 +1037,7 @@ class Proxy(object):
             raise SimError(400, 400, "Missing SRVID")
         if not self.ns.peer_alive(sid):
             # No Retry-After here: the transcript shows none on forward routes.
-            raise SimError(503, 2, "%s: %s" % (sid, CONNREFUSED))
+            raise SimError(503, 2, "%s: %s" % (sid, CONNREFUSED), {"Retry-After": None})
         return self.ns.by_addr[sid]
 
     def r_post_forward__flush(self, req):

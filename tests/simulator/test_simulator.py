@@ -1,0 +1,120 @@
+"""Fast checks of the simulated namespace itself (a few seconds)."""
+import json
+import time
+import urllib.error
+import urllib.request
+
+
+def call(sim, method, path, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(sim.proxy_url + path, data=data, method=method,
+                                 headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            raw = resp.read()
+            return resp.status, (json.loads(raw) if raw else None), dict(resp.headers)
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        return exc.code, (json.loads(raw) if raw else None), dict(exc.headers)
+
+
+def ns_path(sim, route):
+    return "/v3.0/%s/%s" % (sim.namespace, route)
+
+
+def test_fixture_small(simulator):
+    st = simulator.state()
+    assert st["namespace"] == "OPENIO"
+    assert st["digits"] == 2
+    assert st["counts"]["meta1"] == 6 and st["counts"]["rawx"] == 6
+    assert st["meta0_initialised"] is False
+    assert len(simulator.rdir_urls) == 3
+    status, body, _ = call(simulator, "GET", ns_path(simulator, "conscience/list?type=rawx"))
+    assert status == 200
+    assert {s["tags"]["tag.service_id"] for s in body} == {"rawx-%d" % i for i in range(1, 7)}
+    # Not bootstrapped: reference routes cannot reach a meta1.
+    status, body, _ = call(simulator, "GET", ns_path(simulator, "reference/show?acct=a&ref=b"))
+    assert status == 503
+
+
+def test_write_log_records_and_resets(sim_factory):
+    sim = sim_factory("small_bootstrapped")
+    assert sim.writes() == []
+    status, _, _ = call(sim, "POST", ns_path(sim, "reference/create?acct=a&ref=r1"), {})
+    assert status == 201
+    call(sim, "GET", ns_path(sim, "reference/show?acct=a&ref=r1"))
+    writes = sim.writes()
+    assert [(w["method"], w["path"], w["status"]) for w in writes] == [
+        ("POST", ns_path(sim, "reference/create"), 201)]
+    assert writes[0]["query"] == {"acct": "a", "ref": "r1"}
+    sim.reset_writes()
+    assert sim.writes() == []
+    assert sim.stats()["requests"] >= 2
+
+
+def test_fault_503_then_success(sim_factory):
+    sim = sim_factory("small_bootstrapped")
+    sim.set_faults({"rules": [{"match": "/conscience/list", "action": "503", "times": 1}]})
+    status, body, headers = call(sim, "GET", ns_path(sim, "conscience/list?type=meta1"))
+    assert status == 503 and body["status"] == 503
+    assert headers.get("Retry-After") == "1"
+    status, body, _ = call(sim, "GET", ns_path(sim, "conscience/list?type=meta1"))
+    assert status == 200 and len(body) == 6
+    sim.clear_faults()
+
+
+def test_elections_and_down_peer(sim_factory):
+    sim = sim_factory("small_bootstrapped")
+    path = ns_path(sim, "admin/status?type=meta1&cid=AB")
+    status, body, _ = call(sim, "POST", path)
+    assert status == 200 and len(body) == 3
+    masters = [a for a, v in body.items() if v["status"]["status"] == 200]
+    assert len(masters) == 1
+    slaves = [v["status"]["message"] for v in body.values() if v["status"]["status"] == 303]
+    assert slaves == [masters[0]] * 2
+    sim.set_faults({"down_peers": [masters[0]], "failed_elections": []})
+    status, body, _ = call(sim, "POST", path)
+    assert body[masters[0]]["status"]["status"] == 2
+    sim.set_faults({"down_peers": [], "failed_elections": ["meta1:AB00"]})
+    status, body, _ = call(sim, "POST", path)
+    assert {v["status"]["status"] for v in body.values()} == {500}
+
+
+def test_meta0_force_then_crash(sim_factory):
+    sim = sim_factory("small")
+    status, body, _ = call(sim, "POST", ns_path(sim, "admin/meta0_force"),
+                           {"0000": ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"]})
+    assert status == 503 and "Nothing found for prefix 0001" in body["message"]
+    status, body, _ = call(sim, "POST", ns_path(sim, "admin/meta0_force"), {"0001": "x"})
+    assert status == 503 and body["status"] == 9
+    status, body, _ = call(sim, "GET", ns_path(sim, "admin/meta0_list"))
+    assert status == 503 and body["status"] == 2
+    urllib.request.urlopen(urllib.request.Request(sim.control_url + "/meta0/restart",
+                                                  method="POST", data=b""))
+    status, body, _ = call(sim, "GET", ns_path(sim, "admin/meta0_list"))
+    assert status == 200 and body == {}
+
+
+def test_rdir_service_down_and_up(sim_factory):
+    sim = sim_factory("small_bootstrapped")
+    rid, url = sorted(sim.rdir_urls.items())[0]
+    with urllib.request.urlopen(url + "/status", timeout=5) as resp:
+        assert resp.status == 200
+    sim.service_down(rid)
+    try:
+        urllib.request.urlopen(url + "/status", timeout=2)
+        raise AssertionError("rdir still answers")
+    except (urllib.error.URLError, ConnectionError):
+        pass
+    sim.service_up(rid)
+    with urllib.request.urlopen(url + "/status", timeout=5) as resp:
+        assert resp.status == 200
+
+
+def test_large_preset_starts(sim_factory):
+    t0 = time.time()
+    sim = sim_factory("large")
+    assert time.time() - t0 < 5
+    st = sim.state()
+    assert st["counts"]["meta1"] == 300 and st["counts"]["rawx"] == 2000
+    assert st["meta0_initialised"] is True
