@@ -2,7 +2,10 @@
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+for path in (HERE, os.path.join(os.path.dirname(HERE), "simulator")):
+    if path not in sys.path:
+        sys.path.insert(0, path)
 
 _OUTCOMES = {}
 

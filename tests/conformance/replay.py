@@ -24,7 +24,7 @@ if SIM_DIR not in sys.path:
     sys.path.insert(0, SIM_DIR)
 
 from oiosim.core import Request  # noqa: E402
-from oiosim.transcripts import load_folder  # noqa: E402
+from oiosim.transcripts import load_folder, parse_file  # noqa: E402
 
 LAB_PROXY = "127.0.0.1:6000"
 LAB_RDIRS = ("127.0.0.1:6018", "127.0.0.1:6019", "127.0.0.1:6020")
@@ -162,9 +162,18 @@ class HttpTarget(object):
         self.info = info
         self.proxy = _hostport(info["proxy_url"])
         self.control = _hostport(info.get("control_url") or info["proxy_url"])
-        self.rdirs = map_rdirs(info.get("rdir") or {})
+        self.rdirs = map_rdirs(info.get("rdir") or {}, self._rdir_locations())
         self.rewrites = [(LAB_PROXY, self.proxy)]
         self.rewrites += [(lab, real) for lab, real in self.rdirs.items() if lab != real]
+
+    def _rdir_locations(self):
+        """Simulated rdir address -> tag.loc, from the simulated conscience."""
+        answer = http_call(self.proxy, "GET", "/v3.0/OPENIO/conscience/list?type=rdir",
+                           [], None)
+        try:
+            return {s["addr"]: s["tags"].get("tag.loc") for s in json.loads(answer.body)}
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return {}
 
     def rewrite(self, text):
         for old, new in self.rewrites:
@@ -223,13 +232,37 @@ class InProcessTarget(object):
         pass
 
 
-def map_rdirs(announced):
+def lab_rdir_locations(folder=TRANSCRIPTS):
+    """Lab rdir address -> tag.loc, from the captured conscience listing."""
+    path = os.path.join(folder, "conscience_list_rdir.txt")
+    try:
+        services = parse_file(path).response_json()
+        return {s["addr"]: s["tags"].get("tag.loc") for s in services}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def map_rdirs(announced, sim_locations=None):
     """Lab rdir address -> simulator rdir host:port. The simulator announces
-    its rdir services by id (or address); the lab's are matched by id when
-    the preset kept them, else by order."""
+    its rdir services by id or by their (random) address; they are matched to
+    the lab's by id when the preset kept the lab's, else by location (the
+    lab preset keeps the locations), else by order."""
     urls = {key: _hostport(url) for key, url in announced.items()}
     if all(addr in urls for addr in LAB_RDIRS):
         return {addr: urls[addr] for addr in LAB_RDIRS}
+    lab_locs = lab_rdir_locations()
+    by_loc = {}
+    for hostport in urls.values():
+        loc = (sim_locations or {}).get(hostport)
+        if loc:
+            by_loc.setdefault(loc, []).append(hostport)
+    mapping = {}
+    for addr in LAB_RDIRS:
+        found = by_loc.get(lab_locs.get(addr), [])
+        if len(found) == 1:
+            mapping[addr] = found[0]
+    if len(mapping) == len(LAB_RDIRS):
+        return mapping
     return dict(zip(LAB_RDIRS, urls.values()))
 
 
