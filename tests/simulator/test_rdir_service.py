@@ -425,3 +425,21 @@ def test_volumes_view(loaded):
     assert vols[VOL].kind == "rawx"
     assert vols["meta2-127.0.0.1-6013"].kind == "meta2"
     assert loaded.opened_db_count == 1
+
+
+def test_clear_before_incident_on_a_large_volume(rdir):
+    rdir.ensure_volume(VOL)
+    n = 50000
+    for i in range(n):
+        rdir.push_chunk(VOL, "%064X" % i, CONTENT, "C", mtime=i)
+    q = "vol=" + VOL
+    call(rdir, "POST", "/v1/rdir/admin/incident", q, {"date": n // 2 - 1})
+    start = time.time()
+    data = call(rdir, "POST", "/v1/rdir/admin/clear", q + "&before_incident=true")[1]
+    assert data["removed"] == n // 2
+    assert time.time() - start < 5
+    resp, page = call(rdir, "POST", "/v1/rdir/fetch", q, {"limit": 1})
+    assert page[0][1]["mtime"] == n // 2
+    # Later pushes still land in order.
+    rdir.push_chunk(VOL, "0" * 64, CONTENT, "C", mtime=7)
+    assert call(rdir, "POST", "/v1/rdir/fetch", q, {"limit": 1})[1][0][1]["mtime"] == 7

@@ -167,6 +167,18 @@ class SortedStore(object):
         del keys[idx]
         return True
 
+    def remove_if(self, predicate):
+        """Drop every (key, value) matching ``predicate`` in one pass;
+        returns how many went. Deleting one by one would shift the key list
+        once per record."""
+        doomed = [k for k, v in self._data.items() if predicate(k, v)]
+        if doomed:
+            for key in doomed:
+                del self._data[key]
+            data = self._data
+            self._keys = [k for k in self._keys if k in data]
+        return len(doomed)
+
     def clear(self):
         self._data.clear()
         self._keys = []
@@ -451,10 +463,7 @@ class RdirService(object):
                 removed = len(db.chunks)
                 db.chunks.clear()
             elif before_incident and incident > 0:
-                doomed = [k for k, mtime in db.chunks.items() if mtime <= incident]
-                for key in doomed:
-                    db.chunks.delete(key)
-                removed = len(doomed)
+                removed = db.chunks.remove_if(lambda _k, mtime: mtime <= incident)
             if repair:
                 # Records are stored canonical already: a rewrite per record.
                 repaired = len(db.chunks)
