@@ -1,0 +1,909 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Planner of the meta0 prefix mapping (which meta1 services hold which base).
+
+Pure and deterministic: no HTTP, no Ansible, standard library only.
+
+The planner works on *bases*: ``{base_key: [addr, ...]}`` where ``base_key``
+is the first ``digits`` hex chars of a prefix (``""`` for digits 0). Services
+are dicts with ``addr``, ``score``, ``location`` (or conscience ``tags`` with
+``tag.loc``) and optionally ``id``; the mapping refers to them by address.
+
+Balance: each masked location (see ``location.masked_location``) holding a
+service with score > 0 gets the same share of the ``16**digits * replicas``
+base replicas, spread evenly over its services with score > 0. Targets are the
+floor or the ceil of that exact share; the ceils go to the services (and
+locations) currently holding the most bases, so a balanced mapping stays
+untouched.
+
+When fewer masked locations than ``replicas`` have a positive score, min_dist
+cannot be honoured: the planner falls back to the largest distance that can
+(``effective_min_dist``, 0 meaning "distinct services only"), says so in
+``warnings`` and sets ``min_dist_satisfied`` to False.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import heapq
+
+from ansible_collections.openio.sds.plugins.module_utils.location import (
+    masked_location,
+    service_location,
+)
+from ansible_collections.openio.sds.plugins.module_utils.names import (
+    is_addr,
+    short_prefixes,
+    siblings,
+)
+
+MAX_REPLICAS = 5
+_HEX = frozenset("0123456789ABCDEF")
+
+
+class PlanningError(ValueError):
+    """The inputs make the requested plan impossible."""
+
+
+# ---------------------------------------------------------------------------
+# Parameters and services
+
+
+def _check_params(replicas, digits, min_dist):
+    for name, value, low, high in (("replicas", replicas, 1, MAX_REPLICAS),
+                                   ("digits", digits, 0, 4),
+                                   ("min_dist", min_dist, 1, 4)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise PlanningError("%s must be an integer between %d and %d, got %r"
+                                % (name, low, high, value))
+
+
+def _score(service):
+    try:
+        return max(0, int(float(service.get("score") or 0)))
+    except (TypeError, ValueError):
+        raise PlanningError("service %r has an invalid score %r"
+                            % (service.get("addr"), service.get("score")))
+
+
+class _Services(object):
+    """Known services (sorted by address) followed by the unknown addresses
+    found in a mapping, with their locations masked at two levels: the
+    requested min_dist (for reporting) and the effective one (for planning)."""
+
+    def __init__(self, services, replicas, min_dist, excluded=(), strict=True):
+        self.addrs = []
+        self.ids = []
+        self.scores = []
+        self.raw_locs = []
+        self.known = 0
+        seen = {}
+        for svc in services or ():
+            if not isinstance(svc, dict):
+                raise PlanningError("a service must be a dict, got %r" % (svc,))
+            addr = svc.get("addr")
+            if not is_addr(addr):
+                raise PlanningError("service %r has no valid IP:PORT address" % (svc,))
+            if addr in seen:
+                raise PlanningError("service address %s is listed twice" % addr)
+            seen[addr] = svc
+        for addr in sorted(seen, key=_addr_sort_key):
+            svc = seen[addr]
+            self.addrs.append(addr)
+            self.ids.append(svc.get("id") or (svc.get("tags") or {}).get("tag.service_id") or addr)
+            self.scores.append(_score(svc))
+            self.raw_locs.append(service_location(svc))
+        self.known = len(self.addrs)
+        # ``index``: address -> position; ``by_key`` also knows service ids.
+        self.index = dict((a, i) for i, a in enumerate(self.addrs))
+        self.by_key = dict(self.index)
+        for i, sid in enumerate(self.ids):
+            self.by_key.setdefault(sid, i)
+        self.excluded = set()
+        for key in excluded or ():
+            if key not in self.by_key:
+                raise PlanningError("unknown meta1 service %r" % (key,))
+            self.excluded.add(self.by_key[key])
+        self.replicas = replicas
+        self.min_dist = min_dist
+        self.strict = strict
+        self.warnings = []
+        self._choose_effective_min_dist()
+
+    def usable(self, i):
+        return i < self.known and self.scores[i] > 0 and i not in self.excluded
+
+    def usable_indices(self):
+        return [i for i in range(self.known) if self.usable(i)]
+
+    def _choose_effective_min_dist(self):
+        usable = self.usable_indices()
+        if not usable:
+            self.effective_min_dist = self.min_dist
+            self.req_locs = [masked_location(loc, self.min_dist) for loc in self.raw_locs]
+            self.eff_locs = list(self.req_locs)
+            return
+        if self.replicas > len(usable) and self.strict:
+            raise PlanningError("%d replicas requested but only %d meta1 service(s) have a "
+                                "score > 0" % (self.replicas, len(usable)))
+        self.req_locs = [masked_location(loc, self.min_dist) for loc in self.raw_locs]
+        eff = 0
+        for md in range(self.min_dist, 0, -1):
+            locs = set(masked_location(self.raw_locs[i], md) for i in usable)
+            if len(locs) >= self.replicas:
+                eff = md
+                break
+        self.effective_min_dist = eff
+        if eff == self.min_dist:
+            self.eff_locs = list(self.req_locs)
+            return
+        if eff:
+            self.eff_locs = [masked_location(loc, eff) for loc in self.raw_locs]
+        else:
+            self.eff_locs = list(self.addrs)
+        distinct = len(set(self.req_locs[i] for i in usable))
+        self.warnings.append(
+            "min_dist %d cannot be honoured: only %d distinct location(s) at that distance "
+            "among the meta1 services with a score > 0, %d replicas needed; planning with %s"
+            % (self.min_dist, distinct, self.replicas,
+               "min_dist %d" % eff if eff else "distinct services only"))
+
+    @property
+    def min_dist_satisfied(self):
+        return self.effective_min_dist == self.min_dist
+
+    def add_unknown(self, addr):
+        i = self.index.get(addr)
+        if i is not None:
+            return i
+        i = len(self.addrs)
+        self.addrs.append(addr)
+        self.ids.append(addr)
+        self.scores.append(0)
+        loc = service_location({"addr": addr}) if isinstance(addr, str) else str(addr)
+        self.raw_locs.append(loc)
+        self.req_locs.append(masked_location(loc, self.min_dist))
+        eff = self.effective_min_dist
+        self.eff_locs.append(masked_location(loc, eff) if eff else addr)
+        self.index[addr] = i
+        return i
+
+
+def _addr_sort_key(addr):
+    host, _, port = addr.rpartition(":")
+    return tuple(int(x) for x in host.split(".")) + (int(port),)
+
+
+def compute_targets(svcs, nbases, prefer=None):
+    """Integer balance targets, list indexed like ``svcs.addrs``.
+
+    ``prefer`` (current counts) decides which services and locations get the
+    ceil of their exact share, so that the current holders keep their bases.
+    """
+    n = len(svcs.addrs)
+    targets = [0] * n
+    prefer = prefer or [0] * n
+    groups = {}
+    for i in svcs.usable_indices():
+        groups.setdefault(svcs.eff_locs[i], []).append(i)
+    if not groups:
+        return targets
+    total = nbases * svcs.replicas
+    share, extra = divmod(total, len(groups))
+    # Locations currently holding more replicas keep the ceil.
+    order = sorted(groups, key=lambda loc: (-sum(prefer[i] for i in groups[loc]), loc))
+    for rank, loc in enumerate(order):
+        members = groups[loc]
+        loc_total = share + (1 if rank < extra else 0)
+        each, rest = divmod(loc_total, len(members))
+        ranked = sorted(members, key=lambda i: (-prefer[i], i))
+        for pos, i in enumerate(ranked):
+            targets[i] = each + (1 if pos < rest else 0)
+    return targets
+
+
+def _validate_base_key(key, digits):
+    if not isinstance(key, str) or len(key) != digits or not set(key.upper()) <= _HEX:
+        raise PlanningError("%r is not a base key for digits %d (expected %d hex chars)"
+                            % (key, digits, digits))
+    return key.upper()
+
+
+# ---------------------------------------------------------------------------
+# Conversions
+
+
+def bases_from_meta0(meta0_list, digits):
+    """``meta0_list`` prefix dict -> ``(base_mapping, inconsistent_bases)``.
+
+    Each base takes the list of its first prefix (the one meta1 names the base
+    after). ``inconsistent_bases`` (sorted) lists the bases whose siblings do
+    not all carry the same set of addresses, or are partly missing; it is up
+    to the caller to decide what to do with them.
+    """
+    _check_params(1, digits, 1)
+    if not isinstance(meta0_list, dict):
+        raise PlanningError("the meta0 mapping must be a JSON object, got %s"
+                            % type(meta0_list).__name__)
+    span = 16 ** (4 - digits)
+    groups = {}
+    for prefix, addrs in meta0_list.items():
+        if not isinstance(prefix, str) or len(prefix) != 4 or not set(prefix.upper()) <= _HEX:
+            raise PlanningError("%r is not a 4-hex prefix" % (prefix,))
+        if not isinstance(addrs, (list, tuple)):
+            raise PlanningError("prefix %s maps to %r, not a list" % (prefix, addrs))
+        prefix = prefix.upper()
+        groups.setdefault(prefix[:digits], []).append((prefix, addrs))
+    mapping = {}
+    inconsistent = []
+    for base, entries in groups.items():
+        entries.sort(key=lambda e: e[0])
+        mapping[base] = list(entries[0][1])
+        if span > 1:
+            first = sorted(entries[0][1])
+            if len(entries) != span or any(sorted(a) != first for _, a in entries[1:]):
+                inconsistent.append(base)
+    inconsistent.sort()
+    return mapping, inconsistent
+
+
+def meta0_payload(base_mapping, digits, bases=None):
+    """Prefix dict for ``meta0_force``: every sibling of the given bases (all
+    bases when ``bases`` is None; an empty list gives an empty payload).
+
+    Raises PlanningError on anything that is not a non-empty list of distinct
+    ``IP:PORT`` strings: meta0 servers do not survive malformed values.
+    """
+    _check_params(1, digits, 1)
+    keys = sorted(base_mapping) if bases is None else list(bases)
+    payload = {}
+    for key in keys:
+        base = _validate_base_key(key, digits)
+        addrs = base_mapping.get(key, base_mapping.get(base))
+        if not isinstance(addrs, (list, tuple)) or not addrs:
+            raise PlanningError("base %r must map to a non-empty list of addresses, got %r"
+                                % (key, addrs))
+        for addr in addrs:
+            if not is_addr(addr):
+                raise PlanningError("base %r: %r is not an IP:PORT address" % (key, addr))
+        if len(set(addrs)) != len(addrs):
+            raise PlanningError("base %r lists an address twice: %r" % (key, list(addrs)))
+        for prefix in siblings(base, digits):
+            payload[prefix] = list(addrs)
+    return payload
+
+
+# ---------------------------------------------------------------------------
+# Results
+
+
+class PlanResult(object):
+    """Outcome of bootstrap, rebalance or decommission."""
+
+    def __init__(self, operation, mapping, moves, counts_before, counts_after, targets,
+                 lower_bound, warnings, changed, min_dist, effective_min_dist,
+                 pending_moves=0):
+        self.operation = operation
+        self.mapping = mapping
+        self.moves = moves
+        self.counts_before = counts_before
+        self.counts_after = counts_after
+        self.targets = targets
+        self.lower_bound = lower_bound
+        self.warnings = warnings
+        self.changed = changed
+        self.min_dist = min_dist
+        self.effective_min_dist = effective_min_dist
+        self.min_dist_satisfied = effective_min_dist == min_dist
+        self.pending_moves = pending_moves
+        self.complete = pending_moves == 0
+
+    @property
+    def spread(self):
+        return _spread(self.counts_after, self.targets)
+
+    @property
+    def moved_bases(self):
+        return sorted(set(m[0] for m in self.moves))
+
+    def to_dict(self, include_mapping=False, include_moves=False):
+        result = {
+            "operation": self.operation,
+            "changed": self.changed,
+            "moves_count": len(self.moves),
+            "moved_bases_count": len(set(m[0] for m in self.moves)),
+            "lower_bound": self.lower_bound,
+            "pending_moves": self.pending_moves,
+            "complete": self.complete,
+            "min_dist": self.min_dist,
+            "effective_min_dist": self.effective_min_dist,
+            "min_dist_satisfied": self.min_dist_satisfied,
+            "warnings": list(self.warnings),
+            "counts_before": dict(self.counts_before),
+            "counts_after": dict(self.counts_after),
+            "targets": dict(self.targets),
+            "spread": self.spread,
+        }
+        if include_mapping:
+            result["mapping"] = dict((k, list(v)) for k, v in self.mapping.items())
+        if include_moves:
+            result["moves"] = [list(m) for m in self.moves]
+        return result
+
+
+def _spread(counts, targets):
+    live = [a for a, t in targets.items() if t > 0]
+    dev = max([abs(counts.get(a, 0) - t) for a, t in targets.items()] +
+              [c for a, c in counts.items() if a not in targets] + [0])
+    return {
+        "max": max([counts.get(a, 0) for a in live] or [0]),
+        "min": min([counts.get(a, 0) for a in live] or [0]),
+        "max_deviation": dev,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Bootstrap
+
+
+def _rotation_steps(nlocs, replicas):
+    """Shifts g such that 0, g, 2g, ... (replicas terms) are distinct modulo
+    nlocs: layer r of a block of bases takes location (i + r*g) mod nlocs, so
+    every base of the block gets distinct locations and varying g mixes which
+    locations share bases."""
+    if nlocs == 1:
+        return [0]
+    steps = [g for g in range(1, nlocs)
+             if all((d * g) % nlocs for d in range(1, replicas))]
+    return steps or [1]
+
+
+def _service_sequence(members, targets, salt):
+    """Order in which a location hands out its slots: rounds over the
+    services that still need bases, rotated from round to round so that the
+    services of different locations pair up evenly."""
+    if len(members) == 1:
+        return members * targets[members[0]]
+    seq = []
+    top = max(targets[i] for i in members)
+    for q in range(top):
+        part = [i for i in members if targets[i] > q]
+        if not part:
+            break
+        k = (salt * q) % len(part)
+        seq.extend(part[k:])
+        seq.extend(part[:k])
+    return seq
+
+
+def bootstrap(services, replicas=3, digits=4, min_dist=1, current=None):
+    """A fresh, balanced mapping of every base to ``replicas`` services.
+
+    Services with score 0 get nothing. ``current`` (a base mapping) only
+    serves to tell whether the result differs from what is in place.
+    """
+    _check_params(replicas, digits, min_dist)
+    svcs = _Services(services, replicas, min_dist)
+    usable = svcs.usable_indices()
+    if not usable:
+        raise PlanningError("no meta1 service has a score > 0")
+    keys = short_prefixes(digits)
+    nbases = len(keys)
+    targets = compute_targets(svcs, nbases)
+
+    groups = {}
+    for i in usable:
+        groups.setdefault(svcs.eff_locs[i], []).append(i)
+    locs = sorted(groups)
+    nlocs = len(locs)
+    loc_totals = [sum(targets[i] for i in groups[loc]) for loc in locs]
+
+    # Location of each replica: full blocks of nlocs bases get a rotated
+    # permutation of the locations per layer; the last partial block is filled
+    # column-wise, each location's remaining slots being contiguous (hence on
+    # distinct bases, as they never exceed the block size).
+    layers = [[] for _ in range(replicas)]
+    steps = _rotation_steps(nlocs, replicas)
+    order = list(range(nlocs))
+    full, partial = divmod(nbases, nlocs)
+    for q in range(full):
+        g = steps[q % len(steps)]
+        for r in range(replicas):
+            k = (r * g) % nlocs
+            layers[r].extend(order[k:])
+            layers[r].extend(order[:k])
+    if partial:
+        column = []
+        for li in range(nlocs):
+            column.extend([li] * (loc_totals[li] - replicas * full))
+        for r in range(replicas):
+            layers[r].extend(column[r * partial:(r + 1) * partial])
+
+    # Service of each replica: each location deals its services in order.
+    dealers = []
+    for li, loc in enumerate(locs):
+        seq = _service_sequence(groups[loc], targets, li + 1)
+        dealers.append(iter([svcs.addrs[i] for i in seq]).__next__)
+    mapping = {}
+    for key, row in zip(keys, zip(*layers)):
+        mapping[key] = [dealers[li]() for li in row]
+
+    counts_after = dict((svcs.addrs[i], targets[i]) for i in range(svcs.known))
+    target_map = dict((svcs.addrs[i], targets[i]) for i in range(svcs.known))
+    changed = True
+    if current is not None:
+        changed = _normalise_current(current) != mapping
+    return PlanResult("bootstrap", mapping, [], dict((a, 0) for a in svcs.addrs[:svcs.known]),
+                      counts_after, target_map, 0, list(svcs.warnings), changed,
+                      min_dist, svcs.effective_min_dist)
+
+
+def _normalise_current(mapping):
+    return dict((str(k).upper(), list(v)) for k, v in (mapping or {}).items())
+
+
+# ---------------------------------------------------------------------------
+# Moves (rebalance, decommission)
+
+
+class _Planner(object):
+    """Mutable state of a rebalance: base rows of service indices, counts,
+    and a max-heap of receivers by deficit (target - count)."""
+
+    def __init__(self, mapping, services, replicas, digits, min_dist, excluded=()):
+        _check_params(replicas, digits, min_dist)
+        if mapping is None:
+            mapping = {}
+        if not isinstance(mapping, dict):
+            raise PlanningError("the base mapping must be a dict")
+        self.replicas = replicas
+        self.digits = digits
+        self.svcs = svcs = _Services(services, replicas, min_dist, excluded)
+        if not svcs.usable_indices():
+            raise PlanningError("no meta1 service with a score > 0 is left to hold bases")
+        self.keys = short_prefixes(digits)
+        self.nbases = len(self.keys)
+        key_index = dict((k, n) for n, k in enumerate(self.keys))
+        self.rows = [[] for _ in range(self.nbases)]
+        self.duplicates = 0
+        for key, addrs in mapping.items():
+            n = key_index.get(key)
+            if n is None:
+                n = key_index.get(_validate_base_key(key, digits))
+            if not isinstance(addrs, (list, tuple)):
+                raise PlanningError("base %r maps to %r, not a list" % (key, addrs))
+            row = self.rows[n]
+            for addr in addrs:
+                i = svcs.index.get(addr)
+                if i is None:
+                    i = svcs.add_unknown(addr)
+                if i in row:
+                    self.duplicates += 1
+                else:
+                    row.append(i)
+        self.original = [list(r) for r in self.rows]
+        n = len(svcs.addrs)
+        self.counts = [0] * n
+        self.bases_of = [set() for _ in range(n)]
+        for b, row in enumerate(self.rows):
+            for i in row:
+                self.counts[i] += 1
+                self.bases_of[i].add(b)
+        self.counts_before = list(self.counts)
+        self.targets = compute_targets(svcs, self.nbases, prefer=self.counts)
+        self.loc = svcs.eff_locs
+        self.moves = []
+        self.touched = set()
+        self.placed = set()  # (base, service) pairs created by this plan
+        self.heap = []
+        for i in svcs.usable_indices():
+            self.heap.append((self.counts[i] - self.targets[i], i))
+        heapq.heapify(self.heap)
+        self.warnings = list(svcs.warnings)
+        if self.duplicates:
+            self.warnings.append("%d duplicate address(es) in base lists were dropped"
+                                 % self.duplicates)
+
+    # -- bookkeeping -------------------------------------------------------
+
+    def deficit(self, i):
+        return self.targets[i] - self.counts[i]
+
+    def _bump(self, i, delta):
+        self.counts[i] += delta
+        if self.svcs.usable(i):
+            heapq.heappush(self.heap, (self.counts[i] - self.targets[i], i))
+
+    def move(self, b, old, new):
+        row = self.rows[b]
+        if old is None:
+            row.append(new)
+        elif new is None:
+            row.remove(old)
+        else:
+            row[row.index(old)] = new
+        if old is not None:
+            self.bases_of[old].discard(b)
+            self._bump(old, -1)
+        if new is not None:
+            self.bases_of[new].add(b)
+            self._bump(new, 1)
+        self.touched.add(b)
+        if new is not None:
+            self.placed.add((b, new))
+        self.moves.append((b, old, new))
+
+    def pick(self, b, leaving, need_deficit):
+        """Receiver with the largest deficit that can join base ``b`` once
+        ``leaving`` (or nothing) has left it, or None."""
+        row = self.rows[b]
+        others = [i for i in row if i != leaving]
+        banned = set(self.loc[i] for i in others)
+        heap = self.heap
+        stash = []
+        found = None
+        while heap:
+            negdef, i = heap[0]
+            if negdef != self.counts[i] - self.targets[i]:
+                heapq.heappop(heap)  # stale entry
+                continue
+            if need_deficit and negdef >= 0:
+                break
+            if i == leaving or i in row or self.loc[i] in banned:
+                stash.append(heapq.heappop(heap))
+                continue
+            found = i
+            break
+        for entry in stash:
+            heapq.heappush(heap, entry)
+        return found
+
+    # -- phases --------------------------------------------------------------
+
+    def fix_replica_counts(self):
+        r = self.replicas
+        for b, row in enumerate(self.rows):
+            if len(row) > r:
+                # Drop first what must go anyway, then the most overloaded.
+                ranked = sorted(row, key=lambda i: (self.svcs.usable(i),
+                                                    self.deficit(i), i))
+                for i in ranked[:len(row) - r]:
+                    self.move(b, i, None)
+            while len(self.rows[b]) < r:
+                new = self.pick(b, None, False)
+                if new is None:
+                    break
+                self.move(b, None, new)
+
+    def evict(self, victims):
+        """Move every replica held by ``victims`` (service indices)."""
+        stuck = 0
+        for v in sorted(victims):
+            for b in sorted(self.bases_of[v]):
+                new = self.pick(b, v, False)
+                if new is None:
+                    stuck += 1
+                    continue
+                self.move(b, v, new)
+        return stuck
+
+    def repair_distances(self):
+        stuck = 0
+        for b in range(self.nbases):
+            row = self.rows[b]
+            if len(set(self.loc[i] for i in row)) == len(row):
+                continue
+            seen = {}
+            for i in sorted(row, key=lambda i: (self.deficit(i), i), reverse=True):
+                seen.setdefault(self.loc[i], []).append(i)
+            for members in seen.values():
+                # Keep the member with the largest deficit, move the others.
+                for i in members[1:]:
+                    new = self.pick(b, i, False)
+                    if new is None:
+                        stuck += 1
+                        continue
+                    self.move(b, i, new)
+        return stuck
+
+    def balance(self, max_rounds=8):
+        """Move bases from services above target to services below it."""
+        for _ in range(max_rounds):
+            progress = False
+            over = [i for i in range(len(self.counts)) if self.counts[i] > self.targets[i]]
+            over.sort(key=lambda i: (self.targets[i] - self.counts[i], i))
+            for strict in (True, False):
+                for s in over:
+                    progress |= self._shed(s, strict, True)
+            if all(c <= t for c, t in zip(self.counts, self.targets)):
+                return
+            if progress:
+                continue
+            # Nothing below target fits the remaining bases: hand them to a
+            # service at target; it will in turn shed an untouched base.
+            for s in over:
+                progress |= self._shed(s, False, False)
+            if not progress:
+                return
+
+    def _shed(self, s, untouched_only, need_deficit):
+        excess = self.counts[s] - self.targets[s]
+        if excess <= 0:
+            return False
+        bases = sorted(self.bases_of[s])
+        start = (s * 7919) % len(bases) if bases else 0
+        moved = False
+        for b in bases[start:] + bases[:start]:
+            # A replica placed by this plan never moves again (no chains), and
+            # bases already changed are left alone while others can go.
+            if (b, s) in self.placed or (untouched_only and b in self.touched):
+                continue
+            new = self.pick(b, s, need_deficit)
+            if new is None:
+                continue
+            self.move(b, s, new)
+            moved = True
+            excess -= 1
+            if excess <= 0 or not need_deficit:
+                break
+        return moved
+
+    # -- result ----------------------------------------------------------------
+
+    def lower_bound(self, sources=None):
+        idx = range(len(self.counts_before)) if sources is None else sources
+        bound = sum(max(0, self.counts_before[i] - self.targets[i]) for i in idx)
+        if sources is None:
+            bound += sum(max(0, self.replicas - len(r)) for r in self.original)
+        return bound
+
+    def result(self, operation, lower_bound, max_moves):
+        svcs = self.svcs
+        moves = self.moves
+        pending = 0
+        rows = self.rows
+        if max_moves is not None and len(moves) > max_moves:
+            pending = len(moves) - max_moves
+            moves = moves[:max_moves]
+            rows = [list(r) for r in self.original]
+            for b, old, new in moves:
+                row = rows[b]
+                if old is None:
+                    row.append(new)
+                elif new is None:
+                    row.remove(old)
+                else:
+                    row[row.index(old)] = new
+            self.warnings.append("max_moves %d reached: %d more move(s) needed"
+                                 % (max_moves, pending))
+        addrs = svcs.addrs
+        mapping = {}
+        counts_after = dict((a, 0) for a in addrs)
+        for key, row in zip(self.keys, rows):
+            if row:
+                mapping[key] = [addrs[i] for i in row]
+                for i in row:
+                    counts_after[addrs[i]] += 1
+        for i in range(svcs.known, len(addrs)):
+            if not counts_after[addrs[i]]:
+                del counts_after[addrs[i]]
+        counts_before = dict((addrs[i], c) for i, c in enumerate(self.counts_before))
+        targets = dict((addrs[i], t) for i, t in enumerate(self.targets))
+        out_moves = [(self.keys[b], None if o is None else addrs[o],
+                      None if n is None else addrs[n]) for b, o, n in moves]
+        return PlanResult(operation, mapping, out_moves, counts_before, counts_after, targets,
+                          lower_bound, self.warnings, bool(out_moves), svcs.min_dist,
+                          svcs.effective_min_dist, pending)
+
+
+def _check_max_moves(max_moves):
+    if max_moves is not None and (isinstance(max_moves, bool) or not isinstance(max_moves, int)
+                                  or max_moves < 0):
+        raise PlanningError("max_moves must be a non-negative integer, got %r" % (max_moves,))
+
+
+def rebalance(mapping, services, replicas=3, digits=4, min_dist=1, max_moves=None):
+    """Moves reaching the balance targets, repairing on the way wrong replica
+    counts, replicas on unknown or score-0 services and min_dist violations.
+
+    Every move replaces one replica of one base and, applied in order, keeps
+    each base on distinct services at the (effective) min_dist, so any prefix
+    of ``moves`` (what ``max_moves`` keeps) is a valid mapping.
+    """
+    _check_max_moves(max_moves)
+    p = _Planner(mapping, services, replicas, digits, min_dist)
+    bound = p.lower_bound()
+    p.fix_replica_counts()
+    stuck = p.evict([i for i in range(len(p.counts)) if not p.svcs.usable(i)
+                     and p.bases_of[i]])
+    stuck += p.repair_distances()
+    p.balance()
+    if stuck:
+        p.warnings.append("%d replica(s) could not be moved: no eligible service at the "
+                          "required distance" % stuck)
+    left = sum(max(0, c - t) for c, t in zip(p.counts, p.targets))
+    if left:
+        p.warnings.append("%d base replica(s) remain above their service's target" % left)
+    return p.result("rebalance", bound, max_moves)
+
+
+def decommission(mapping, services, addrs, replicas=3, digits=4, min_dist=1, max_moves=None):
+    """Move away every replica held by ``addrs`` (addresses or service ids),
+    and nothing else, onto the other services by deficit and at min_dist.
+
+    ``addrs`` may name addresses that are in the mapping but no longer in the
+    service list (a dead service).
+    """
+    _check_max_moves(max_moves)
+    if isinstance(addrs, str):
+        addrs = [addrs]
+    addrs = list(addrs or ())
+    if not addrs:
+        raise PlanningError("no service to decommission")
+    known = set()
+    for svc in services or ():
+        if isinstance(svc, dict):
+            known.update(x for x in (svc.get("addr"), svc.get("id")) if x)
+    in_mapping = set()
+    for row in (mapping or {}).values():
+        if isinstance(row, (list, tuple)):
+            in_mapping.update(row)
+    for key in addrs:
+        if key not in known and key not in in_mapping:
+            raise PlanningError("unknown meta1 service %r" % (key,))
+    p = _Planner(mapping, services, replicas, digits, min_dist,
+                 excluded=[a for a in addrs if a in known])
+    victims = set(p.svcs.by_key[a] if a in p.svcs.by_key else p.svcs.index[a] for a in addrs)
+    bound = sum(p.counts[v] for v in victims)
+    stuck = p.evict(victims)
+    if stuck:
+        p.warnings.append("%d replica(s) could not be moved: no eligible service at the "
+                          "required distance" % stuck)
+    return p.result("decommission", bound, max_moves)
+
+
+# ---------------------------------------------------------------------------
+# Check
+
+
+def _truncated(items, limit):
+    return {"count": len(items), "items": items[:limit], "truncated": len(items) > limit}
+
+
+def check(mapping, services, replicas=3, digits=4, min_dist=1, inconsistent_bases=(),
+          max_items=20, balance_tolerance=1):
+    """Audit a base mapping. Returns a JSON-friendly dict with ``ok``, a list
+    of ``problems`` (one sentence each) and per-category counts and lists (at
+    most ``max_items`` entries each, with totals)."""
+    _check_params(replicas, digits, min_dist)
+    mapping = mapping or {}
+    # Too few usable services is a finding here, not an error.
+    svcs = _Services(services, replicas, min_dist, strict=False)
+    keys = short_prefixes(digits)
+    key_set = set(keys)
+    problems = []
+
+    unexpected = sorted(k for k in mapping if k not in key_set)
+    missing = [k for k in keys if not mapping.get(k)]
+    wrong_count = []
+    violations = []
+    duplicates = []
+    unknown = {}
+    zero = {}
+    rows = {}
+    counts = [0] * len(svcs.addrs)
+    for key in keys:
+        addrs = mapping.get(key)
+        if not addrs:
+            continue
+        if not isinstance(addrs, (list, tuple)):
+            wrong_count.append({"base": key, "count": 0, "value": repr(addrs)[:80]})
+            continue
+        row = []
+        for addr in addrs:
+            i = svcs.index.get(addr)
+            if i is None:
+                i = svcs.add_unknown(addr)
+                counts.append(0)
+            if i in row:
+                duplicates.append(key)
+                continue
+            row.append(i)
+            counts[i] += 1
+            if i >= svcs.known:
+                unknown.setdefault(svcs.addrs[i], []).append(key)
+            elif svcs.scores[i] <= 0:
+                zero.setdefault(svcs.addrs[i], []).append(key)
+        rows[key] = row
+        if len(addrs) != replicas:
+            wrong_count.append({"base": key, "count": len(addrs)})
+        locs = [svcs.req_locs[i] for i in row]
+        if len(set(locs)) != len(locs):
+            violations.append({"base": key, "addrs": [svcs.addrs[i] for i in row]})
+
+    targets = compute_targets(svcs, len(keys), prefer=counts) if svcs.usable_indices() \
+        else [0] * len(svcs.addrs)
+    over, under = [], []
+    live_counts = []
+    max_dev = 0
+    for i, addr in enumerate(svcs.addrs):
+        dev = counts[i] - targets[i]
+        max_dev = max(max_dev, abs(dev))
+        if svcs.usable(i):
+            live_counts.append(counts[i])
+        entry = {"addr": addr, "count": counts[i], "target": targets[i]}
+        if dev > balance_tolerance:
+            over.append(entry)
+        elif -dev > balance_tolerance:
+            under.append(entry)
+    over.sort(key=lambda e: (e["target"] - e["count"], e["addr"]))
+    under.sort(key=lambda e: (e["count"] - e["target"], e["addr"]))
+
+    def by_service(d):
+        items = [{"addr": a, "bases_count": len(b), "bases": b[:max_items]}
+                 for a, b in sorted(d.items())]
+        return {"count": sum(len(b) for b in d.values()), "services": len(d),
+                "items": items[:max_items], "truncated": len(items) > max_items}
+
+    result = {
+        "replicas": replicas,
+        "digits": digits,
+        "min_dist": min_dist,
+        "min_dist_satisfiable": svcs.min_dist_satisfied,
+        "bases": len(keys),
+        "missing_bases": _truncated(missing, max_items),
+        "unexpected_bases": _truncated(unexpected, max_items),
+        "wrong_replica_count": _truncated(wrong_count, max_items),
+        "duplicate_addresses": _truncated(sorted(set(duplicates)), max_items),
+        "min_dist_violations": _truncated(violations, max_items),
+        "unknown_services": by_service(unknown),
+        "zero_score_services": by_service(zero),
+        "inconsistent_siblings": _truncated(sorted(inconsistent_bases or ()), max_items),
+        "imbalance": {
+            "max_deviation": max_dev,
+            "max_count": max(live_counts or [0]),
+            "min_count": min(live_counts or [0]),
+            "tolerance": balance_tolerance,
+            "over": _truncated(over, max_items),
+            "under": _truncated(under, max_items),
+        },
+        "counts": dict((a, counts[i]) for i, a in enumerate(svcs.addrs)),
+        "targets": dict((a, targets[i]) for i, a in enumerate(svcs.addrs)),
+    }
+    if not svcs.usable_indices():
+        problems.append("no meta1 service has a score > 0")
+    elif len(svcs.usable_indices()) < replicas:
+        problems.append("%d replicas but only %d meta1 service(s) with a score > 0"
+                        % (replicas, len(svcs.usable_indices())))
+    for label, section in (("missing bases", result["missing_bases"]),
+                           ("bases not valid for digits %d" % digits, result["unexpected_bases"]),
+                           ("bases with a replica count other than %d" % replicas,
+                            result["wrong_replica_count"]),
+                           ("bases listing an address twice", result["duplicate_addresses"]),
+                           ("bases violating min_dist %d" % min_dist,
+                            result["min_dist_violations"]),
+                           ("base replicas on unknown services", result["unknown_services"]),
+                           ("base replicas on services with score 0",
+                            result["zero_score_services"]),
+                           ("bases whose sibling prefixes disagree",
+                            result["inconsistent_siblings"])):
+        if section["count"]:
+            problems.append("%d %s" % (section["count"], label))
+    if not svcs.min_dist_satisfied:
+        problems.append("the topology cannot honour min_dist %d with %d replicas"
+                        % (min_dist, replicas))
+    if max_dev > balance_tolerance:
+        problems.append("unbalanced: a service is %d base(s) away from its target" % max_dev)
+    result["problems"] = problems
+    result["ok"] = not problems
+    return result
+
+
+def check_meta0(meta0_list, services, replicas=3, digits=4, min_dist=1, max_items=20,
+                balance_tolerance=1):
+    """``check`` on a raw ``meta0_list`` prefix dict (detects sibling
+    inconsistencies as well)."""
+    mapping, inconsistent = bases_from_meta0(meta0_list, digits)
+    return check(mapping, services, replicas, digits, min_dist, inconsistent, max_items,
+                 balance_tolerance)
