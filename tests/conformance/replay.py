@@ -9,6 +9,7 @@ exchanges (a meta0 crash and restart, an unlink that was not captured).
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -347,3 +348,6 @@ class SimulatorProcess(object):
                 self.proc.wait(5)
         if getattr(self, "_log", None):
             self._log.close()
+        # The log is kept only when the simulator failed to start.
+        if self._tmp and self.info is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
