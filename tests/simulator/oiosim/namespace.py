@@ -442,6 +442,9 @@ class Namespace(object):
         """Current election state, electing a master among live peers if needed."""
         key = (stype, base)
         st = self.elections.get(key)
+        if st is not None and st["master"] is not None and st["master"] in peers \
+                and self.peer_alive(st["master"]):
+            return st
         if st is None:
             st = {"master": None, "gen": 0, "log": []}
             self.elections[key] = st
