@@ -77,8 +77,9 @@ def test_non_idempotent_write_is_not_retried(simulator):
     assert not warnings
 
 
-def test_request_headers_and_expected_statuses(simulator):
-    cli, warnings = make_client(simulator, timeout=2.5, request_id="audit")
+def test_request_headers_and_expected_statuses(sim_factory):
+    cli, warnings = make_client(sim_factory(preset="small_bootstrapped"), timeout=2.5,
+                                request_id="audit")
     rid = cli.new_request_id()
     assert rid.startswith("audit-") and len(rid) <= 63
     resp = cli.proxy("GET", "reference/show", {"acct": "nobody", "ref": "nothing"}, expect=(404,))
