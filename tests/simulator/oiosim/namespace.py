@@ -225,6 +225,8 @@ class Namespace(object):
         if addr in self.down_peers:
             return False
         svc = self.by_addr.get(addr)
+        if svc is not None and self.meta0_crashed and svc["type"] == "meta0":
+            return False
         return svc is not None and svc["up"]
 
     # ------------------------------------------------------------------ meta0
