@@ -118,3 +118,31 @@ def test_large_preset_starts(sim_factory):
     st = sim.state()
     assert st["counts"]["meta1"] == 300 and st["counts"]["rawx"] == 2000
     assert st["meta0_initialised"] is True
+
+
+def test_fault_latency_drop_and_after(sim_factory):
+    sim = sim_factory("small_bootstrapped")
+    sim.set_faults({"rules": [
+        {"match": "/conscience/info", "action": "latency", "latency_ms": 200, "times": 1},
+        {"match": "/conscience/list", "action": "drop", "after": 1, "times": 1}]})
+    t0 = time.time()
+    status, _, _ = call(sim, "GET", ns_path(sim, "conscience/info"))
+    assert status == 200 and time.time() - t0 >= 0.2
+    assert call(sim, "GET", ns_path(sim, "conscience/list?type=rawx"))[0] == 200
+    try:
+        call(sim, "GET", ns_path(sim, "conscience/list?type=rawx"))
+        raise AssertionError("the connection was not dropped")
+    except (urllib.error.URLError, ConnectionError, OSError):
+        pass
+    assert call(sim, "GET", ns_path(sim, "conscience/list?type=rawx"))[0] == 200
+
+
+def test_factory_overrides_and_added_rdir(sim_factory):
+    sim = sim_factory("small", meta1_digits=1, bootstrapped=True)
+    assert sim.state()["digits"] == 1
+    added = sim.add_service({"type": "rdir", "location": "site1.rack9.h.rdir-9", "score": 50})
+    with urllib.request.urlopen(added["url"] + "/status", timeout=5) as resp:
+        assert resp.status == 200
+    sim.remove_service(added["id"])
+    status, body, _ = call(sim, "GET", ns_path(sim, "conscience/list?type=rdir"))
+    assert added["addr"] not in [s["addr"] for s in body]
