@@ -1,0 +1,135 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: oio_reference_info
+short_description: Show one reference of the OpenIO directory
+version_added: 1.0.0
+description:
+  - Tells whether a reference of the meta1 directory exists, and returns its cid, its
+    properties and its linked services.
+  - A missing reference is not an error; the module returns RV(exists=false).
+options:
+  account:
+    description:
+      - Account of the reference. Use with O(reference). Mutually exclusive with O(cid).
+    type: str
+  reference:
+    description:
+      - Name of the reference; any text, sent URL-encoded.
+    type: str
+    aliases: [ref]
+  cid:
+    description:
+      - The container ID (64 hexadecimal characters) instead of O(account) and O(reference).
+    type: str
+  types:
+    description:
+      - Return only the linked services of these types. Each must be a type the
+        conscience knows.
+    type: list
+    elements: str
+    default: []
+    aliases: [type]
+extends_documentation_fragment:
+  - openio.sds.connection
+  - openio.sds.attributes
+  - openio.sds.attributes.info_module
+notes:
+  - Reads go to meta1 directly (C(reference/show) without C(type)), not through the
+    proxy's cache, so a change made through another proxy is seen at once.
+author:
+  - openio.sds maintainers (@openio)
+'''
+
+EXAMPLES = r'''
+- name: Which rdir indexes the volume rawx-12
+  openio.sds.oio_reference_info:
+    proxy_url: http://10.0.0.1:6006
+    namespace: OPENIO
+    account: _RDIR
+    reference: rawx-12
+    types: [rdir]
+  register: assignment
+
+- name: Look a container up by its cid
+  openio.sds.oio_reference_info:
+    proxy_url: http://10.0.0.1:6006
+    namespace: OPENIO
+    cid: 13C0470DBCE55371E6BD5975EFF23A18F658CDC1656A7474DEF1ED0B0EDDA9FC
+'''
+
+RETURN = r'''
+exists:
+  description: Whether meta1 knows the reference.
+  returned: always
+  type: bool
+account:
+  description: Account of the reference (null when looked up by cid and meta1 did not say).
+  returned: always
+  type: str
+reference:
+  description: Name of the reference (null when looked up by cid and meta1 did not say).
+  returned: always
+  type: str
+cid:
+  description: Container ID, as OpenIO computes it (SHA-256 of account, NUL, reference).
+  returned: always
+  type: str
+  sample: 13C0470DBCE55371E6BD5975EFF23A18F658CDC1656A7474DEF1ED0B0EDDA9FC
+properties:
+  description: Properties of the reference (empty when it does not exist).
+  returned: always
+  type: dict
+services:
+  description:
+    - Linked services, one item per (type, seq), filtered by O(types). A compound entry
+      (several addresses) is one item. Empty when the reference does not exist.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    type:
+      description: Service type.
+      type: str
+    seq:
+      description: Sequence number.
+      type: int
+    host:
+      description: Addresses joined with C(,).
+      type: str
+    hosts:
+      description: The addresses, one per item.
+      type: list
+      elements: str
+    args:
+      description: Argument string of the entry.
+      type: str
+'''
+
+from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+from ansible_collections.openio.sds.plugins.module_utils.reference import show_reference
+
+
+def main():
+    module = OioModule(
+        argument_spec=dict(
+            account=dict(type="str"),
+            reference=dict(type="str", aliases=["ref"]),
+            cid=dict(type="str"),
+            types=dict(type="list", elements="str", default=[], aliases=["type"]),
+        ),
+        mutually_exclusive=[["cid", "account"], ["cid", "reference"]],
+        required_together=[["account", "reference"]],
+        required_one_of=[["cid", "account"]],
+    )
+    module.run(show_reference)
+
+
+if __name__ == "__main__":
+    main()
