@@ -740,11 +740,6 @@ class Proxy(object):
         ns.set_copy(stype, base, to, True, peers)
         return Response(204)
 
-    def _pm_noop(self, route):
-        def handler(req):
-            return self.prefer_master(req, route, lambda *a: 200)
-        return handler
-
     def r_post_admin__vacuum(self, req):
         return self.prefer_master(req, "vacuum", lambda *a: 200)
 
