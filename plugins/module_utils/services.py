@@ -26,3 +26,37 @@ def normalize_service(entry):
 
 def list_services(client, service_type, full=False):
     return [normalize_service(e) for e in client.conscience_list(service_type, full=full)]
+
+
+def find_service(services, key):
+    """The service whose ID or address is ``key``, or None."""
+    for svc in services:
+        if key in (svc["id"], svc["addr"]):
+            return svc
+    return None
+
+
+def lock_payload(service, service_type, score):
+    # The conscience takes addresses only: a service ID is refused (400).
+    return {"addr": service["addr"], "type": service_type, "score": int(score)}
+
+
+def set_lock(client, service, service_type, locked, score=0):
+    """Lock the score of a service at ``score``, or unlock it. Both are
+    idempotent on the conscience, so a transient failure may be retried."""
+    route = "conscience/lock" if locked else "conscience/unlock"
+    client.proxy("POST", route, json_body=lock_payload(service, service_type, score),
+                 idempotent=True)
+
+
+def availability(services, min_count, min_score, service_ids=None):
+    """Whether the services of a type are ready: at least ``min_count`` of
+    them (or every one listed in ``service_ids``) with a score >= min_score.
+    Returns (ready, ready_services, missing_ids)."""
+    ready = [s for s in services if s["score"] >= min_score and s["up"]]
+    missing = []
+    if service_ids:
+        ready_keys = set(s["id"] for s in ready) | set(s["addr"] for s in ready)
+        missing = [sid for sid in service_ids if sid not in ready_keys]
+        return not missing and len(ready) >= min_count, ready, missing
+    return len(ready) >= min_count, ready, missing

@@ -1,0 +1,192 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: oio_service
+short_description: Lock or unlock a service's score, or wait for the services of a type
+version_added: 1.0.0
+description:
+  - Locks the score of one service in the conscience (at 0 by default, so that it gets no
+    new bases, links or chunks), or unlocks it so that the conscience computes its score again.
+  - Or waits until the services of a type are there and usable, for example before a bootstrap.
+options:
+  type:
+    description:
+      - The service type, for example V(meta1) or V(rawx).
+    type: str
+    required: true
+    aliases: [service_type]
+  service:
+    description:
+      - The service to lock or unlock, by service ID or C(IP:PORT) address.
+      - Required with O(state=locked) and O(state=unlocked).
+    type: str
+  state:
+    description:
+      - V(locked) locks the score at O(score). Nothing changes if it is already locked at that score.
+      - V(unlocked) lets the conscience compute the score again. Nothing changes if it is not locked.
+      - V(available) changes nothing and waits until at least O(min_count) services of the type
+        (and every one of O(service_ids), when given) are up with a score of at least O(min_score).
+    type: str
+    choices: [locked, unlocked, available]
+    default: available
+  score:
+    description:
+      - The score to lock at, 0 to 100.
+    type: int
+    default: 0
+  min_count:
+    description:
+      - With O(state=available), how many services must be ready.
+    type: int
+    default: 1
+  min_score:
+    description:
+      - With O(state=available), the lowest score a ready service may have. The default, 1,
+        means every ready service has a score above 0.
+    type: int
+    default: 1
+  service_ids:
+    description:
+      - With O(state=available), services (IDs or addresses) that must all be ready.
+    type: list
+    elements: str
+    default: []
+  wait_timeout:
+    description:
+      - With O(state=available), seconds to wait before failing. V(0) checks once.
+      - The conscience refreshes what the proxy lists every few seconds, so a lock or unlock
+        may take that long to show.
+    type: int
+    default: 60
+  wait_interval:
+    description:
+      - Seconds between two checks while waiting.
+    type: float
+    default: 2
+extends_documentation_fragment:
+  - openio.sds.connection
+  - openio.sds.attributes
+  - openio.sds.attributes.stateful
+author:
+  - openio.sds maintainers (@openio)
+'''
+
+EXAMPLES = r'''
+- name: Take meta1 10.0.0.4:6110 out of new work
+  openio.sds.oio_service:
+    type: meta1
+    service: 10.0.0.4:6110
+    state: locked
+
+- name: Give it back to the conscience
+  openio.sds.oio_service:
+    type: meta1
+    service: 10.0.0.4:6110
+    state: unlocked
+
+- name: Wait for six rawx with a positive score
+  openio.sds.oio_service:
+    type: rawx
+    state: available
+    min_count: 6
+    wait_timeout: 300
+'''
+
+RETURN = r'''
+service:
+  description: The service after the task (locked or unlocked), as M(openio.sds.oio_service_info) returns it.
+  returned: when O(state) is V(locked) or V(unlocked)
+  type: dict
+services:
+  description: The ready services of the type.
+  returned: when O(state=available)
+  type: list
+  elements: dict
+waited:
+  description: Seconds spent waiting.
+  returned: when O(state=available)
+  type: float
+'''
+
+import time
+
+from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
+from ansible_collections.openio.sds.plugins.module_utils.services import (
+    availability, find_service, list_services, set_lock)
+
+
+def lock_or_unlock(module):
+    params = module.params
+    if not params["service"]:
+        raise InvalidInput("service is required with state=%s" % params["state"])
+    if not 0 <= params["score"] <= 100:
+        raise InvalidInput("score must be between 0 and 100")
+    current = find_service(list_services(module.client, params["type"]), params["service"])
+    if current is None:
+        raise InvalidInput("no %s service %r in the conscience" % (params["type"], params["service"]))
+    want_locked = params["state"] == "locked"
+    summary = {"locked": current["locked"], "score": current["score"]}
+    module.record_before(summary)
+    if want_locked:
+        module.changed = not current["locked"] or current["score"] != params["score"]
+        predicted = dict(current, locked=True, score=params["score"])
+    else:
+        module.changed = current["locked"]
+        predicted = dict(current, locked=False)
+    after = predicted
+    if module.changed and not module.check_mode:
+        set_lock(module.client, current, params["type"], want_locked, params["score"])
+        # The proxy may serve the list from a cache for a few seconds; report
+        # the fresh entry when it already shows the change.
+        fresh = find_service(list_services(module.client, params["type"]), params["service"])
+        if fresh is not None and fresh["locked"] == want_locked:
+            after = fresh
+    module.record_after({"locked": after["locked"], "score": after["score"]})
+    return {"service": after}
+
+
+def wait_available(module):
+    params = module.params
+    start = time.time()
+    while True:
+        services = list_services(module.client, params["type"])
+        ready, ready_services, missing = availability(
+            services, params["min_count"], params["min_score"], params["service_ids"])
+        waited = round(time.time() - start, 1)
+        if ready:
+            return {"services": ready_services, "waited": waited}
+        if waited >= params["wait_timeout"]:
+            detail = "missing or not ready: %s" % ", ".join(missing) if missing else \
+                "%d of %d ready" % (len(ready_services), params["min_count"])
+            module.fail("timed out after %ss waiting for %s services with a score >= %d (%s)"
+                        % (params["wait_timeout"], params["type"], params["min_score"], detail),
+                        services=ready_services, waited=waited)
+        time.sleep(params["wait_interval"])
+
+
+def main():
+    module = OioModule(argument_spec=dict(
+        type=dict(type="str", required=True, aliases=["service_type"]),
+        service=dict(type="str"),
+        state=dict(type="str", default="available", choices=["locked", "unlocked", "available"]),
+        score=dict(type="int", default=0),
+        min_count=dict(type="int", default=1),
+        min_score=dict(type="int", default=1),
+        service_ids=dict(type="list", elements="str", default=[]),
+        wait_timeout=dict(type="int", default=60),
+        wait_interval=dict(type="float", default=2),
+    ), required_if=[("state", "locked", ["service"]), ("state", "unlocked", ["service"])])
+    if module.params["state"] == "available":
+        module.run(wait_available)
+    else:
+        module.run(lock_or_unlock)
+
+
+if __name__ == "__main__":
+    main()
