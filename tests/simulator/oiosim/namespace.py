@@ -164,8 +164,12 @@ class Namespace(object):
             n = len(self.services) + 1000
             addr = topo_mod.fake_addr(idx, n)
         score = int(spec.get("score", topo_mod.DEFAULT_SCORE))
-        svc = {"type": stype, "addr": addr, "id": sid, "score": score, "base_score": score,
-               "locked": False, "up": True, "tags": tags, "listen": listen,
+        # A service registered "locked" (as deployments do with new services)
+        # sits at score 0 until an operator unlocks it.
+        locked = bool(spec.get("locked", False))
+        svc = {"type": stype, "addr": addr, "id": sid, "score": 0 if locked else score,
+               "base_score": score, "locked": locked, "up": True, "tags": tags,
+               "listen": listen,
                "stats": dict(spec.get("stats") or topo_mod.DEFAULT_STATS),
                "name": spec.get("name") or addr}
         self.services.append(svc)

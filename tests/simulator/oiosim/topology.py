@@ -120,5 +120,6 @@ def _entry(stype, tindex, i, spec, ent, fmt=None):
     if addr is None and not listen:
         addr = fake_addr(tindex, i)
     return {"type": stype, "addr": addr, "id": sid, "score": int(score), "tags": tags,
+            "locked": bool(ent.get("locked", spec.get("locked", False))),
             "listen": listen, "name": ent.get("name") or "%s-%d" % (stype, i + 1),
             "stats": dict(DEFAULT_STATS)}
