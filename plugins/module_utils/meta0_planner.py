@@ -27,6 +27,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import heapq
+from collections import Counter
+from itertools import chain
 
 from ansible_collections.openio.sds.plugins.module_utils.location import (
     masked_location,
@@ -203,6 +205,22 @@ def compute_targets(svcs, nbases, prefer=None):
     return targets
 
 
+_KEYS = {}
+_KEY_INDEX = {}
+
+
+def _base_keys(digits):
+    if digits not in _KEYS:
+        _KEYS[digits] = tuple(short_prefixes(digits))
+    return _KEYS[digits]
+
+
+def _key_index(digits):
+    if digits not in _KEY_INDEX:
+        _KEY_INDEX[digits] = dict((k, n) for n, k in enumerate(_base_keys(digits)))
+    return _KEY_INDEX[digits]
+
+
 def _validate_base_key(key, digits):
     if not isinstance(key, str) or len(key) != digits or not set(key.upper()) <= _HEX:
         raise PlanningError("%r is not a base key for digits %d (expected %d hex chars)"
@@ -367,10 +385,12 @@ def _service_sequence(members, targets, salt):
         return members * targets[members[0]]
     seq = []
     top = max(targets[i] for i in members)
+    part, change = None, 0
     for q in range(top):
-        part = [i for i in members if targets[i] > q]
-        if not part:
-            break
+        if q >= change:
+            # Membership only shrinks when some member's target is reached.
+            part = [i for i in members if targets[i] > q]
+            change = min(targets[i] for i in part)
         k = (salt * q) % len(part)
         seq.extend(part[k:])
         seq.extend(part[:k])
@@ -388,7 +408,7 @@ def bootstrap(services, replicas=3, digits=4, min_dist=1, current=None):
     usable = svcs.usable_indices()
     if not usable:
         raise PlanningError("no meta1 service has a score > 0")
-    keys = short_prefixes(digits)
+    keys = _base_keys(digits)
     nbases = len(keys)
     targets = compute_targets(svcs, nbases)
 
@@ -407,12 +427,15 @@ def bootstrap(services, replicas=3, digits=4, min_dist=1, current=None):
     steps = _rotation_steps(nlocs, replicas)
     order = list(range(nlocs))
     full, partial = divmod(nbases, nlocs)
-    for q in range(full):
-        g = steps[q % len(steps)]
-        for r in range(replicas):
+    cycle = len(steps)
+    for r in range(replicas):
+        pattern = []
+        for g in steps[:min(cycle, full)]:
             k = (r * g) % nlocs
-            layers[r].extend(order[k:])
-            layers[r].extend(order[:k])
+            pattern.extend(order[k:])
+            pattern.extend(order[:k])
+        repeat, rest = divmod(full, cycle)
+        layers[r] = pattern * repeat + pattern[:rest * nlocs]
     if partial:
         column = []
         for li in range(nlocs):
@@ -420,14 +443,14 @@ def bootstrap(services, replicas=3, digits=4, min_dist=1, current=None):
         for r in range(replicas):
             layers[r].extend(column[r * partial:(r + 1) * partial])
 
-    # Service of each replica: each location deals its services in order.
+    # Service of each replica: each location deals its services in order,
+    # layer after layer (any order works: a location appears once per base).
     dealers = []
     for li, loc in enumerate(locs):
         seq = _service_sequence(groups[loc], targets, li + 1)
-        dealers.append(iter([svcs.addrs[i] for i in seq]).__next__)
-    mapping = {}
-    for key, row in zip(keys, zip(*layers)):
-        mapping[key] = [dealers[li]() for li in row]
+        dealers.append(iter([svcs.addrs[i] for i in seq]))
+    columns = [list(map(next, map(dealers.__getitem__, layer))) for layer in layers]
+    mapping = dict(zip(keys, map(list, zip(*columns))))
 
     counts_after = dict((svcs.addrs[i], targets[i]) for i in range(svcs.known))
     target_map = dict((svcs.addrs[i], targets[i]) for i in range(svcs.known))
@@ -448,8 +471,10 @@ def _normalise_current(mapping):
 
 
 class _Planner(object):
-    """Mutable state of a rebalance: base rows of service indices, counts,
-    and a max-heap of receivers by deficit (target - count)."""
+    """Mutable state of a plan: base rows of service indices, counts, and the
+    receivers by deficit (target - count), in one heap per location under a
+    heap of locations, so that locations already in a base cost nothing to
+    skip."""
 
     def __init__(self, mapping, services, replicas, digits, min_dist, excluded=()):
         _check_params(replicas, digits, min_dist)
@@ -462,48 +487,59 @@ class _Planner(object):
         self.svcs = svcs = _Services(services, replicas, min_dist, excluded)
         if not svcs.usable_indices():
             raise PlanningError("no meta1 service with a score > 0 is left to hold bases")
-        self.keys = short_prefixes(digits)
-        self.nbases = len(self.keys)
-        key_index = dict((k, n) for n, k in enumerate(self.keys))
-        self.rows = [[] for _ in range(self.nbases)]
-        self.duplicates = 0
+        self.keys = _base_keys(digits)
+        self.nbases = nbases = len(self.keys)
+        key_index = _key_index(digits)
+        self.rows = rows = [[] for _ in range(nbases)]
+        self.inputs = [None] * nbases
+        self.dirty = set()
+        index = svcs.index
+        duplicates = 0
         for key, addrs in mapping.items():
             n = key_index.get(key)
             if n is None:
-                n = key_index.get(_validate_base_key(key, digits))
+                n = key_index[_validate_base_key(key, digits)]
             if not isinstance(addrs, (list, tuple)):
                 raise PlanningError("base %r maps to %r, not a list" % (key, addrs))
-            row = self.rows[n]
-            for addr in addrs:
-                i = svcs.index.get(addr)
-                if i is None:
-                    i = svcs.add_unknown(addr)
-                if i in row:
-                    self.duplicates += 1
-                else:
-                    row.append(i)
-        self.original = [list(r) for r in self.rows]
-        n = len(svcs.addrs)
-        self.counts = [0] * n
-        self.bases_of = [set() for _ in range(n)]
-        for b, row in enumerate(self.rows):
+            try:
+                row = [index[a] for a in addrs]
+            except (KeyError, TypeError):
+                for a in addrs:
+                    if not isinstance(a, str):
+                        raise PlanningError("base %r lists %r, not an address" % (key, a))
+                row = [index[a] if a in index else svcs.add_unknown(a) for a in addrs]
+            if len(set(row)) != len(row):
+                duplicates += len(row) - len(set(row))
+                row = sorted(set(row), key=row.index)
+                self.dirty.add(n)
+            rows[n] = row
+            self.inputs[n] = addrs
+        self.original = [list(r) for r in rows]
+        nsvc = len(svcs.addrs)
+        counter = Counter(chain.from_iterable(rows))
+        self.counts = counts = [counter.get(i, 0) for i in range(nsvc)]
+        self.bases_of = bases_of = [[] for _ in range(nsvc)]
+        for n, row in enumerate(rows):
             for i in row:
-                self.counts[i] += 1
-                self.bases_of[i].add(b)
-        self.counts_before = list(self.counts)
-        self.targets = compute_targets(svcs, self.nbases, prefer=self.counts)
+                bases_of[i].append(n)
+        self.counts_before = list(counts)
+        self.targets = targets = compute_targets(svcs, nbases, prefer=counts)
         self.loc = svcs.eff_locs
         self.moves = []
         self.touched = set()
         self.placed = set()  # (base, service) pairs created by this plan
-        self.heap = []
+        self.loc_heaps = {}
         for i in svcs.usable_indices():
-            self.heap.append((self.counts[i] - self.targets[i], i))
-        heapq.heapify(self.heap)
+            self.loc_heaps.setdefault(self.loc[i], []).append((counts[i] - targets[i], i))
+        self.top = []
+        for loc, heap in self.loc_heaps.items():
+            heapq.heapify(heap)
+            self.top.append((heap[0][0], loc))
+        heapq.heapify(self.top)
         self.warnings = list(svcs.warnings)
-        if self.duplicates:
+        if duplicates:
             self.warnings.append("%d duplicate address(es) in base lists were dropped"
-                                 % self.duplicates)
+                                 % duplicates)
 
     # -- bookkeeping -------------------------------------------------------
 
@@ -513,7 +549,11 @@ class _Planner(object):
     def _bump(self, i, delta):
         self.counts[i] += delta
         if self.svcs.usable(i):
-            heapq.heappush(self.heap, (self.counts[i] - self.targets[i], i))
+            value = self.counts[i] - self.targets[i]
+            loc = self.loc[i]
+            heapq.heappush(self.loc_heaps[loc], (value, i))
+            if delta < 0:
+                heapq.heappush(self.top, (value, loc))
 
     def move(self, b, old, new):
         row = self.rows[b]
@@ -524,46 +564,80 @@ class _Planner(object):
         else:
             row[row.index(old)] = new
         if old is not None:
-            self.bases_of[old].discard(b)
             self._bump(old, -1)
         if new is not None:
-            self.bases_of[new].add(b)
             self._bump(new, 1)
-        self.touched.add(b)
-        if new is not None:
             self.placed.add((b, new))
+        self.touched.add(b)
         self.moves.append((b, old, new))
+
+    def _fresh(self, entry):
+        return entry[0] == self.counts[entry[1]] - self.targets[entry[1]]
 
     def pick(self, b, leaving, need_deficit):
         """Receiver with the largest deficit that can join base ``b`` once
         ``leaving`` (or nothing) has left it, or None."""
         row = self.rows[b]
-        others = [i for i in row if i != leaving]
-        banned = set(self.loc[i] for i in others)
-        heap = self.heap
+        banned = set(self.loc[i] for i in row if i != leaving)
+        top = self.top
         stash = []
         found = None
-        while heap:
-            negdef, i = heap[0]
-            if negdef != self.counts[i] - self.targets[i]:
-                heapq.heappop(heap)  # stale entry
+        while top:
+            value, loc = top[0]
+            heap = self.loc_heaps[loc]
+            while heap and not self._fresh(heap[0]):
+                heapq.heappop(heap)
+            if not heap:
+                heapq.heappop(top)
                 continue
-            if need_deficit and negdef >= 0:
+            if heap[0][0] != value:
+                heapq.heapreplace(top, (heap[0][0], loc))
+                continue
+            if need_deficit and value >= 0:
                 break
-            if i == leaving or i in row or self.loc[i] in banned:
-                stash.append(heapq.heappop(heap))
+            if loc in banned:
+                stash.append(heapq.heappop(top))
                 continue
-            found = i
-            break
+            cand = heap[0][1]
+            if cand != leaving and cand not in row:
+                found = cand
+                break
+            found = self._pick_in(heap, row, leaving, need_deficit)
+            if found is not None:
+                break
+            stash.append(heapq.heappop(top))
         for entry in stash:
+            heapq.heappush(top, entry)
+        return found
+
+    def _pick_in(self, heap, row, leaving, need_deficit):
+        # The best of this location is already in the base: look deeper.
+        kept = []
+        found = None
+        while heap:
+            entry = heapq.heappop(heap)
+            if not self._fresh(entry):
+                continue
+            kept.append(entry)
+            if need_deficit and entry[0] >= 0:
+                break
+            if entry[1] != leaving and entry[1] not in row:
+                found = entry[1]
+                break
+        for entry in kept:
             heapq.heappush(heap, entry)
         return found
+
+    def holds(self, b, i):
+        return i in self.rows[b]
 
     # -- phases --------------------------------------------------------------
 
     def fix_replica_counts(self):
         r = self.replicas
         for b, row in enumerate(self.rows):
+            if len(row) == r:
+                continue
             if len(row) > r:
                 # Drop first what must go anyway, then the most overloaded.
                 ranked = sorted(row, key=lambda i: (self.svcs.usable(i),
@@ -580,7 +654,9 @@ class _Planner(object):
         """Move every replica held by ``victims`` (service indices)."""
         stuck = 0
         for v in sorted(victims):
-            for b in sorted(self.bases_of[v]):
+            for b in self.bases_of[v]:
+                if not self.holds(b, v):
+                    continue
                 new = self.pick(b, v, False)
                 if new is None:
                     stuck += 1
@@ -590,13 +666,14 @@ class _Planner(object):
 
     def repair_distances(self):
         stuck = 0
+        loc = self.loc
         for b in range(self.nbases):
             row = self.rows[b]
-            if len(set(self.loc[i] for i in row)) == len(row):
+            if len(set(loc[i] for i in row)) == len(row):
                 continue
             seen = {}
             for i in sorted(row, key=lambda i: (self.deficit(i), i), reverse=True):
-                seen.setdefault(self.loc[i], []).append(i)
+                seen.setdefault(loc[i], []).append(i)
             for members in seen.values():
                 # Keep the member with the largest deficit, move the others.
                 for i in members[1:]:
@@ -613,15 +690,15 @@ class _Planner(object):
             progress = False
             over = [i for i in range(len(self.counts)) if self.counts[i] > self.targets[i]]
             over.sort(key=lambda i: (self.targets[i] - self.counts[i], i))
-            for strict in (True, False):
+            for untouched_only in (True, False):
                 for s in over:
-                    progress |= self._shed(s, strict, True)
+                    progress |= self._shed(s, untouched_only, True)
             if all(c <= t for c, t in zip(self.counts, self.targets)):
                 return
             if progress:
                 continue
-            # Nothing below target fits the remaining bases: hand them to a
-            # service at target; it will in turn shed an untouched base.
+            # Nothing below target fits the remaining bases: hand one to a
+            # service at target, which then sheds one of its own bases.
             for s in over:
                 progress |= self._shed(s, False, False)
             if not progress:
@@ -631,13 +708,14 @@ class _Planner(object):
         excess = self.counts[s] - self.targets[s]
         if excess <= 0:
             return False
-        bases = sorted(self.bases_of[s])
+        bases = self.bases_of[s]
         start = (s * 7919) % len(bases) if bases else 0
         moved = False
         for b in bases[start:] + bases[:start]:
             # A replica placed by this plan never moves again (no chains), and
             # bases already changed are left alone while others can go.
-            if (b, s) in self.placed or (untouched_only and b in self.touched):
+            if not self.holds(b, s) or (b, s) in self.placed or \
+                    (untouched_only and b in self.touched):
                 continue
             new = self.pick(b, s, need_deficit)
             if new is None:
@@ -651,43 +729,50 @@ class _Planner(object):
 
     # -- result ----------------------------------------------------------------
 
-    def lower_bound(self, sources=None):
-        idx = range(len(self.counts_before)) if sources is None else sources
-        bound = sum(max(0, self.counts_before[i] - self.targets[i]) for i in idx)
-        if sources is None:
-            bound += sum(max(0, self.replicas - len(r)) for r in self.original)
-        return bound
+    def lower_bound(self):
+        bound = sum(max(0, c - t) for c, t in zip(self.counts_before, self.targets))
+        return bound + sum(max(0, self.replicas - len(r)) for r in self.original)
 
     def result(self, operation, lower_bound, max_moves):
         svcs = self.svcs
+        addrs = svcs.addrs
         moves = self.moves
         pending = 0
         rows = self.rows
+        counts = self.counts
+        changed = self.touched
         if max_moves is not None and len(moves) > max_moves:
             pending = len(moves) - max_moves
             moves = moves[:max_moves]
             rows = [list(r) for r in self.original]
+            counts = list(self.counts_before)
+            changed = set()
             for b, old, new in moves:
                 row = rows[b]
+                changed.add(b)
                 if old is None:
                     row.append(new)
                 elif new is None:
                     row.remove(old)
                 else:
                     row[row.index(old)] = new
+                if old is not None:
+                    counts[old] -= 1
+                if new is not None:
+                    counts[new] += 1
             self.warnings.append("max_moves %d reached: %d more move(s) needed"
                                  % (max_moves, pending))
-        addrs = svcs.addrs
         mapping = {}
-        counts_after = dict((a, 0) for a in addrs)
-        for key, row in zip(self.keys, rows):
-            if row:
-                mapping[key] = [addrs[i] for i in row]
-                for i in row:
-                    counts_after[addrs[i]] += 1
-        for i in range(svcs.known, len(addrs)):
-            if not counts_after[addrs[i]]:
-                del counts_after[addrs[i]]
+        inputs = self.inputs
+        dirty = self.dirty
+        for n, key in enumerate(self.keys):
+            if n in changed or n in dirty:
+                if rows[n]:
+                    mapping[key] = [addrs[i] for i in rows[n]]
+            elif inputs[n]:
+                mapping[key] = list(inputs[n])
+        counts_after = dict((addrs[i], counts[i]) for i in range(len(addrs))
+                            if i < svcs.known or counts[i])
         counts_before = dict((addrs[i], c) for i, c in enumerate(self.counts_before))
         targets = dict((addrs[i], t) for i, t in enumerate(self.targets))
         out_moves = [(self.keys[b], None if o is None else addrs[o],
@@ -754,7 +839,7 @@ def decommission(mapping, services, addrs, replicas=3, digits=4, min_dist=1, max
             raise PlanningError("unknown meta1 service %r" % (key,))
     p = _Planner(mapping, services, replicas, digits, min_dist,
                  excluded=[a for a in addrs if a in known])
-    victims = set(p.svcs.by_key[a] if a in p.svcs.by_key else p.svcs.index[a] for a in addrs)
+    victims = set(p.svcs.by_key.get(a, p.svcs.index.get(a)) for a in addrs)
     bound = sum(p.counts[v] for v in victims)
     stuck = p.evict(victims)
     if stuck:
