@@ -1,0 +1,685 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTP side of the meta0 prefix mapping.
+
+Reads what the planner needs (the mapping, the meta1 services, the digits),
+validates every ``meta0_force`` payload before it leaves, applies planned
+base moves with bounded concurrency and verifies the result by reading it
+back. The planning itself is ``meta0_planner`` (pure).
+
+Apply, per moved base (algorithms.md section 10, with fewer requests):
+
+1. ``set_properties`` ``sys.peers`` = new peers (on the current master), then
+   ``copy`` the base to each new peer from an old one;
+2. one ``meta0_force`` with only the prefixes of the bases prepared in 1,
+   read back with ``meta0_list`` (the server's answer alone is not trusted);
+3. flush the proxy's high cache (it would otherwise keep resolving the old
+   peers), then per base: ``leave`` on old and new peers, ``remove`` the
+   copies of the peers that left, ``status`` to check the new election.
+
+That is 4 requests per base plus one ``copy`` per new replica: 5 for the
+usual one-replica move. A base whose copy fails gets its ``sys.peers`` back
+and stays out of the force, so meta0 never points at a peer without the base.
+Every step is idempotent, so an interrupted apply is re-planned from what
+meta0 holds and converges; the planner being deterministic, bases that were
+copied but not forced are planned (and copied) again the same way.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import threading
+import time
+
+from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
+from ansible_collections.openio.sds.plugins.module_utils.client import OioError
+from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.names import (
+    NUM_PREFIXES,
+    base_cid,
+    is_addr,
+)
+from ansible_collections.openio.sds.plugins.module_utils.services import list_services
+
+DIGITS_KEYS = ("ns.meta1_digits", "meta1_digits")
+DEFAULT_DIGITS = 4
+_HEX = frozenset("0123456789ABCDEF")
+# A non-master meta0 may serve its previous encoding for a moment after a force.
+VERIFY_ATTEMPTS = 3
+VERIFY_PAUSE = 1.0
+MAX_REPORTED = 20
+
+
+class PayloadError(ValueError):
+    """A meta0 payload that must not be sent."""
+
+
+class ApplyError(OioError):
+    """meta0 did not end up with the planned mapping."""
+
+
+# ---------------------------------------------------------------------------
+# Reads
+
+
+def configured_digits(client):
+    """``(digits, option name)`` from the namespace configuration, or
+    ``(None, None)`` when it does not say (meta1 then uses 4)."""
+    info = client.proxy("GET", "conscience/info").body or {}
+    options = info.get("options") if isinstance(info, dict) else None
+    for key in DIGITS_KEYS:
+        if isinstance(options, dict) and key in options:
+            try:
+                value = int(str(options[key]).strip())
+            except ValueError:
+                raise OioError("namespace option %s=%r is not an integer" % (key, options[key]))
+            if not 0 <= value <= 4:
+                raise OioError("namespace option %s=%r is outside 0..4" % (key, options[key]))
+            return value, key
+    return None, None
+
+
+def resolve_digits(client, requested):
+    """The digits to plan with; a value that contradicts the namespace
+    configuration is refused (meta1 names its bases after the namespace's)."""
+    configured, key = configured_digits(client)
+    if requested is None:
+        return DEFAULT_DIGITS if configured is None else configured
+    if not 0 <= requested <= 4:
+        raise PayloadError("digits must be between 0 and 4, got %r" % (requested,))
+    if configured is not None and configured != requested:
+        raise PayloadError("digits=%d contradicts the namespace option %s=%d"
+                           % (requested, key, configured))
+    return requested
+
+
+def load_meta0(client):
+    """The meta0 mapping as served: ``{"PPPP": [addr, ...]}`` ({} when empty)."""
+    body = client.proxy("GET", "admin/meta0_list").body
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise OioError("admin/meta0_list did not return a JSON object",
+                       method="GET", url=client.proxy_route("admin/meta0_list"))
+    return body
+
+
+def load_meta1_services(client):
+    return list_services(client, "meta1")
+
+
+# ---------------------------------------------------------------------------
+# Validation
+
+
+def validate_payload(payload, full=False):
+    """Refuse what a real meta0 cannot take. A value that is not a list of
+    strings crashes the meta0 server (it closes the connection and stays
+    down), so every value must be a non-empty list of distinct IP:PORT."""
+    if not isinstance(payload, dict) or not payload:
+        raise PayloadError("the meta0 payload must be a non-empty object")
+    for prefix, addrs in payload.items():
+        if not isinstance(prefix, str) or len(prefix) != 4 or not set(prefix) <= _HEX:
+            raise PayloadError("%r is not a 4-char uppercase hex prefix" % (prefix,))
+        if not isinstance(addrs, list) or not addrs:
+            raise PayloadError("prefix %s must map to a non-empty list of addresses, got %r"
+                               % (prefix, addrs))
+        for addr in addrs:
+            if not is_addr(addr):
+                raise PayloadError("prefix %s: %r is not an IP:PORT address" % (prefix, addr))
+        if len(set(addrs)) != len(addrs):
+            raise PayloadError("prefix %s lists an address twice: %r" % (prefix, addrs))
+    if full and len(payload) != NUM_PREFIXES:
+        raise PayloadError("a full mapping needs all %d prefixes, got %d"
+                           % (NUM_PREFIXES, len(payload)))
+    return payload
+
+
+def normalize_user_mapping(mapping, digits):
+    """A mapping given by the user (a ``meta0_list`` dump keyed by 4-hex
+    prefixes, or a base mapping keyed by ``digits`` hex chars) as a complete
+    prefix dict. Raises PayloadError on anything incomplete or malformed."""
+    if not isinstance(mapping, dict) or not mapping:
+        raise PayloadError("mapping must be a non-empty dict")
+    lengths = set(len(k) if isinstance(k, str) else -1 for k in mapping)
+    if lengths == set([4]) and len(mapping) == NUM_PREFIXES:
+        prefixes = dict((k.upper(), v) for k, v in mapping.items())
+    elif lengths == set([digits]):
+        prefixes = {}
+        span = 16 ** (4 - digits)
+        for key, addrs in mapping.items():
+            if not set(key.upper()) <= _HEX:
+                raise PayloadError("%r is not a base key of %d hex chars" % (key, digits))
+            start = int(key.upper().ljust(4, "0"), 16) if digits else 0
+            for p in range(start, start + span):
+                prefixes["%04X" % p] = addrs
+    else:
+        raise PayloadError(
+            "mapping keys must be all %d prefixes (4 hex chars, as admin/meta0_list prints "
+            "them) or the %d base keys of %d hex chars; got %d key(s) of length(s) %s"
+            % (NUM_PREFIXES, 16 ** digits, digits, len(mapping),
+               ", ".join(str(n) for n in sorted(lengths))))
+    for key, addrs in prefixes.items():
+        if isinstance(addrs, tuple):
+            prefixes[key] = list(addrs)
+    validate_payload(prefixes, full=True)
+    return prefixes
+
+
+# ---------------------------------------------------------------------------
+# Apply
+
+
+def moved_bases(current, target):
+    """Bases whose set of peers differs (a reordering alone is not a move)."""
+    keys = set(current) | set(target)
+    return sorted(k for k in keys if target.get(k)
+                  and set(current.get(k) or ()) != set(target.get(k) or ()))
+
+
+def _peers_of(resp):
+    body = resp.body if resp is not None else None
+    return body if isinstance(body, dict) else {}
+
+
+def _peer_status(entry):
+    try:
+        return int(entry["status"]["status"]), entry["status"].get("message")
+    except (KeyError, TypeError, ValueError):
+        return None, None
+
+
+class Applier(object):
+    """Applies one plan. ``current``/``target`` are base mappings."""
+
+    def __init__(self, client, digits, concurrency=8, warn=None, sleep=time.sleep):
+        self.client = client
+        self.digits = digits
+        self.concurrency = max(1, int(concurrency))
+        self.warn = warn or (lambda msg: None)
+        self.sleep = sleep
+        self.writes = 0
+        self._lock = threading.Lock()
+
+    def _count(self):
+        with self._lock:
+            self.writes += 1
+
+    # -- single requests -------------------------------------------------
+
+    def _admin(self, route, base, params=None, body=None):
+        query = {"type": "meta1", "cid": base_cid(base)}
+        query.update(params or {})
+        kwargs = {"idempotent": True}
+        if body is not None:
+            kwargs["json_body"] = body
+        self._count()
+        return self.client.proxy("POST", "admin/" + route, query, **kwargs)
+
+    def set_peers(self, base, peers):
+        return self._admin("set_properties", base,
+                           body={"system": {"sys.peers": ",".join(sorted(peers))}})
+
+    def copy(self, base, to, sources):
+        """Copy the base to ``to`` from the first source that has it."""
+        last = None
+        for src in sources:
+            try:
+                self._admin("copy", base, body={"to": to, "from": src})
+                return src
+            except OioError as exc:
+                last = exc
+        raise last or OioError("base %s has no peer to copy from" % base)
+
+    def force(self, payload, full=False):
+        validate_payload(payload, full=full)
+        self._count()
+        self.client.proxy("POST", "admin/meta0_force", json_body=payload, idempotent=True)
+
+    def flush_high(self):
+        self._count()
+        self.client.proxy_global("POST", "cache/flush/high", idempotent=True)
+
+    # -- verification ----------------------------------------------------
+
+    def mismatches(self, payload):
+        served = load_meta0(self.client)
+        return [p for p in sorted(payload) if list(served.get(p) or ()) != payload[p]]
+
+    def verify(self, payload):
+        """Read meta0 back until it serves ``payload``; the differing
+        prefixes after the last attempt (empty list = verified)."""
+        wrong = []
+        for attempt in range(VERIFY_ATTEMPTS):
+            if attempt:
+                self.sleep(VERIFY_PAUSE)
+            wrong = self.mismatches(payload)
+            if not wrong:
+                return []
+        return wrong
+
+    def force_and_verify(self, payload, full=False):
+        """One force, read back. A failed force that meta0 nevertheless took
+        (answer lost) counts as done; anything else raises ApplyError."""
+        error = None
+        try:
+            self.force(payload, full=full)
+        except OioError as exc:
+            error = exc
+        try:
+            wrong = self.verify(payload) if error is None else self.mismatches(payload)
+        except OioError as exc:
+            wrong = None
+            if error is None:
+                error = exc
+        if wrong == []:
+            if error is not None:
+                self.warn("meta0_force answered an error but meta0 serves the new "
+                          "mapping: %s" % error)
+            return
+        if error is not None:
+            raise ApplyError("meta0_force failed, meta0 was not updated: %s" % error,
+                             method=error.method, url=error.url,
+                             http_status=error.http_status, status=error.status,
+                             body=error.body, transient=error.transient)
+        raise ApplyError("meta0 was forced but serves another mapping for %d of %d prefixes "
+                         "(first: %s)" % (len(wrong), len(payload), ", ".join(wrong[:5])),
+                         method="GET", url=self.client.proxy_route("admin/meta0_list"))
+
+    # -- the three phases --------------------------------------------------
+
+    def _prepare(self, job):
+        base, old, new = job
+        if not old:
+            return None  # nothing to copy: the base starts empty on its peers
+        added = [a for a in new if a not in old]
+        sources = [a for a in old if a in new] + [a for a in old if a not in new]
+        self.set_peers(base, new)
+        try:
+            for to in added:
+                self.copy(base, to, sources)
+        except OioError:
+            try:
+                self.set_peers(base, old)
+            except OioError as exc:
+                self.warn("base %s: could not restore sys.peers after a failed copy: %s"
+                          % (base, exc))
+            raise
+        return None
+
+    def _cleanup(self, job):
+        base, old, new = job
+        problems = []
+        gone = sorted(a for a in old if a not in new)
+        everyone = sorted(set(old) | set(new))
+        if everyone:
+            self._admin("leave", base, {"service_id": ",".join(everyone)})
+        if gone:
+            resp = self._admin("remove", base, {"service_id": ",".join(gone)})
+            for addr, entry in sorted(_peers_of(resp).items()):
+                code, msg = _peer_status(entry)
+                if code != 200:
+                    problems.append("remove on %s: %s %s" % (addr, code, msg))
+        resp = self.client.proxy("POST", "admin/status",
+                                 {"type": "meta1", "cid": base_cid(base)}, idempotent=True)
+        masters, slaves, others = [], [], []
+        for addr, entry in sorted(_peers_of(resp).items()):
+            code, msg = _peer_status(entry)
+            if code == 200:
+                masters.append(addr)
+            elif code == 303:
+                slaves.append(addr)
+            else:
+                others.append("%s: %s %s" % (addr, code, msg))
+        if len(masters) != 1 or others or set(masters + slaves) != set(new):
+            problems.append("election: master(s) %s, slaves %s%s"
+                            % (masters, slaves, ("; " + "; ".join(others)) if others else ""))
+        return problems
+
+    def apply(self, current, target):
+        """Apply the moves from ``current`` to ``target``. Returns a report;
+        raises ApplyError when meta0 could not be updated."""
+        bases = moved_bases(current, target)
+        jobs = [(b, list(current.get(b) or ()), list(target[b])) for b in bases]
+        report = {"bases": len(jobs), "moved_bases": 0, "forced_prefixes": 0,
+                  "failed_bases": [], "failed_bases_count": 0,
+                  "cleanup_problems": [], "cleanup_problems_count": 0,
+                  "writes": 0, "meta0_updated": False}
+        if not jobs:
+            return report
+        ok = []
+        for (job, dummy, err) in self.client.map_bounded(self._prepare, jobs, self.concurrency):
+            if err is None:
+                ok.append(job)
+            else:
+                report["failed_bases"].append({"base": job[0], "error": str(err)})
+        report["failed_bases_count"] = len(report["failed_bases"])
+        report["failed_bases"] = report["failed_bases"][:MAX_REPORTED]
+        if ok:
+            payload = planner.meta0_payload(target, self.digits, [j[0] for j in ok])
+            try:
+                self.force_and_verify(payload)
+            except ApplyError:
+                self._rollback(ok)
+                report["writes"] = self.writes
+                raise
+            report["meta0_updated"] = True
+            report["forced_prefixes"] = len(payload)
+            report["moved_bases"] = len(ok)
+            self.flush_high()
+            problems = []
+            for (job, found, err) in self.client.map_bounded(self._cleanup, ok, self.concurrency):
+                if err is not None:
+                    problems.append("base %s: %s" % (job[0], err))
+                else:
+                    problems.extend("base %s: %s" % (job[0], p) for p in found)
+            report["cleanup_problems_count"] = len(problems)
+            report["cleanup_problems"] = problems[:MAX_REPORTED]
+        report["writes"] = self.writes
+        return report
+
+    def _rollback(self, jobs):
+        """meta0 kept the old peers: give the bases their old sys.peers back
+        (the new copies stay, unused, and are overwritten by the next copy)."""
+        def undo(job):
+            if job[1]:
+                self.set_peers(job[0], job[1])
+        failed = [j for (j, dummy, e) in self.client.map_bounded(undo, jobs, self.concurrency) if e]
+        if failed:
+            self.warn("sys.peers could not be restored on %d base(s) (first: %s); the next "
+                      "run sets them again" % (len(failed), failed[0][0]))
+
+    def install(self, payload):
+        """Bootstrap/restore: the whole mapping in one force, verified, then
+        the proxy cache flushed."""
+        self.force_and_verify(payload, full=True)
+        self.flush_high()
+
+
+# ---------------------------------------------------------------------------
+# What the modules run
+
+
+def bases_per_service(mapping, services=()):
+    """``{addr: number of bases}``, every known service included (with 0)."""
+    counts = dict((s["addr"], 0) for s in services)
+    for addrs in mapping.values():
+        for addr in addrs or ():
+            counts[addr] = counts.get(addr, 0) + 1
+    return counts
+
+
+def replica_moves(current, target):
+    """``[(base, old, new)]`` turning ``current`` into ``target``: removed and
+    added peers of each base paired up (None when a side is missing)."""
+    moves = []
+    for base in moved_bases(current, target):
+        old = list(current.get(base) or ())
+        new = list(target.get(base) or ())
+        gone = [a for a in old if a not in new]
+        added = [a for a in new if a not in old]
+        for i in range(max(len(gone), len(added))):
+            moves.append((base, gone[i] if i < len(gone) else None,
+                          added[i] if i < len(added) else None))
+    return moves
+
+
+def diff_summary(counts_before, counts_after, moves):
+    """What ``--diff`` shows: bases per meta1 before and after, and how many
+    bases and replicas move; never the mapping itself."""
+    before = {"bases_per_meta1": dict(sorted(counts_before.items()))}
+    after = {"bases_per_meta1": dict(sorted(counts_after.items())),
+             "moved_bases": len(set(m[0] for m in moves)),
+             "moved_replicas": len(moves)}
+    return before, after
+
+
+def _same(current_prefixes, target_prefixes):
+    if len(current_prefixes) != len(target_prefixes):
+        return False
+    for prefix, addrs in target_prefixes.items():
+        if set(current_prefixes.get(prefix) or ()) != set(addrs):
+            return False
+    return True
+
+
+def check_restore(target, services, replicas, warn):
+    """A restored mapping may only name registered meta1 services and must
+    give every base at least ``replicas`` of them."""
+    known = set(s["addr"] for s in services)
+    unknown = sorted(set(a for addrs in target.values() for a in addrs) - known)
+    if unknown:
+        raise PayloadError("the mapping names address(es) that are not registered meta1 "
+                           "services: %s" % ", ".join(unknown[:10]))
+    short = sorted(b for b, addrs in target.items() if len(addrs) < replicas)
+    if short:
+        raise PayloadError("%d base(s) have fewer than %d replicas (first: %s)"
+                           % (len(short), replicas, ", ".join(repr(b) for b in short[:5])))
+    extra = [b for b, addrs in target.items() if len(addrs) > replicas]
+    if extra:
+        warn("%d base(s) have more than %d replicas" % (len(extra), replicas))
+
+
+def plan(client, params, warn):
+    """Read the cluster and plan. Returns a dict with ``operation``,
+    ``current``/``target`` base mappings, ``payload`` for a full install, the
+    plan result and the context; raises PayloadError/PlanningError on bad
+    input. Sends no write."""
+    state = params["state"]
+    if params.get("services") and state != "decommissioned":
+        raise PayloadError("services is only used with state=decommissioned")
+    if params.get("mapping") is not None and state != "present":
+        raise PayloadError("mapping is only used with state=present")
+    if params.get("concurrency", 1) < 1:
+        raise PayloadError("concurrency must be at least 1")
+    digits = resolve_digits(client, params.get("digits"))
+    check_numbers(params["replicas"], digits, params["min_dist"])
+    if params.get("max_moves") is not None and params["max_moves"] < 0:
+        raise PayloadError("max_moves must be 0 or more")
+    if state == "present":
+        # Validate the user's mapping before reading anything large.
+        user_prefixes = normalize_user_mapping(params["mapping"], digits)
+    services = load_meta1_services(client)
+    current_prefixes = load_meta0(client)
+    current, inconsistent = planner.bases_from_meta0(current_prefixes, digits)
+    kwargs = dict(replicas=params["replicas"], digits=digits, min_dist=params["min_dist"])
+    out = {"operation": "none", "digits": digits, "services": services,
+           "initialised": bool(current_prefixes), "current": current, "target": current,
+           "payload": None, "result": None, "inconsistent": inconsistent, "moves": []}
+    if inconsistent:
+        warn("%d base(s) have sibling prefixes that disagree in meta0 (first: %s)"
+             % (len(inconsistent), ", ".join(repr(b) for b in inconsistent[:5])))
+    if state == "bootstrapped":
+        if current_prefixes:
+            return out
+        result = planner.bootstrap(services, **kwargs)
+        out.update(operation="bootstrap", target=result.mapping, result=result,
+                   payload=planner.meta0_payload(result.mapping, digits))
+    elif state == "present":
+        target, bad = planner.bases_from_meta0(user_prefixes, digits)
+        if bad:
+            raise PayloadError("the sibling prefixes of %d base(s) disagree (first: %s): with "
+                               "digits %d every prefix of a base maps to the same services"
+                               % (len(bad), ", ".join(repr(b) for b in bad[:5]), digits))
+        check_restore(target, services, params["replicas"], warn)
+        out["target"] = target
+        if not _same(current_prefixes, user_prefixes):
+            out.update(operation="restore",
+                       payload=planner.meta0_payload(target, digits))
+            if current_prefixes:
+                warn("restoring writes meta0 only: no meta1 base is copied, so every base "
+                     "that changes peers must already be on its new peers")
+    else:
+        if not current_prefixes:
+            raise PayloadError("meta0 holds no mapping yet: bootstrap it first "
+                               "(state=bootstrapped)")
+        if state == "balanced":
+            result = planner.rebalance(current, services, max_moves=params.get("max_moves"),
+                                       **kwargs)
+        else:
+            result = planner.decommission(current, services, params["services"],
+                                          max_moves=params.get("max_moves"), **kwargs)
+        out.update(operation="rebalance" if state == "balanced" else "decommission",
+                   target=result.mapping, result=result)
+        out["moves"] = list(result.moves)
+    if out["result"] is not None:
+        for msg in out["result"].warnings:
+            warn(msg)
+    if not out["moves"]:
+        out["moves"] = replica_moves(current, out["target"])
+    return out
+
+
+def run_mapping(m):
+    """``oio_meta0_mapping``: plan, then (unless check mode) apply and verify."""
+    params = m.params
+    client = m.client
+    warn = m.module.warn
+    try:
+        p = plan(client, params, warn)
+    except (PayloadError, planner.PlanningError) as exc:
+        raise _invalid(exc)
+    services = p["services"]
+    moves = p["moves"]
+    changed = bool(p["payload"]) or bool(moved_bases(p["current"], p["target"]))
+    counts_before = bases_per_service(p["current"], services)
+    counts_after = bases_per_service(p["target"], services)
+    before, after = diff_summary(counts_before, counts_after, moves)
+    m.record_before(before)
+    m.record_after(after)
+    m.changed = changed
+    res = p["result"]
+    result = {
+        "operation": p["operation"],
+        "digits": p["digits"],
+        "replicas": params["replicas"],
+        "min_dist": params["min_dist"],
+        "initialised": p["initialised"] or (changed and not m.check_mode),
+        "moves_count": len(moves),
+        "moved_bases_count": len(set(mv[0] for mv in moves)),
+        "pending_moves": res.pending_moves if res is not None else 0,
+        "counts_before": counts_before,
+        "counts_after": counts_after,
+        "check": planner.check(p["target"], services, params["replicas"], p["digits"],
+                               params["min_dist"]),
+    }
+    if params.get("return_moves"):
+        result["moves"] = [{"base": b, "from": o, "to": n} for b, o, n in moves]
+    if params.get("return_mapping"):
+        result["mapping"] = dict((k, list(v)) for k, v in sorted(p["target"].items()))
+    if not changed or m.check_mode:
+        return result
+    applier = Applier(client, p["digits"], params.get("concurrency") or 8, warn)
+    try:
+        if p["payload"] is not None:
+            applier.install(p["payload"])
+            report = {"bases": len(p["target"]), "moved_bases": len(p["target"]),
+                      "forced_prefixes": len(p["payload"]), "failed_bases": [],
+                      "failed_bases_count": 0, "cleanup_problems": [],
+                      "cleanup_problems_count": 0, "meta0_updated": True}
+        else:
+            report = applier.apply(p["current"], p["target"])
+    except PayloadError as exc:
+        raise _invalid(exc)
+    except ApplyError as exc:
+        m.changed = False
+        m.fail(str(exc), error=exc.to_dict(), writes=applier.writes, **result)
+    report["writes"] = applier.writes
+    result["apply"] = report
+    if report["cleanup_problems_count"]:
+        warn("%d problem(s) after moving the bases (old copies or elections; meta0 is "
+             "up to date), first: %s" % (report["cleanup_problems_count"],
+                                        report["cleanup_problems"][0]))
+    if report["failed_bases_count"]:
+        m.changed = report["meta0_updated"]
+        m.fail("%d of %d base(s) could not be copied to their new peers and were left on "
+               "their old peers; run again to retry them (first: %s: %s)"
+               % (report["failed_bases_count"], report["bases"],
+                  report["failed_bases"][0]["base"], report["failed_bases"][0]["error"]),
+               changed=m.changed, **result)
+    return result
+
+
+def _invalid(exc):
+    return InvalidInput(str(exc))
+
+
+def check_numbers(replicas, digits, min_dist):
+    for name, value, low, high in (("replicas", replicas, 1, planner.MAX_REPLICAS),
+                                   ("digits", digits, 0, 4), ("min_dist", min_dist, 1, 4)):
+        if not low <= value <= high:
+            raise PayloadError("%s must be between %d and %d, got %r" % (name, low, high, value))
+
+
+def compare_meta0_peers(client):
+    """Whether every meta0 peer holds the same mapping, compared through the
+    ``version:*`` counters of each peer's meta0 base (sqliterepo bumps them on
+    every write): ``admin/get_properties?type=meta0&service_id=<peer>``."""
+    peers = []
+    for svc in list_services(client, "meta0"):
+        addr = svc["addr"]
+        entry = {"addr": addr, "versions": None, "error": None}
+        try:
+            resp = client.proxy("POST", "admin/get_properties",
+                                {"type": "meta0", "cid": base_cid(""), "service_id": addr},
+                                idempotent=True)
+            entry["versions"] = _versions(resp.body, addr)
+            if entry["versions"] is None:
+                entry["error"] = "no admin table in the answer"
+        except OioError as exc:
+            entry["error"] = str(exc)
+        peers.append(entry)
+    answered = [p for p in peers if p["versions"] is not None]
+    distinct = set(tuple(sorted(p["versions"].items())) for p in answered)
+    return {
+        "method": "admin/get_properties version counters per meta0 peer",
+        "peers": peers,
+        "unreachable": [p["addr"] for p in peers if p["versions"] is None],
+        "consistent": bool(peers) and len(answered) == len(peers) and len(distinct) == 1,
+    }
+
+
+def _versions(body, addr):
+    if isinstance(body, dict) and isinstance(body.get(addr), dict):
+        # Per-peer ("specified" mode) answer.
+        peer = body[addr]
+        code, dummy = _peer_status(peer)
+        if code not in (None, 200):
+            return None
+        body = peer.get("body")
+    if not isinstance(body, dict) or not isinstance(body.get("system"), dict):
+        return None
+    return dict((k, v) for k, v in body["system"].items() if k.startswith("version:"))
+
+
+def run_info(m):
+    """``oio_meta0_mapping_info``."""
+    params = m.params
+    client = m.client
+    try:
+        digits = resolve_digits(client, params.get("digits"))
+        check_numbers(params["replicas"], digits, params["min_dist"])
+    except (PayloadError, planner.PlanningError) as exc:
+        raise _invalid(exc)
+    services = load_meta1_services(client)
+    prefixes = load_meta0(client)
+    mapping, inconsistent = planner.bases_from_meta0(prefixes, digits)
+    check = planner.check(mapping, services, params["replicas"], digits, params["min_dist"],
+                          inconsistent, max_items=params["max_items"])
+    result = {
+        "initialised": bool(prefixes),
+        "digits": digits,
+        "replicas": params["replicas"],
+        "min_dist": params["min_dist"],
+        "bases": 16 ** digits,
+        "prefixes": len(prefixes),
+        "ok": bool(prefixes) and check["ok"],
+        "check": check,
+        "counts": bases_per_service(mapping, services),
+    }
+    if params["return_mapping"]:
+        result["mapping"] = dict((k, list(v)) for k, v in sorted(mapping.items()))
+    if params["compare_peers"]:
+        result["meta0_peers"] = compare_meta0_peers(client)
+    return result

@@ -1,0 +1,276 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: oio_meta0_mapping
+short_description: Bootstrap, rebalance, decommission or restore the meta0 prefix mapping
+version_added: 1.0.0
+description:
+  - Manages which meta1 services hold each of the 65,536 cid prefixes of an OpenIO SDS
+    namespace (grouped into 16^O(digits) bases of O(replicas) peers each).
+  - V(bootstrapped) initialises an empty meta0 with a balanced mapping that honours
+    O(min_dist), and changes nothing once a mapping exists.
+  - V(balanced) moves the fewest base replicas needed to balance the meta1 services
+    (for example after adding some), also repairing bases on unknown or score-0
+    services, wrong replica counts and O(min_dist) violations.
+  - V(decommissioned) moves every base replica held by O(services) to other meta1
+    services, and nothing else.
+  - V(present) writes the given O(mapping) to meta0 (a restore from a dump). It writes
+    meta0 only: no meta1 base is copied.
+  - Moved bases are applied like C(openio directory rebalance) does, with fewer
+    requests and in parallel (O(concurrency)): C(sys.peers) set and the base copied to
+    its new peers, then one C(meta0_force) with only the moved prefixes, read back with
+    C(meta0_list), then the proxy's high cache flushed, the peers leave the election,
+    the old copies are removed and the new election is checked. That is 5 requests
+    for a base with one moved replica, plus one copy per extra replica.
+  - A base whose copy fails keeps its old peers (its C(sys.peers) is restored) and the
+    task fails after applying the other bases; running it again plans from what meta0
+    holds and converges. The task never reports success unless meta0 serves the new
+    mapping.
+options:
+  state:
+    description:
+      - What the mapping should look like.
+    type: str
+    choices: [bootstrapped, balanced, decommissioned, present]
+    default: bootstrapped
+  services:
+    description:
+      - With O(state=decommissioned), the meta1 services to empty, by address
+        (C(IP:PORT)) or service ID. An address still in the mapping but no longer
+        registered (a dead service) is accepted.
+      - The services keep their score: lock it to 0 (or stop them) before a later
+        O(state=balanced) run, which would otherwise give them bases again.
+    type: list
+    elements: str
+  mapping:
+    description:
+      - With O(state=present), the whole mapping, either as C(admin/meta0_list) prints
+        it (all 65,536 prefixes of 4 hex chars) or as returned by O(return_mapping)
+        (one key per base, O(digits) hex chars).
+      - Every value is a list of at least O(replicas) registered meta1 addresses
+        (C(IP:PORT)); all prefixes of a base must list the same services.
+    type: dict
+  replicas:
+    description:
+      - Number of meta1 services per base.
+    type: int
+    default: 3
+  digits:
+    description:
+      - Number of hex digits of a cid that select its meta1 base (0 to 4).
+      - Defaults to the namespace option C(ns.meta1_digits) (or C(meta1_digits)) read from
+        C(conscience/info), else 4. A value that contradicts the namespace option is refused.
+    type: int
+  min_dist:
+    description:
+      - Minimum distance between the locations (C(tag.loc)) of the services of a base:
+        1 distinct volumes, 2 distinct hosts, 3 distinct racks, 4 distinct sites.
+      - When the topology cannot honour it, the largest distance that can is used and a
+        warning says so.
+    type: int
+    default: 1
+  max_moves:
+    description:
+      - Move at most this many base replicas in this run (V(balanced) and
+        V(decommissioned)); the rest is reported in RV(pending_moves) and done by the
+        next runs. Every prefix of a plan is a valid mapping.
+    type: int
+  concurrency:
+    description:
+      - How many bases are copied, and then cleaned up, in parallel.
+    type: int
+    default: 8
+  return_moves:
+    description:
+      - Return the list of moved base replicas in RV(moves).
+    type: bool
+    default: false
+  return_mapping:
+    description:
+      - Return the resulting (or, in check mode, predicted) base mapping in RV(mapping).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - openio.sds.connection
+  - openio.sds.attributes
+  - openio.sds.attributes.stateful
+notes:
+  - The diff shows the number of bases per meta1 service before and after, and the number
+    of moved bases and replicas, never the mapping itself.
+  - In check mode only reads are sent (C(conscience/info), C(conscience/list),
+    C(meta0_list)); the plan is returned as if it had been applied.
+seealso:
+  - module: openio.sds.oio_meta0_mapping_info
+author:
+  - openio.sds maintainers (@openio)
+'''
+
+EXAMPLES = r'''
+- name: Initialise meta0 once, meta1 services of a base on distinct hosts
+  openio.sds.oio_meta0_mapping:
+    proxy_url: http://10.0.0.1:6006
+    namespace: OPENIO
+    state: bootstrapped
+    min_dist: 2
+
+- name: Spread the bases over the meta1 services just added, 5000 replicas per run
+  openio.sds.oio_meta0_mapping:
+    state: balanced
+    min_dist: 2
+    max_moves: 5000
+    concurrency: 16
+  register: rebalance
+
+- name: Empty a meta1 service before removing its host
+  openio.sds.oio_meta0_mapping:
+    state: decommissioned
+    services: [10.0.0.7:6110]
+    return_moves: true
+
+- name: Restore meta0 from a dump of admin/meta0_list
+  openio.sds.oio_meta0_mapping:
+    state: present
+    mapping: "{{ lookup('ansible.builtin.file', 'meta0-dump.json') | from_json }}"
+'''
+
+RETURN = r'''
+operation:
+  description: What was (or, in check mode, would be) done.
+  returned: always
+  type: str
+  choices: [none, bootstrap, rebalance, decommission, restore]
+digits:
+  description: Digits used.
+  returned: always
+  type: int
+  sample: 4
+replicas:
+  description: Replicas per base used.
+  returned: always
+  type: int
+min_dist:
+  description: Requested minimum distance.
+  returned: always
+  type: int
+initialised:
+  description: Whether meta0 holds a mapping (after the task, unless in check mode).
+  returned: always
+  type: bool
+moves_count:
+  description: Number of base replicas that change service (every base for a bootstrap).
+  returned: always
+  type: int
+  sample: 12
+moved_bases_count:
+  description: Number of bases whose services change.
+  returned: always
+  type: int
+pending_moves:
+  description: Replica moves left for later runs because of O(max_moves).
+  returned: always
+  type: int
+counts_before:
+  description: Number of bases per meta1 address before the task.
+  returned: always
+  type: dict
+  sample: {"10.0.0.2:6110": 128}
+counts_after:
+  description: Number of bases per meta1 address after the task (predicted in check mode).
+  returned: always
+  type: dict
+check:
+  description:
+    - Audit of the resulting mapping, as returned by M(openio.sds.oio_meta0_mapping_info)
+      in RV(openio.sds.oio_meta0_mapping_info#module:check).
+  returned: always
+  type: dict
+  contains:
+    ok:
+      description: No problem found.
+      type: bool
+    problems:
+      description: One sentence per problem.
+      type: list
+      elements: str
+moves:
+  description: The moved base replicas.
+  returned: when O(return_moves=true)
+  type: list
+  elements: dict
+  contains:
+    base:
+      description: Base key (the first O(digits) hex chars of its cids).
+      type: str
+    from:
+      description: Address leaving the base, null when a replica is added.
+      type: str
+    to:
+      description: Address joining the base, null when a replica is dropped.
+      type: str
+mapping:
+  description: The resulting base mapping, base key to addresses.
+  returned: when O(return_mapping=true)
+  type: dict
+apply:
+  description: What applying sent and found.
+  returned: when something was applied
+  type: dict
+  contains:
+    moved_bases:
+      description: Bases now served by their new peers.
+      type: int
+    forced_prefixes:
+      description: Prefixes sent in the single C(meta0_force).
+      type: int
+    failed_bases_count:
+      description: Bases left on their old peers because a copy failed.
+      type: int
+    failed_bases:
+      description: The first of them, with the error.
+      type: list
+      elements: dict
+    cleanup_problems_count:
+      description: Old copies not removed or elections not healthy after the move.
+      type: int
+    cleanup_problems:
+      description: The first of them.
+      type: list
+      elements: str
+    writes:
+      description: Write requests sent.
+      type: int
+'''
+
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import run_mapping
+from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+
+
+def main():
+    module = OioModule(
+        argument_spec=dict(
+            state=dict(type="str", default="bootstrapped",
+                       choices=["bootstrapped", "balanced", "decommissioned", "present"]),
+            services=dict(type="list", elements="str"),
+            mapping=dict(type="dict"),
+            replicas=dict(type="int", default=3),
+            digits=dict(type="int"),
+            min_dist=dict(type="int", default=1),
+            max_moves=dict(type="int"),
+            concurrency=dict(type="int", default=8),
+            return_moves=dict(type="bool", default=False),
+            return_mapping=dict(type="bool", default=False),
+        ),
+        required_if=[("state", "decommissioned", ["services"]),
+                     ("state", "present", ["mapping"])],
+    )
+    module.run(run_mapping)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: oio_meta0_mapping_info
+short_description: Audit the meta0 prefix mapping
+version_added: 1.0.0
+description:
+  - Reads the meta0 prefix mapping of an OpenIO SDS namespace and the meta1 services
+    of the conscience, and reports what M(openio.sds.oio_meta0_mapping) checks: missing
+    bases, wrong replica counts, O(min_dist) violations, replicas on unknown or score-0
+    services, sibling prefixes that disagree, and the balance (bases per service and
+    targets).
+  - Optionally returns the whole mapping, and whether every meta0 peer holds the same one.
+options:
+  replicas:
+    description:
+      - Expected number of meta1 services per base.
+    type: int
+    default: 3
+  digits:
+    description:
+      - Number of hex digits of a cid that select its meta1 base.
+      - Defaults to the namespace option C(ns.meta1_digits) (or C(meta1_digits)), else 4.
+    type: int
+  min_dist:
+    description:
+      - Expected minimum distance between the locations of the services of a base.
+    type: int
+    default: 1
+  max_items:
+    description:
+      - At most this many entries in each list of RV(check) (totals are always complete).
+    type: int
+    default: 20
+  return_mapping:
+    description:
+      - Return the base mapping in RV(mapping). It can be given back to
+        M(openio.sds.oio_meta0_mapping) with O(openio.sds.oio_meta0_mapping#module:state=present).
+    type: bool
+    default: false
+  compare_peers:
+    description:
+      - Ask each meta0 peer (C(admin/get_properties?type=meta0&service_id=<peer>)) for the
+        C(version:*) counters of its copy of the meta0 base, which sqliterepo bumps on every
+        write, and report whether they all agree. The proxy only reaches meta0 peers this
+        way; C(admin/meta0_list) is answered by whichever peer the proxy picks.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - openio.sds.connection
+  - openio.sds.attributes
+  - openio.sds.attributes.info_module
+seealso:
+  - module: openio.sds.oio_meta0_mapping
+author:
+  - openio.sds maintainers (@openio)
+'''
+
+EXAMPLES = r'''
+- name: Audit the mapping (bases of a meta1 on distinct hosts)
+  openio.sds.oio_meta0_mapping_info:
+    proxy_url: http://10.0.0.1:6006
+    namespace: OPENIO
+    min_dist: 2
+  register: meta0
+
+- name: Fail the audit on any problem
+  ansible.builtin.assert:
+    that: meta0.ok
+    fail_msg: "{{ meta0.check.problems }}"
+
+- name: Dump the mapping and compare the meta0 peers
+  openio.sds.oio_meta0_mapping_info:
+    return_mapping: true
+    compare_peers: true
+  register: dump
+'''
+
+RETURN = r'''
+initialised:
+  description: Whether meta0 holds a mapping.
+  returned: always
+  type: bool
+ok:
+  description: The mapping exists and RV(check) found no problem.
+  returned: always
+  type: bool
+digits:
+  description: Digits used.
+  returned: always
+  type: int
+replicas:
+  description: Expected replicas per base.
+  returned: always
+  type: int
+min_dist:
+  description: Expected minimum distance.
+  returned: always
+  type: int
+bases:
+  description: Number of bases (16^digits).
+  returned: always
+  type: int
+  sample: 65536
+prefixes:
+  description: Number of prefixes meta0 maps (65,536 when initialised).
+  returned: always
+  type: int
+counts:
+  description: Number of bases per meta1 address (registered services with 0 included).
+  returned: always
+  type: dict
+  sample: {"10.0.0.2:6110": 32768}
+check:
+  description: The audit.
+  returned: always
+  type: dict
+  contains:
+    ok:
+      description: No problem found.
+      type: bool
+    problems:
+      description: One sentence per problem.
+      type: list
+      elements: str
+    missing_bases:
+      description: Bases without any service (C(count), first C(items), C(truncated)).
+      type: dict
+    wrong_replica_count:
+      description: Bases with another number of services than O(replicas).
+      type: dict
+    min_dist_violations:
+      description: Bases with two services closer than O(min_dist).
+      type: dict
+    unknown_services:
+      description: Base replicas on addresses the conscience does not know.
+      type: dict
+    zero_score_services:
+      description: Base replicas on services with a score of 0.
+      type: dict
+    inconsistent_siblings:
+      description: Bases whose prefixes do not all list the same services.
+      type: dict
+    imbalance:
+      description: Largest deviation from the targets, and the services over and under.
+      type: dict
+    counts:
+      description: Bases per address, unknown addresses included.
+      type: dict
+    targets:
+      description: Balanced number of bases per address.
+      type: dict
+mapping:
+  description: The base mapping, base key (first O(digits) hex chars) to addresses.
+  returned: when O(return_mapping=true)
+  type: dict
+meta0_peers:
+  description: Whether the meta0 peers hold the same mapping.
+  returned: when O(compare_peers=true)
+  type: dict
+  contains:
+    consistent:
+      description: Every peer answered and all have the same version counters.
+      type: bool
+    unreachable:
+      description: Peers that did not answer.
+      type: list
+      elements: str
+    peers:
+      description: C(addr), C(versions) and C(error) of each peer.
+      type: list
+      elements: dict
+    method:
+      description: How the peers were compared.
+      type: str
+'''
+
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import run_info
+from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+
+
+def main():
+    module = OioModule(argument_spec=dict(
+        replicas=dict(type="int", default=3),
+        digits=dict(type="int"),
+        min_dist=dict(type="int", default=1),
+        max_items=dict(type="int", default=20),
+        return_mapping=dict(type="bool", default=False),
+        compare_peers=dict(type="bool", default=False),
+    ))
+    module.run(run_info)
+
+
+if __name__ == "__main__":
+    main()
