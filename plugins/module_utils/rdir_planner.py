@@ -19,8 +19,10 @@ share the same candidate rdirs, and the whole problem is solved as a flow:
 2. the smallest uniform ceiling ``T`` and the largest floor ``L`` that stay
    feasible are searched, so loads end up within ``[L, T]`` (usually within
    one of each other);
-3. a min-cost flow fills every rdir up to ``L`` first, then prefers keeping
-   current assignments (``rebalance``) and then the farthest rdirs.
+3. every rdir is filled up to ``L`` first, then up to ``T``; with
+   ``rebalance`` a min-cost flow does it while keeping as many current
+   assignments as possible. Candidates are explored farthest first, so far
+   rdirs are preferred where the balance leaves a choice.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -188,8 +190,9 @@ class _Network:
     def flow(self, edge):
         return self.cap[edge ^ 1]
 
-    def max_flow(self, s, t):
-        adj, to, cap = self.adj, self.to, self.cap
+    def max_flow(self, s, t, free_only=False):
+        """Dinic. ``free_only``: only through edges of cost 0."""
+        adj, to, cap, cost = self.adj, self.to, self.cap, self.cost
         size = len(adj)
         total = 0
         while True:
@@ -199,7 +202,8 @@ class _Network:
             while queue:
                 u = queue.popleft()
                 for e in adj[u]:
-                    if cap[e] > 0 and level[to[e]] < 0:
+                    if cap[e] > 0 and level[to[e]] < 0 and not (
+                            free_only and cost[e]):
                         level[to[e]] = level[u] + 1
                         queue.append(to[e])
             if level[t] < 0:
@@ -214,7 +218,8 @@ class _Network:
                     edges = adj[u]
                     while it[u] < len(edges):
                         e = edges[it[u]]
-                        if cap[e] > 0 and level[to[e]] == level[u] + 1:
+                        if cap[e] > 0 and level[to[e]] == level[u] + 1 \
+                                and not (free_only and cost[e]):
                             break
                         it[u] += 1
                     if it[u] < len(edges):
@@ -237,7 +242,9 @@ class _Network:
                 total += pushed
 
     def min_cost_flow(self, s, t):
-        """Min-cost max-flow; every initial cost must be >= 0."""
+        """Min-cost max-flow from the current flow, which must leave no
+        residual edge of negative cost (e.g. no flow, or flow on edges of
+        cost 0 only)."""
         adj, to, cap, cost = self.adj, self.to, self.cap, self.cost
         size = len(adj)
         potential = [0] * size
@@ -388,7 +395,7 @@ class _Solver:
         net = _Network(node + sum(
             1 + (len(set(self.groups[p] for p, _ in b.candidates))
                  if b.need > 1 else 0) for b in self.buckets))
-        change = 4 * self.units + 1
+        change = 1
         sink_edges = []
         for j, band in enumerate(bands):
             sink_edges.append([net.add(rdir_node + j, t, c, w)
@@ -404,11 +411,7 @@ class _Solver:
             edges = []
             if b.need == 1:
                 for pos, dist in ordered:
-                    w = 0
-                    if costs:
-                        w = MAX_TOKENS - dist
-                        if self.rebalance and pos not in b.current:
-                            w += change
+                    w = change if costs and pos not in b.current else 0
                     edges.append((pos, net.add(bnode, rdir_node + pos, size, w)))
                 layout.append((src, None, edges))
                 continue
@@ -420,11 +423,7 @@ class _Solver:
                     gnode[g] = node
                     node += 1
                     gedge[g] = net.add(bnode, gnode[g], size)
-                w = 0
-                if costs:
-                    w = MAX_TOKENS - dist
-                    if self.rebalance and pos not in b.current:
-                        w += change
+                w = change if costs and pos not in b.current else 0
                 edges.append((pos, net.add(gnode[g], rdir_node + pos, size, w)))
             layout.append((src, gedge, edges))
         return net, s, t, layout, sink_edges
@@ -496,12 +495,30 @@ class _Solver:
     def solve(self, ceiling, floor):
         caps = self._ceiling(ceiling)
         low = self._floor_caps(floor, caps)
-        # Room above the floor costs more than any other preference, so the
-        # floor is filled first.
-        big = (MAX_TOKENS + 4 * self.units + 1) * self.units + 1
-        bands = [[(low[j], 0), (caps[j] - low[j], big)] for j in range(self.n)]
-        net, s, t, layout, _ = self._build(bands, costs=True)
-        if net.min_cost_flow(s, t) < self.demand:
+        if not self.rebalance:
+            # Fill every rdir up to the floor, then add the room up to the
+            # ceiling and augment again: augmenting paths never take flow
+            # back from an edge into the sink, so the floor stays filled.
+            net, s, t, layout, _ = self._build([[(c, 0)] for c in low])
+            net.max_flow(s, t)
+            for j in range(self.n):
+                if caps[j] > low[j]:
+                    net.add(2 + j, t, caps[j] - low[j])
+            net.max_flow(s, t)
+            total = sum(net.flow(src) for src, _, _ in layout)
+        else:
+            # Room above the floor costs more than any move, so the floor is
+            # filled first and then moves are as few as possible.
+            big = self.units + 1
+            bands = [[(low[j], 0), (caps[j] - low[j], big)] for j in range(self.n)]
+            net, s, t, layout, _ = self._build(bands, costs=True)
+            # Whatever can stay in place at no cost goes first, in bulk; the
+            # residual network then has no negative edge, so successive
+            # shortest paths can carry on from there.
+            net.max_flow(s, t, free_only=True)
+            net.min_cost_flow(s, t)
+            total = sum(net.flow(src) for src, _, _ in layout)
+        if total < self.demand:
             # search_ceiling only returns feasible ceilings.
             raise RuntimeError("rdir planner: flow below demand")
         return net, layout
@@ -607,6 +624,27 @@ def plan_rdir_assignment(volumes, rdirs, assignments=None, max_per_rdir=None,
     def far_enough(loc_a, loc_b):
         return distance(loc_a, loc_b) >= min_dist
 
+    # Volumes whose location shares the same longest prefix with the rdir
+    # locations (and has the same depth) are at the same distance from every
+    # rdir: compute candidates once per such key and set of kept rdirs.
+    prefixes = {loc[:i] for loc in rlocs for i in range(len(loc) + 1)}
+    candidate_cache = {}
+
+    def candidates_of(vloc, fixed):
+        depth = len(vloc)
+        while depth and vloc[:depth] not in prefixes:
+            depth -= 1
+        key = (len(vloc), vloc[:depth], tuple(fixed))
+        found = candidate_cache.get(key)
+        if found is None:
+            floc = [index.location[r] for r in fixed]
+            found = tuple(
+                (pos, distance(vloc, loc)) for pos, loc in enumerate(rlocs)
+                if rids[pos] not in fixed and far_enough(vloc, loc)
+                and all(far_enough(f, loc) for f in floc))
+            candidate_cache[key] = found
+        return found
+
     for vid in sorted(vols):
         volume = vols[vid]
         hosts = old[vid]
@@ -656,12 +694,7 @@ def plan_rdir_assignment(volumes, rdirs, assignments=None, max_per_rdir=None,
             in_scope_fixed += len(fixed)
             continue
 
-        floc = [index.location[r] for r in fixed]
-        candidates = tuple(
-            (position[rid], distance(vloc, rlocs[position[rid]]))
-            for rid in rids
-            if rid not in fixed and far_enough(vloc, rlocs[position[rid]])
-            and all(far_enough(f, rlocs[position[rid]]) for f in floc))
+        candidates = candidates_of(vloc, fixed)
         problem = None
         if not candidates:
             if not rids:
