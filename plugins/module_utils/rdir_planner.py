@@ -51,6 +51,8 @@ REASON_REBALANCE = "rebalance"
 REASON_EXCESS = "excess"
 
 _INF = float("inf")
+# Distinct marginal costs per rdir above the floor; beyond, one flat band.
+_MAX_LEVELS = 64
 
 
 # ---------------------------------------------------------------------------
@@ -291,7 +293,20 @@ class _Network:
 # The plan
 
 class RdirPlan:
-    """Result of :func:`plan_rdir_assignment`; see :meth:`to_dict`."""
+    """Result of :func:`plan_rdir_assignment`.
+
+    assignments: ``{volume id: [rdir id, ...]}`` after the plan, sorted
+      (stored hosts unknown to the conscience are kept verbatim).
+    changes: ``[{"volume", "old": [stored hosts], "new": [rdir_host, ...],
+      "reason"}]``; reason is a status (``missing``, ``rdir_down``,
+      ``rdir_unknown``, ``too_close``), ``reassign``, ``rebalance`` or
+      ``excess`` (more rdirs than ``replicas``).
+    unassignable: ``[{"volume", "reason"}]``, left as they are.
+    skipped: IDs of locked volumes left as they are.
+    load_before / load_after: ``{rdir id: volumes}``, ``load`` included.
+    statuses: ``{volume id: status}`` before the plan.
+    changed: whether ``changes`` is not empty.
+    """
 
     def __init__(self):
         self.assignments = {}
@@ -365,11 +380,14 @@ class _Solver:
     """Flow over buckets; rdir positions index ``rids`` (score > 0 only)."""
 
     def __init__(self, buckets, base, groups, cap, rebalance):
-        self.buckets = buckets
-        self.base = base
         self.groups = groups
         self.cap = cap
         self.rebalance = rebalance
+        self.reset(buckets, base)
+
+    def reset(self, buckets, base):
+        self.buckets = buckets
+        self.base = base
         self.n = len(base)
         self.reach = [0] * self.n
         for b in buckets:
@@ -495,7 +513,7 @@ class _Solver:
     def solve(self, ceiling, floor):
         caps = self._ceiling(ceiling)
         low = self._floor_caps(floor, caps)
-        if not self.rebalance:
+        if not self.rebalance and ceiling is not None and ceiling - floor <= 1:
             # Fill every rdir up to the floor, then add the room up to the
             # ceiling and augment again: augmenting paths never take flow
             # back from an edge into the sink, so the floor stays filled.
@@ -505,19 +523,29 @@ class _Solver:
                 if caps[j] > low[j]:
                     net.add(2 + j, t, caps[j] - low[j])
             net.max_flow(s, t)
-            total = sum(net.flow(src) for src, _, _ in layout)
         else:
-            # Room above the floor costs more than any move, so the floor is
-            # filled first and then moves are as few as possible.
+            # Each unit above the floor costs more the higher the load it
+            # brings the rdir to (a convex cost, so the spread is as even as
+            # constraints allow), and more than any move: balance first,
+            # then as few moves as possible.
             big = self.units + 1
-            bands = [[(low[j], 0), (caps[j] - low[j], big)] for j in range(self.n)]
-            net, s, t, layout, _ = self._build(bands, costs=True)
+            bands = []
+            for j in range(self.n):
+                level = self.base[j] + low[j]
+                room = caps[j] - low[j]
+                band = [(low[j], 0)]
+                steps = min(room, _MAX_LEVELS)
+                for k in range(1, steps + 1):
+                    band.append((1 if k < steps else room - steps + 1,
+                                 big * max(1, level + k - floor)))
+                bands.append(band)
+            net, s, t, layout, _ = self._build(bands, costs=self.rebalance)
             # Whatever can stay in place at no cost goes first, in bulk; the
             # residual network then has no negative edge, so successive
             # shortest paths can carry on from there.
             net.max_flow(s, t, free_only=True)
             net.min_cost_flow(s, t)
-            total = sum(net.flow(src) for src, _, _ in layout)
+        total = sum(net.flow(src) for src, _, _ in layout)
         if total < self.demand:
             # search_ceiling only returns feasible ceilings.
             raise RuntimeError("rdir planner: flow below demand")
@@ -796,8 +824,7 @@ def _drop_unservable(solver, plan, max_per_rdir, kept_hint, final, old,
                 for pos in bucket.current:
                     base[pos] += 1
             bucket.volumes = bucket.volumes[:keep]
-        solver.__init__([b for b in solver.buckets if b.volumes], base,
-                        solver.groups, solver.cap, solver.rebalance)
+        solver.reset([b for b in solver.buckets if b.volumes], base)
     for vid in dropped:
         plan.unassignable.append({"volume": vid, "reason": reason})
     plan.unassignable.sort(key=lambda u: u["volume"])

@@ -150,6 +150,34 @@ def test_reassign_from_moves_everything_away():
         check_valid(plan, vols, [r for r in rdirs if r["id"] != "rdir-01"], 2)
 
 
+def test_reassign_from_an_rdir_gone_from_the_conscience():
+    vols, rdirs = cluster()
+    current = {v["id"]: ["10.9.9.9:6300"] for v in vols[:3]}
+    plan = plan_rdir_assignment(vols, rdirs, current, min_dist=2,
+                                reassign_from="10.9.9.9:6300", volume_ids=[vols[0]["id"]])
+    assert [(c["volume"], c["reason"]) for c in plan.changes] == [(vols[0]["id"], "reassign")]
+    assert plan.assignments[vols[1]["id"]] == ["10.9.9.9:6300"]
+    assert plan.statuses[vols[1]["id"]] == "rdir_unknown"
+
+
+def test_rebalance_two_replicas():
+    vols, rdirs = cluster(hosts=6, per_host=5, racks=3, rdir_hosts=(0, 1, 2, 3, 4, 5))
+    first = plan_rdir_assignment(vols, rdirs, {}, min_dist=3, replicas=2)
+    rdirs.append(rdir(6, 0, rack=0))
+    rdirs.append(rdir(7, 1, rack=1))
+    plan = plan_rdir_assignment(vols, rdirs, first.assignments, min_dist=3, replicas=2,
+                                rebalance=True)
+    check_valid(plan, vols, rdirs, 3, replicas=2)
+    # Each rack serves the 20 slots of the other two racks' volumes, so only
+    # the rdirs of one rack can even out: 7/7/6 in racks 0 and 1, 10/10 in 2.
+    load = plan.load_after
+    assert sorted(load[r] for r in ("rdir-00", "rdir-03", "rdir-06")) == [6, 7, 7]
+    assert sorted(load[r] for r in ("rdir-01", "rdir-04", "rdir-07")) == [6, 7, 7]
+    assert load["rdir-02"] == load["rdir-05"] == 10
+    moved = sum(len(set(c["new"]) - set(c["old"])) for c in plan.changes)
+    assert moved == plan.load_after["rdir-06"] + plan.load_after["rdir-07"]
+
+
 def test_rebalance_minimal_changes():
     vols, rdirs = cluster()
     # Everything on one rdir at first: 24 volumes, 3 rdirs, 8 each at the end.
