@@ -651,18 +651,36 @@ class _Planner(object):
                 self.move(b, None, new)
 
     def evict(self, victims):
-        """Move every replica held by ``victims`` (service indices)."""
-        stuck = 0
+        """Move every replica held by ``victims`` (service indices): first to
+        services below target, then, for replicas that fit none of them, by
+        redirecting an earlier move, and only then above a target."""
+        later = []
         for v in sorted(victims):
             for b in self.bases_of[v]:
                 if not self.holds(b, v):
                     continue
-                new = self.pick(b, v, False)
+                new = self.pick(b, v, True)
                 if new is None:
-                    stuck += 1
-                    continue
-                self.move(b, v, new)
+                    later.append((b, v))
+                else:
+                    self.move(b, v, new)
+        stuck = 0
+        per_base = Counter(m[0] for m in self.moves) if later else None
+        for b, v in later:
+            if self._reroute_one(v, self._under(), per_base, 4000, [b]):
+                continue
+            new = self.pick(b, v, False)
+            if new is None:
+                stuck += 1
+                continue
+            self.move(b, v, new)
+            per_base[b] += 1
         return stuck
+
+    def _under(self, limit=16):
+        under = [i for i in self.svcs.usable_indices() if self.deficit(i) > 0]
+        under.sort(key=lambda i: (-self.deficit(i), i))
+        return under[:limit]
 
     def repair_distances(self):
         stuck = 0
@@ -697,12 +715,58 @@ class _Planner(object):
                 return
             if progress:
                 continue
+            if self._reroute(over):
+                continue
             # Nothing below target fits the remaining bases: hand one to a
             # service at target, which then sheds one of its own bases.
             for s in over:
                 progress |= self._shed(s, False, False)
             if not progress:
                 return
+
+    def _reroute(self, over, scan=4000):
+        """Unblock a service above target whose bases all hold the location of
+        every service still below target, without extra moves: redirect an
+        earlier move (b1: x -> v) to the starved service u, and give v one of
+        the blocked bases instead. Only bases changed by that single move are
+        redirected, so every prefix of the move list stays valid."""
+        per_base = Counter(m[0] for m in self.moves)
+        progress = False
+        for s in over:
+            while self.counts[s] > self.targets[s]:
+                if not self._reroute_one(s, self._under(), per_base, scan):
+                    break
+                progress = True
+        return progress
+
+    def _reroute_one(self, s, under, per_base, scan, mine=None):
+        loc = self.loc
+        moves = self.moves
+        if mine is None:
+            mine = [b for b in self.bases_of[s]
+                    if self.holds(b, s) and (b, s) not in self.placed]
+        for u in under:
+            for idx in range(len(moves) - 1, max(-1, len(moves) - 1 - scan), -1):
+                b1, x, v = moves[idx]
+                if v is None or per_base[b1] != 1 or v == u:
+                    continue
+                row1 = self.rows[b1]
+                if u in row1 or loc[u] in set(loc[y] for y in row1 if y != v):
+                    continue
+                for b2 in mine:
+                    row2 = self.rows[b2]
+                    if v in row2 or loc[v] in set(loc[y] for y in row2 if y != s):
+                        continue
+                    row1[row1.index(v)] = u
+                    moves[idx] = (b1, x, u)
+                    self.placed.discard((b1, v))
+                    self.placed.add((b1, u))
+                    self._bump(v, -1)
+                    self._bump(u, 1)
+                    self.move(b2, s, v)
+                    per_base[b2] += 1
+                    return True
+        return False
 
     def _shed(self, s, untouched_only, need_deficit):
         excess = self.counts[s] - self.targets[s]
