@@ -179,12 +179,14 @@ class _Network:
         self.to = []
         self.cap = []
         self.cost = []
+        self.tier = []
 
-    def add(self, u, v, cap, cost=0):
+    def add(self, u, v, cap, cost=0, tier=0):
         edge = len(self.to)
         self.to += [v, u]
         self.cap += [cap, 0]
         self.cost += [cost, -cost]
+        self.tier += [tier, 0]
         self.adj[u].append(edge)
         self.adj[v].append(edge + 1)
         return edge
@@ -192,9 +194,26 @@ class _Network:
     def flow(self, edge):
         return self.cap[edge ^ 1]
 
-    def max_flow(self, s, t, free_only=False):
-        """Dinic. ``free_only``: only through edges of cost 0."""
-        adj, to, cap, cost = self.adj, self.to, self.cap, self.cost
+    def max_flow(self, s, t, free_only=False, max_tier=MAX_TOKENS):
+        """Dinic. ``free_only``: only through edges of cost 0; ``max_tier``:
+        only through edges of that tier or less (reverse edges: tier 0)."""
+        adj, to, cap, cost, tier = self.adj, self.to, self.cap, self.cost, self.tier
+        if free_only or max_tier < MAX_TOKENS:
+            usable = [c > 0 and not (free_only and w) and k <= max_tier
+                      for c, w, k in zip(cap, cost, tier)]
+            cap = [c if ok else 0 for c, ok in zip(cap, usable)]
+            # Work on a filtered copy, then fold the pushed flow back.
+            before = list(cap)
+            total = _Network._dinic(adj, to, cap, s, t)
+            real = self.cap
+            for e, (b, a) in enumerate(zip(before, cap)):
+                if b != a:
+                    real[e] -= b - a
+            return total
+        return _Network._dinic(adj, to, cap, s, t)
+
+    @staticmethod
+    def _dinic(adj, to, cap, s, t):
         size = len(adj)
         total = 0
         while True:
@@ -204,8 +223,7 @@ class _Network:
             while queue:
                 u = queue.popleft()
                 for e in adj[u]:
-                    if cap[e] > 0 and level[to[e]] < 0 and not (
-                            free_only and cost[e]):
+                    if cap[e] > 0 and level[to[e]] < 0:
                         level[to[e]] = level[u] + 1
                         queue.append(to[e])
             if level[t] < 0:
@@ -220,8 +238,7 @@ class _Network:
                     edges = adj[u]
                     while it[u] < len(edges):
                         e = edges[it[u]]
-                        if cap[e] > 0 and level[to[e]] == level[u] + 1 \
-                                and not (free_only and cost[e]):
+                        if cap[e] > 0 and level[to[e]] == level[u] + 1:
                             break
                         it[u] += 1
                     if it[u] < len(edges):
@@ -424,13 +441,14 @@ class _Solver:
             bnode = node
             node += 1
             src = net.add(s, bnode, size * b.need)
-            # Farthest first: the DFS order of max_flow follows it too.
+            # Farthest first, for a stable order; tiers do the preferring.
             ordered = sorted(b.candidates, key=lambda c: (-c[1], c[0]))
             edges = []
             if b.need == 1:
                 for pos, dist in ordered:
                     w = change if costs and pos not in b.current else 0
-                    edges.append((pos, net.add(bnode, rdir_node + pos, size, w)))
+                    edges.append((pos, net.add(bnode, rdir_node + pos, size, w,
+                                               MAX_TOKENS - dist)))
                 layout.append((src, None, edges))
                 continue
             gnode = {}
@@ -442,7 +460,8 @@ class _Solver:
                     node += 1
                     gedge[g] = net.add(bnode, gnode[g], size)
                 w = change if costs and pos not in b.current else 0
-                edges.append((pos, net.add(gnode[g], rdir_node + pos, size, w)))
+                edges.append((pos, net.add(gnode[g], rdir_node + pos, size, w,
+                                           MAX_TOKENS - dist)))
             layout.append((src, gedge, edges))
         return net, s, t, layout, sink_edges
 
@@ -517,12 +536,16 @@ class _Solver:
             # Fill every rdir up to the floor, then add the room up to the
             # ceiling and augment again: augmenting paths never take flow
             # back from an edge into the sink, so the floor stays filled.
+            # Each phase goes tier by tier, farthest rdirs first, so nearer
+            # ones only take what the far ones cannot.
             net, s, t, layout, _ = self._build([[(c, 0)] for c in low])
-            net.max_flow(s, t)
+            for tier in range(MAX_TOKENS):
+                net.max_flow(s, t, max_tier=tier)
             for j in range(self.n):
                 if caps[j] > low[j]:
                     net.add(2 + j, t, caps[j] - low[j])
-            net.max_flow(s, t)
+            for tier in range(MAX_TOKENS):
+                net.max_flow(s, t, max_tier=tier)
         else:
             # Each unit above the floor costs more the higher the load it
             # brings the rdir to (a convex cost, so the spread is as even as
@@ -543,7 +566,8 @@ class _Solver:
             # Whatever can stay in place at no cost goes first, in bulk; the
             # residual network then has no negative edge, so successive
             # shortest paths can carry on from there.
-            net.max_flow(s, t, free_only=True)
+            for tier in range(MAX_TOKENS):
+                net.max_flow(s, t, free_only=True, max_tier=tier)
             net.min_cost_flow(s, t)
         total = sum(net.flow(src) for src, _, _ in layout)
         if total < self.demand:
