@@ -291,6 +291,17 @@ def test_min_dist_two_never_uses_own_host():
     assert sorted(plan.load_after.values()) == [12, 12, 13, 13]
 
 
+def test_far_rdirs_preferred_when_balance_allows():
+    vols = [rawx(h, v, rack=h % 2) for h in range(4) for v in range(5)]
+    rdirs = [rdir(h, h, rack=h % 2) for h in range(4)]
+    plan = plan_rdir_assignment(vols, rdirs, {}, min_dist=1)
+    rd = by_id(rdirs)
+    for v in vols:
+        (r,) = plan.assignments[v["id"]]
+        assert distance(loc(v), loc(rd[r])) == 3
+    assert set(plan.load_after.values()) == {5}
+
+
 def test_too_close_is_reported_and_fixed_on_request():
     vols, rdirs = cluster()
     own = {v["id"]: [rdirs[int(v["location"].split(".")[2][1:])]["id"]]
