@@ -287,8 +287,11 @@ def meta0_payload(base_mapping, digits, bases=None):
                 raise PlanningError("base %r: %r is not an IP:PORT address" % (key, addr))
         if len(set(addrs)) != len(addrs):
             raise PlanningError("base %r lists an address twice: %r" % (key, list(addrs)))
-        for prefix in siblings(base, digits):
-            payload[prefix] = list(addrs)
+        if digits == 4:
+            payload[base] = list(addrs)
+        else:
+            for prefix in siblings(base, digits):
+                payload[prefix] = list(addrs)
     return payload
 
 
