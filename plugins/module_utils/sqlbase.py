@@ -1,0 +1,348 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One replicated sqliterepo base: its peers, its copies, its admin table.
+
+The move follows algorithms.md 10 and 11.3, step by step, each step only
+when the cluster is not already past it, so that a run interrupted halfway
+can simply be run again:
+
+1. ``sys.peers`` (and the admin properties asked for) in one
+   ``admin/set_properties`` write, on the current master;
+2. ``admin/copy`` to every new peer, from a peer that has the base (the
+   master first);
+3. the owner: ``meta0_force`` of the base's prefixes for a meta1 base (then
+   the proxy's ``high`` cache is flushed, or it keeps resolving the old
+   peers), ``reference/force?replace=yes`` for a meta2/sqlx base;
+4. ``admin/leave``, so the peers reload their peer list;
+5. ``admin/remove`` of the copies left on former peers;
+6. the election is checked (ping and wait when needed).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.openio.sds.plugins.module_utils.cache import flush_proxy_cache
+from ansible_collections.openio.sds.plugins.module_utils.client import OioError
+from ansible_collections.openio.sds.plugins.module_utils.election import (
+    admin_call, call_problems, describe_peer, election_status, leave, wait_elected)
+from ansible_collections.openio.sds.plugins.module_utils.names import is_addr, siblings
+
+MOVABLE_TYPES = ("meta1", "meta2", "sqlx")
+PEERS_KEY = "sys.peers"
+
+
+# -- admin table ---------------------------------------------------------------
+
+def get_admin_properties(client, base):
+    """``{"properties": {user keys without "user."}, "system": {...}}``."""
+    body = client.proxy("POST", "admin/get_properties", base.query(), idempotent=True).body
+    body = body if isinstance(body, dict) else {}
+    return {"properties": dict(body.get("properties") or {}),
+            "system": dict(body.get("system") or {})}
+
+
+def check_properties(user, system):
+    """Error message for properties the proxy would refuse, else None."""
+    for group, name in ((user, "properties"), (system, "system_properties")):
+        if group is None:
+            continue
+        if not isinstance(group, dict):
+            return "%s must be a dictionary" % name
+        for key, value in group.items():
+            if not isinstance(key, str) or not key:
+                return "%s: empty or non-string key %r" % (name, key)
+            if value is not None and not isinstance(value, str):
+                return "%s: the value of %r must be a string (or null to remove it)" % (
+                    name, key)
+    for key in system or {}:
+        if not key.startswith("sys."):
+            return ("system_properties: %r does not start with 'sys.' (user keys go in "
+                    "properties)" % key)
+        if key == PEERS_KEY:
+            return "system_properties: set %s with the peers option" % PEERS_KEY
+    return None
+
+
+def plan_properties(current, user=None, system=None, purge=False):
+    """The changes to send, ``{"properties": {...}, "system": {...}}``,
+    with ``""`` for a key to delete; only what the user asked for is
+    compared. ``purge`` also deletes the user keys not listed."""
+    cur_user = current.get("properties") or {}
+    cur_sys = current.get("system") or {}
+    out = {"properties": {}, "system": {}}
+    for key, value in (user or {}).items():
+        if value in (None, ""):
+            if key in cur_user:
+                out["properties"][key] = ""
+        elif cur_user.get(key) != value:
+            out["properties"][key] = value
+    if purge and user is not None:
+        for key in cur_user:
+            if key not in user:
+                out["properties"][key] = ""
+    for key, value in (system or {}).items():
+        if value in (None, ""):
+            if key in cur_sys:
+                out["system"][key] = ""
+        elif cur_sys.get(key) != value:
+            out["system"][key] = value
+    return out
+
+
+def apply_properties(current, changes):
+    """The admin table as it will be once ``changes`` are written."""
+    user = dict(current.get("properties") or {})
+    system = dict(current.get("system") or {})
+    for group, key, value in ([(user, k, v) for k, v in changes["properties"].items()]
+                              + [(system, k, v) for k, v in changes["system"].items()]):
+        if value == "":
+            group.pop(key, None)
+        else:
+            group[key] = value
+    return {"properties": user, "system": system}
+
+
+def set_admin_properties(client, base, changes):
+    """One ``admin/set_properties`` write (on the master). Setting the same
+    values again gives the same table, so a transient failure is retried."""
+    body = {}
+    if changes.get("properties"):
+        body["properties"] = changes["properties"]
+    if changes.get("system"):
+        body["system"] = changes["system"]
+    if not body:
+        return
+    client.proxy("POST", "admin/set_properties", base.query(), json_body=body,
+                 idempotent=True)
+
+
+# -- peers and copies ------------------------------------------------------
+
+def owner_peers(client, base):
+    """What the directory says the peers are, plus what the owner update
+    needs: ``{"peers": [...], "seq", "args", "account", "reference"}``."""
+    if base.type == "meta1":
+        mapping = client.proxy("GET", "admin/meta0_list").body or {}
+        if not isinstance(mapping, dict):
+            raise OioError("unexpected meta0_list answer", method="GET",
+                           url=client.proxy_route("admin/meta0_list"))
+        prefixes = siblings(base.name[:base.digits], base.digits)
+        lists = set(tuple(mapping.get(p) or ()) for p in prefixes)
+        peers = list(mapping.get(prefixes[0]) or [])
+        return {"peers": peers, "consistent": len(lists) == 1, "prefixes": prefixes}
+    resp = client.proxy("GET", "reference/show", {"cid": base.cid}, expect=(404,))
+    if resp.status == 404:
+        raise OioError("no reference has the cid %s" % base.cid, method="GET", url=resp.url,
+                       http_status=404, status=(resp.body or {}).get("status")
+                       if isinstance(resp.body, dict) else None)
+    body = resp.body or {}
+    entries = [e for e in body.get("srv") or [] if e.get("type") == base.type]
+    seqs = sorted(set(e.get("seq") for e in entries))
+    if len(seqs) > 1:
+        raise OioError("reference %s has %s services under several sequences %s: moving "
+                       "them is not supported" % (base.cid, base.type, seqs),
+                       method="GET", url=resp.url)
+    peers = []
+    for entry in entries:
+        for host in (entry.get("host") or "").split(","):
+            if host and host not in peers:
+                peers.append(host)
+    return {"peers": peers, "seq": seqs[0] if seqs else 1,
+            "args": entries[0].get("args") or "" if entries else "",
+            "account": body.get("account") or base.account,
+            "reference": body.get("name") or base.reference, "consistent": True}
+
+
+def copies(client, base, service_ids=None):
+    """``{addr: True | False | None}``: has the base, lacks it, unknown
+    (unreachable). Without ``service_ids`` the directory's peers answer."""
+    extra = {"service_id": ",".join(service_ids)} if service_ids else {}
+    results = admin_call(client, base, "has", **extra)
+    out = {}
+    for addr, res in results.items():
+        if res["status"] == 200:
+            out[addr] = True
+        elif res["status"] == 431:
+            out[addr] = False
+        else:
+            out[addr] = None
+    return out
+
+
+def copy_base(client, base, target, sources):
+    """Copy the base to ``target`` from the first source that works. A copy
+    is a full overwrite from the source, so sending it again is safe."""
+    errors = []
+    for src in sources:
+        if src == target:
+            continue
+        try:
+            client.proxy("POST", "admin/copy", base.query(),
+                         json_body={"to": target, "from": src}, idempotent=True)
+            return src
+        except OioError as exc:
+            errors.append("from %s: %s" % (src, exc))
+    raise OioError("could not copy %s base %s to %s: %s" % (
+        base.type, base.name, target, "; ".join(errors) or "no source holds it"),
+        method="POST", url=client.proxy_route("admin/copy"))
+
+
+def force_owner(client, base, owner, peers):
+    """Point the owner at ``peers``: meta0 for meta1 bases, meta1 (the
+    reference's link) for meta2/sqlx bases."""
+    for addr in peers:
+        if not is_addr(addr):
+            raise ValueError("%r is not an IP:PORT address" % (addr,))
+    if base.type == "meta1":
+        # Only this base's prefixes: meta0 keeps the others as they are.
+        payload = dict((p, list(peers)) for p in owner["prefixes"])
+        client.proxy("POST", "admin/meta0_force", json_body=payload, idempotent=True)
+        flush_proxy_cache(client, "high")
+        return
+    params = {"type": base.type, "replace": "yes"}
+    if owner.get("account") and owner.get("reference"):
+        params.update(acct=owner["account"], ref=owner["reference"])
+    else:
+        params["cid"] = base.cid
+    body = {"seq": int(owner.get("seq") or 1), "type": base.type, "host": ",".join(peers),
+            "args": owner.get("args") or ""}
+    # replace=yes rewrites the same (type, seq) entry: repeating it is safe.
+    client.proxy("POST", "reference/force", params, json_body=body, idempotent=True)
+
+
+def remove_copies(client, base, service_ids):
+    results = admin_call(client, base, "remove", service_id=",".join(service_ids))
+    problems = call_problems(results)
+    if problems:
+        raise OioError("removing %s base %s failed on %s" % (
+            base.type, base.name, "; ".join(problems)), method="POST",
+            url=client.proxy_route("admin/remove"))
+
+
+# -- planning and running -----------------------------------------------------
+
+def check_peers(peers, known):
+    """Error message for a bad desired peer list, else None. ``known``:
+    addresses of the services of the base's type in the conscience."""
+    if not peers:
+        return "peers must list at least one service"
+    bad = [p for p in peers if not is_addr(p)]
+    if bad:
+        return "peers must be IP:PORT addresses: %s" % ", ".join(repr(b) for b in bad)
+    if len(set(peers)) != len(peers):
+        return "peers lists a service twice"
+    unknown = [p for p in peers if p not in known]
+    if unknown:
+        return "not registered in the conscience as services of that type: %s" % (
+            ", ".join(unknown))
+    return None
+
+
+def move_plan(owner, sys_peers, holders, desired):
+    """What a move still has to do, from what the cluster says now.
+
+    ``owner``: result of :func:`owner_peers`; ``sys_peers``: the base's
+    ``sys.peers`` (list); ``holders``: :func:`copies` of the directory's
+    peers. Returns a dict of steps (empty lists / False when done)."""
+    current = list(owner["peers"])
+    moving = set(current) != set(desired) or not owner.get("consistent", True)
+    copy_to = [p for p in desired if p not in current or holders.get(p) is False]
+    sources = [p for p in current if holders.get(p)]
+    return {
+        "set_peers": sorted(sys_peers) != sorted(desired),
+        "copy_to": copy_to,
+        "sources": sources,
+        "force_owner": moving,
+        "leave": moving or bool(copy_to),
+        "remove_from": [p for p in current if p not in desired],
+    }
+
+
+def plan_is_empty(plan):
+    return not (plan["set_peers"] or plan["copy_to"] or plan["force_owner"]
+                or plan["remove_from"])
+
+
+def describe_plan(base, plan, desired):
+    steps = []
+    if plan["set_peers"]:
+        steps.append("set %s of %s to %s" % (PEERS_KEY, base.name, ",".join(sorted(desired))))
+    for target in plan["copy_to"]:
+        steps.append("copy %s to %s" % (base.name, target))
+    if plan["force_owner"]:
+        steps.append("point %s at %s" % (
+            "meta0" if base.type == "meta1" else "the reference's %s link" % base.type,
+            ",".join(desired)))
+    if plan["leave"]:
+        steps.append("make the peers leave the election")
+    if plan["remove_from"]:
+        steps.append("remove the copies on %s" % ", ".join(plan["remove_from"]))
+    if plan["leave"] or plan["copy_to"]:
+        steps.append("check the election")
+    return steps
+
+
+def run_move(client, base, owner, plan, desired, prop_changes, wait_timeout, warn=None):
+    """Carry out ``plan``. ``prop_changes`` (admin properties) ride along
+    with ``sys.peers`` in the same write. Returns the steps done."""
+    done = []
+    if plan["copy_to"] and not plan["sources"]:
+        raise OioError("no peer of %s base %s holds a copy to copy from (peers: %s)" % (
+            base.type, base.name, ", ".join(owner["peers"]) or "none"),
+            method="POST", url=client.proxy_route("admin/has"))
+    changes = {"properties": dict(prop_changes.get("properties") or {}),
+               "system": dict(prop_changes.get("system") or {})}
+    if plan["set_peers"]:
+        changes["system"][PEERS_KEY] = ",".join(sorted(desired))
+    if changes["properties"] or changes["system"]:
+        set_admin_properties(client, base, changes)
+        done.append("set_properties")
+    if plan["copy_to"]:
+        sources = list(plan["sources"])
+        try:
+            master = election_status(client, base)["master"]
+        except OioError:
+            master = None
+        if master in sources:
+            sources.remove(master)
+            sources.insert(0, master)
+        for target in plan["copy_to"]:
+            src = copy_base(client, base, target, sources)
+            done.append("copy %s -> %s" % (src, target))
+    if plan["force_owner"]:
+        force_owner(client, base, owner, desired)
+        done.append("force_owner")
+    if plan["leave"]:
+        problems = call_problems(leave(client, base))
+        if problems and warn:
+            warn("leaving the election of %s: %s" % (base.name, "; ".join(problems)))
+        done.append("leave")
+    if plan["remove_from"]:
+        there = copies(client, base, plan["remove_from"])
+        holding = [a for a in plan["remove_from"] if there.get(a) is not False]
+        if holding:
+            remove_copies(client, base, holding)
+            done.append("remove %s" % ",".join(holding))
+    if plan["leave"] or plan["copy_to"]:
+        wait_elected(client, base, wait_timeout)
+        done.append("elected")
+    return done
+
+
+def plan_removal(client, base, service_ids, owner_list, force=False):
+    """The services of ``service_ids`` that hold a copy to remove. Refuses to
+    remove a copy from a service that is still a peer unless ``force``."""
+    still = [s for s in service_ids if s in owner_list]
+    if still and not force:
+        raise ValueError("%s still %s of %s base %s: change peers first (or set force)" % (
+            ", ".join(still), "is a peer" if len(still) == 1 else "are peers",
+            base.type, base.name))
+    results = admin_call(client, base, "has", service_id=",".join(service_ids))
+    unknown = [describe_peer(a, r) for a, r in sorted(results.items())
+               if r["status"] not in (200, 431)]
+    if unknown:
+        raise OioError("cannot tell which services hold a copy of %s base %s: %s" % (
+            base.type, base.name, "; ".join(unknown)),
+            method="POST", url=client.proxy_route("admin/has"))
+    return [a for a in service_ids if results.get(a, {}).get("status") == 200]
