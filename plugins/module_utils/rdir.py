@@ -14,6 +14,8 @@ creation of the volume's database on the new rdir.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import threading
+
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.location import service_location
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
@@ -103,6 +105,32 @@ def check_volume_id(vol):
     problem = check_name_lengths(RDIR_ACCOUNT, vol)
     if problem:
         raise InvalidInput("volume ID %r: %s" % (vol, problem))
+
+
+def quiet_retries(client, warn, limit=10):
+    """Pass the first ``limit`` retry warnings of ``client`` to ``warn``, count
+    the rest; returns a function that reports how many were held back. A
+    namespace-wide outage would otherwise print one line per volume."""
+    lock = threading.Lock()
+    seen = [0]
+
+    def counted(message):
+        with lock:
+            seen[0] += 1
+            show = seen[0] <= limit
+        if show:
+            warn(message)
+
+    client.warn = counted
+
+    def flush():
+        with lock:
+            held = seen[0] - limit
+            seen[0] = min(seen[0], limit)
+        if held > 0:
+            warn("%d more retries of transient failures were not shown" % held)
+
+    return flush
 
 
 # ---------------------------------------------------------------------------

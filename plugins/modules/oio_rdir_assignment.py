@@ -201,9 +201,11 @@ from ansible_collections.openio.sds.plugins.module_utils import rdir as rdir_uti
 def work(module):
     params = module.params
     rdir_utils.check_options(params)
+    flush_warnings = rdir_utils.quiet_retries(module.client, module.module.warn)
     client = module.client
     volumes, rdirs, assignments, errors = rdir_utils.gather(
         client, params["service_type"], params["service_ids"], params["concurrency"])
+    flush_warnings()
     plan = rdir_utils.plan(volumes, rdirs, assignments, errors, params)
     changes = [dict(c) for c in plan.changes]
     before, after = rdir_utils.diff_summary(plan, changes)
@@ -227,6 +229,7 @@ def work(module):
         done, failed, warnings = rdir_utils.apply_changes(
             client, changes, rdirs, params["service_type"], assignments,
             params["concurrency"])
+        flush_warnings()
         for text in warnings:
             module.module.warn(text)
         result["failed_writes"] = failed

@@ -137,8 +137,10 @@ from ansible_collections.openio.sds.plugins.module_utils import rdir as rdir_uti
 def work(module):
     params = module.params
     rdir_utils.check_options(params)
+    flush_warnings = rdir_utils.quiet_retries(module.client, module.module.warn)
     volumes, rdirs, assignments, errors = rdir_utils.gather(
         module.client, params["service_type"], params["service_ids"], params["concurrency"])
+    flush_warnings()
     vols, rdir_report, dummy = rdir_utils.assignment_report(
         volumes, rdirs, assignments, errors, params["min_dist"], params["replicas"])
     if params["service_ids"]:
