@@ -635,7 +635,7 @@ def show_reference(module):
     p = module.params
     client = module.client
     account, reference, cid = check_identity(p.get("account"), p.get("reference"), p.get("cid"))
-    types = [t for t in p.get("types") or []]
+    types = list(p.get("types") or [])
     if types:
         check_type_lists([], types, [], [])
         check_types(types, known_types(client))
