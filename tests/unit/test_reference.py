@@ -321,3 +321,92 @@ def test_absent_refuses_non_empty_without_force():
     assert ops == [{"op": "destroy", "force": False}]
     ops, dummy = plan(new_state("a", "r", "C" * 64), want(state="absent"))
     assert ops == []
+
+
+# ------------------------------------------------------------------ execution (fake client)
+
+class FakeResponse(object):
+    def __init__(self, status=204, body=None):
+        self.status, self.body, self.method, self.url = status, body, "POST", "http://x"
+
+
+class FakeClient(object):
+    """Records the calls; answers from a {route: [responses]} script."""
+
+    def __init__(self, script=None):
+        self.calls = []
+        self.script = script or {}
+
+    def proxy(self, method, route, params=None, **kwargs):
+        self.calls.append((method, route, dict(params or {}), kwargs))
+        answers = self.script.get(route)
+        return answers.pop(0) if answers else FakeResponse()
+
+
+def _routes(client):
+    return [c[1].split("/")[-1] for c in client.calls]
+
+
+def test_execute_retry_flags_and_payloads():
+    from ansible_collections.openio.sds.plugins.module_utils.reference import execute
+    state = existing({"a": "1"}, [entry("rdir", 1, "10.0.0.1:1")])
+    ops = [{"op": "force", "entry": entry("meta2", 1, "10.0.0.2:1", "10.0.0.3:1")},
+           {"op": "unlink", "type": "rdir"},
+           {"op": "link", "type": "rawx"},
+           {"op": "set_properties", "properties": {"a": None, "b": "2"}}]
+    client = FakeClient({"reference/link": [FakeResponse(200, [])]})
+    assert execute(client, state, ops) is True
+    assert _routes(client) == ["force", "unlink", "link", "set_properties"]
+    force, unlink, link, setp = client.calls
+    assert force[2] == {"acct": "acct", "ref": "ref", "type": "meta2", "replace": "yes"}
+    assert force[3]["json_body"] == {"seq": 1, "type": "meta2", "host": "10.0.0.2:1,10.0.0.3:1",
+                                     "args": ""}
+    assert force[3]["idempotent"] and unlink[3]["idempotent"] and setp[3]["idempotent"]
+    assert not link[3].get("idempotent")
+    assert "flush" not in setp[2]
+    assert setp[3]["json_body"] == {"properties": {"a": None, "b": "2"}}
+
+
+def test_execute_renew_changed_only_when_answer_differs():
+    from ansible_collections.openio.sds.plugins.module_utils.reference import execute
+    state = existing(services=[entry("rdir", 1, "10.0.0.1:1")])
+    same = [{"seq": 1, "type": "rdir", "host": "10.0.0.1:1", "args": ""}]
+    client = FakeClient({"reference/renew": [FakeResponse(200, same)]})
+    assert execute(client, state, [{"op": "renew", "type": "rdir"}]) is False
+    assert not client.calls[0][3].get("idempotent")
+    other = [{"seq": 2, "type": "rdir", "host": "10.0.0.7:1", "args": ""}]
+    client = FakeClient({"reference/renew": [FakeResponse(200, other)]})
+    assert execute(client, state, [{"op": "renew", "type": "rdir"}]) is True
+
+
+def test_execute_create_202_writes_properties_it_could_not_carry():
+    from ansible_collections.openio.sds.plugins.module_utils.reference import execute
+    state = new_state("acct", "ref", "C" * 64)
+    show = {"srv": [], "cid": "C" * 64, "account": "acct", "name": "ref"}
+    client = FakeClient({
+        "reference/create": [FakeResponse(202)],
+        "reference/show": [FakeResponse(200, show)],
+        "reference/get_properties": [FakeResponse(200, {"properties": {"a": "old"}})],
+    })
+    execute(client, state, [{"op": "create", "properties": {"a": "1"}}])
+    assert _routes(client) == ["create", "show", "get_properties", "set_properties"]
+    assert client.calls[0][3]["json_body"] == {"properties": {"a": "1"}}
+    assert client.calls[-1][3]["json_body"] == {"properties": {"a": "1"}}
+
+
+def test_execute_destroy_force_flag():
+    from ansible_collections.openio.sds.plugins.module_utils.reference import execute
+    client = FakeClient()
+    execute(client, existing(), [{"op": "destroy", "force": True}])
+    assert client.calls[0][2]["force"] == "yes" and client.calls[0][3]["expect"] == (404,)
+    client = FakeClient()
+    execute(client, existing(), [{"op": "destroy", "force": False}])
+    assert "force" not in client.calls[0][2]
+
+
+def test_cid_only_state_writes_by_cid():
+    from ansible_collections.openio.sds.plugins.module_utils.reference import execute
+    state = new_state(None, None, "C" * 64, exists=True)
+    client = FakeClient()
+    execute(client, state, [{"op": "set_properties", "properties": {"a": "1"}}])
+    assert client.calls[0][2] == {"cid": "C" * 64}
