@@ -505,7 +505,7 @@ class _Planner(object):
             if not isinstance(addrs, (list, tuple)):
                 raise PlanningError("base %r maps to %r, not a list" % (key, addrs))
             try:
-                row = [index[a] for a in addrs]
+                row = list(map(index.__getitem__, addrs))
             except (KeyError, TypeError):
                 for a in addrs:
                     if not isinstance(a, str):
@@ -522,9 +522,10 @@ class _Planner(object):
         counter = Counter(chain.from_iterable(rows))
         self.counts = counts = [counter.get(i, 0) for i in range(nsvc)]
         self.bases_of = bases_of = [[] for _ in range(nsvc)]
+        appenders = [x.append for x in bases_of]
         for n, row in enumerate(rows):
             for i in row:
-                bases_of[i].append(n)
+                appenders[i](n)
         self.counts_before = list(counts)
         self.targets = targets = compute_targets(svcs, nbases, prefer=counts)
         self.loc = svcs.eff_locs
@@ -688,9 +689,9 @@ class _Planner(object):
     def repair_distances(self):
         stuck = 0
         loc = self.loc
-        for b in range(self.nbases):
-            row = self.rows[b]
-            if len(set(loc[i] for i in row)) == len(row):
+        getloc = loc.__getitem__
+        for b, row in enumerate(self.rows):
+            if len(set(map(getloc, row))) == len(row):
                 continue
             seen = {}
             for i in sorted(row, key=lambda i: (self.deficit(i), i), reverse=True):
