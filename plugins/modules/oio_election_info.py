@@ -1,0 +1,248 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: oio_election_info
+short_description: Report the election health of a replicated base, or of every meta1 base
+version_added: 1.0.0
+description:
+  - Every meta0, meta1, meta2 and sqlx base is an SQLite file replicated on several peers
+    that elect a master. A base is healthy when every peer answers, exactly one is master
+    and every other peer is a slave naming that master.
+  - For one base, returns the master, the slaves, each peer's status and message, and
+    whether the base is healthy. With O(debug=true), adds each peer's election internals.
+  - With O(type=meta1) and O(all_bases=true), reads the status of every meta1 base of the
+    namespace (65,536 of them with 4 digits) with bounded concurrency, and returns counts by
+    state and the unhealthy bases.
+  - Reading the status lets a peer finish an election it needs, as any access to the base
+    does. It never pings, syncs or leaves. See M(openio.sds.oio_election) to repair.
+options:
+  type:
+    description:
+      - Type of the base.
+      - V(meta0) needs nothing else (the namespace has one meta0 base).
+    type: str
+    required: true
+    choices: [meta0, meta1, meta2, sqlx]
+    aliases: [service_type]
+  account:
+    description:
+      - Account of the reference that names the base, with O(reference).
+      - For V(meta1) the base is the one holding that reference.
+    type: str
+  reference:
+    description:
+      - Name of the reference that names the base, with O(account).
+    type: str
+  cid:
+    description:
+      - The base as a cid (64 hex characters).
+      - For V(meta2) and V(sqlx), the base name C(CID.SEQ) is accepted; the proxy only reaches
+        sequence 1, so another sequence is refused.
+      - For V(meta1), the base name or prefix (1 to 4 hex characters, for example V(AB00)) is
+        accepted.
+    type: str
+    aliases: [base]
+  all_bases:
+    description:
+      - With O(type=meta1), report on every meta1 base instead of one.
+    type: bool
+    default: false
+  debug:
+    description:
+      - For one base, also return each peer's election state machine (C(admin/debug)).
+    type: bool
+    default: false
+  max_unhealthy:
+    description:
+      - With O(all_bases=true), return at most this many unhealthy bases in RV(unhealthy).
+        The counts always cover every base.
+    type: int
+    default: 1000
+  connections:
+    description:
+      - With O(all_bases=true), number of keep-alive connections to the proxy.
+    type: int
+    default: 2
+  pipeline_depth:
+    description:
+      - With O(all_bases=true), requests in flight on each connection (HTTP/1.1 pipelining).
+        V(1) sends one request at a time. A proxy that closes its connections is handled by
+        sending one request per connection.
+    type: int
+    default: 64
+notes:
+  - The statuses come from C(POST /v3.0/<NS>/admin/status), which contacts every peer. A peer
+    answers 200 when master, 303 with the master's address when slave, 500 when the
+    election failed, and 2 to 9 when it cannot be reached.
+extends_documentation_fragment:
+  - openio.sds.connection
+  - openio.sds.attributes
+  - openio.sds.attributes.info_module
+author:
+  - openio.sds maintainers (@openio)
+'''
+
+EXAMPLES = r'''
+- name: Election of the meta1 base holding a reference
+  openio.sds.oio_election_info:
+    type: meta1
+    account: my_account
+    reference: my_container
+  register: el
+
+- name: Election of a container's meta2 base, with the election internals
+  openio.sds.oio_election_info:
+    type: meta2
+    cid: 13C0470DBCE55371E6BD5975EFF23A18F658CDC1656A7474DEF1ED0B0EDDA9FC.1
+    debug: true
+
+- name: Health of every meta1 base
+  openio.sds.oio_election_info:
+    type: meta1
+    all_bases: true
+  register: meta1_health
+
+- name: Stop the runbook if some meta1 base is unhealthy
+  ansible.builtin.assert:
+    that: meta1_health.healthy
+    fail_msg: "{{ meta1_health.counts }} {{ meta1_health.peer_problems }}"
+'''
+
+RETURN = r'''
+base:
+  description: The base (one base only).
+  returned: when O(all_bases=false)
+  type: dict
+  contains:
+    type:
+      description: Type of the base.
+      type: str
+    name:
+      description: Name of the base (C(AB00) for meta1, C(CID.1) for meta2 and sqlx, the namespace for meta0).
+      type: str
+    cid:
+      description: The cid that named the base.
+      type: str
+  sample: {"type": "meta1", "name": "7D2A", "cid": "7D2A715B9CBF1E21223ED68C4325B15BE1D8F8B2C27E4644669F64558357E0AA"}
+master:
+  description: Address of the master, or null when there is not exactly one.
+  returned: when O(all_bases=false)
+  type: str
+  sample: 127.0.0.1:6009
+slaves:
+  description: Addresses of the peers that answered as slaves.
+  returned: when O(all_bases=false)
+  type: list
+  elements: str
+peers:
+  description: Each peer's answer, by address.
+  returned: when O(all_bases=false)
+  type: dict
+  sample:
+    127.0.0.1:6009: {"role": "master", "status": 200, "message": "OK"}
+    127.0.0.1:6010: {"role": "slave", "status": 303, "message": "127.0.0.1:6009", "master": "127.0.0.1:6009"}
+    127.0.0.1:6011: {"role": "unreachable", "status": 2, "message": "[errno=111] Connection refused"}
+state:
+  description: V(healthy), V(unreachable) (a peer did not answer), V(failed) (a peer's election failed),
+    V(split) (several masters, or slaves naming another master) or V(no_master).
+  returned: when O(all_bases=false)
+  type: str
+healthy:
+  description: Whether the base is healthy (one base), or every meta1 base is (O(all_bases=true)).
+  returned: always
+  type: bool
+problems:
+  description: What is wrong, one line per problem, naming the peers.
+  returned: when O(all_bases=false)
+  type: list
+  elements: str
+debug:
+  description: Each peer's election internals (C(local), C(master), C(base), C(peers), C(log)), null when
+    the peer has no election for the base.
+  returned: when O(debug=true)
+  type: dict
+total:
+  description: Number of meta1 bases read.
+  returned: when O(all_bases=true)
+  type: int
+  sample: 65536
+counts:
+  description: Number of meta1 bases in each state; V(error) counts bases whose status could not be read.
+  returned: when O(all_bases=true)
+  type: dict
+  sample: {"healthy": 65530, "unreachable": 6, "failed": 0, "split": 0, "no_master": 0, "error": 0}
+unhealthy:
+  description: The unhealthy meta1 bases (at most O(max_unhealthy)), with their state, master and problems.
+  returned: when O(all_bases=true)
+  type: list
+  elements: dict
+unhealthy_count:
+  description: Number of unhealthy meta1 bases.
+  returned: when O(all_bases=true)
+  type: int
+unhealthy_truncated:
+  description: Whether RV(unhealthy) was cut at O(max_unhealthy).
+  returned: when O(all_bases=true)
+  type: bool
+peer_problems:
+  description: For each peer at fault somewhere, the number of bases where it is not master or slave.
+  returned: when O(all_bases=true)
+  type: dict
+  sample: {"127.0.0.1:6011": 6}
+'''
+
+from ansible_collections.openio.sds.plugins.module_utils.election import (
+    aggregate, election_debug, election_status, meta1_digits, resolve_base,
+    scan_meta1_elections)
+from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
+
+
+def work(module):
+    p = module.params
+    client = module.client
+    if p["all_bases"]:
+        if p["type"] != "meta1":
+            raise InvalidInput("all_bases is only for type meta1")
+        if p["account"] or p["reference"] or p["cid"] or p["debug"]:
+            raise InvalidInput("all_bases does not go with account, reference, cid or debug")
+        if p["connections"] < 1 or p["pipeline_depth"] < 1 or p["max_unhealthy"] < 0:
+            raise InvalidInput("connections and pipeline_depth must be 1 or more, "
+                               "max_unhealthy 0 or more")
+        scan = scan_meta1_elections(client, meta1_digits(client), connections=p["connections"],
+                                    depth=p["pipeline_depth"], warn=module.module.warn)
+        return aggregate(scan, max_unhealthy=p["max_unhealthy"])
+    try:
+        base = resolve_base(client, p["type"], p["account"], p["reference"], p["cid"])
+    except ValueError as exc:
+        raise InvalidInput(str(exc))
+    result = election_status(client, base)
+    result["base"] = base.to_dict()
+    if p["debug"]:
+        result["debug"] = election_debug(client, base)
+    return result
+
+
+def main():
+    module = OioModule(argument_spec=dict(
+        type=dict(type="str", required=True, aliases=["service_type"],
+                  choices=["meta0", "meta1", "meta2", "sqlx"]),
+        account=dict(type="str"),
+        reference=dict(type="str"),
+        cid=dict(type="str", aliases=["base"]),
+        all_bases=dict(type="bool", default=False),
+        debug=dict(type="bool", default=False),
+        max_unhealthy=dict(type="int", default=1000),
+        connections=dict(type="int", default=2),
+        pipeline_depth=dict(type="int", default=64),
+    ), required_together=[("account", "reference")], mutually_exclusive=[("cid", "account")])
+    module.run(work)
+
+
+if __name__ == "__main__":
+    main()
