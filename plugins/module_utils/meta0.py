@@ -200,6 +200,7 @@ class Applier(object):
         self.warn = warn or (lambda msg: None)
         self.sleep = sleep
         self.writes = 0
+        self.failed = []
         self._lock = threading.Lock()
 
     def _count(self):
@@ -279,7 +280,7 @@ class Applier(object):
                           "mapping: %s" % error)
             return
         if error is not None:
-            raise ApplyError("meta0_force failed, meta0 was not updated: %s" % error,
+            raise ApplyError("meta0_force failed, meta0 was not updated: %s" % error.message,
                              method=error.method, url=error.url,
                              http_status=error.http_status, status=error.status,
                              body=error.body, transient=error.transient)
@@ -349,11 +350,14 @@ class Applier(object):
         if not jobs:
             return report
         ok = []
+        failed = []
         for (job, dummy, err) in self.client.map_bounded(self._prepare, jobs, self.concurrency):
             if err is None:
                 ok.append(job)
             else:
+                failed.append(job[0])
                 report["failed_bases"].append({"base": job[0], "error": str(err)})
+        self.failed = failed
         report["failed_bases_count"] = len(report["failed_bases"])
         report["failed_bases"] = report["failed_bases"][:MAX_REPORTED]
         if ok:
@@ -592,6 +596,18 @@ def run_mapping(m):
              "up to date), first: %s" % (report["cleanup_problems_count"],
                                         report["cleanup_problems"][0]))
     if report["failed_bases_count"]:
+        # Report what meta0 now holds, not the plan.
+        actual = dict(p["target"])
+        for base in applier.failed:
+            if base in p["current"]:
+                actual[base] = p["current"][base]
+            else:
+                actual.pop(base, None)
+        result["counts_after"] = bases_per_service(actual, services)
+        result["check"] = planner.check(actual, services, params["replicas"], p["digits"],
+                                        params["min_dist"])
+        if params.get("return_mapping"):
+            result["mapping"] = dict((k, list(v)) for k, v in sorted(actual.items()))
         m.changed = report["meta0_updated"]
         m.fail("%d of %d base(s) could not be copied to their new peers and were left on "
                "their old peers; run again to retry them (first: %s: %s)"
