@@ -1,0 +1,393 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Copy the records of one volume's index from one rdir to another.
+
+Both listings are sorted by key on the rdir, so the copy walks them side by
+side one page at a time and never holds a whole index in memory (a rawx
+volume can index tens of millions of chunks). Only the records missing on
+the destination are pushed: a record already there is left alone, since the
+volume may have pushed a newer version to its new rdir meanwhile.
+
+Paging rules (rdir-api.md 3.11, 3.16 and the 7.3.0 captures):
+
+* rawx, ``POST /v1/rdir/fetch`` with ``start_after``/``limit``; the answer
+  says ``x-oio-list-truncated`` and gives ``x-oio-list-marker``. A missing
+  database is a 404 ``DB not found``.
+* meta2, ``POST /v1/rdir/meta2/fetch`` with ``marker``/``limit``; up to
+  ``limit + 1`` records come back, ``truncated`` is in the body, and a marker
+  that is not an existing key makes the server skip the record after it, so
+  the marker is always the last URL returned, and a source record used as a
+  marker is only deleted after the next page was read. Every error of this
+  route, a missing database included, is an HTTP 400 (the body keeps the
+  internal status, 404 for a missing database).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.openio.sds.plugins.module_utils.client import OioError
+from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
+from ansible_collections.openio.sds.plugins.module_utils.rdir import (
+    check_service_type, check_volume_id, list_rdirs, locate_rdir)
+
+MAX_PAGE = 10000  # the rdir caps limit there (rdir-api.md 3.11, 3.16)
+DEFAULT_PAGE = 1000
+STATUS_DB_NOT_FOUND = 404
+MAX_REPORTED = 20
+
+
+# ---------------------------------------------------------------------------
+# Records
+
+def chunk_body(key, value):
+    """Push body of a chunk record ``<cid>|<content id>|<chunk id>``, or None
+    when the key cannot be split back into its three fields."""
+    parts = key.split("|") if isinstance(key, str) else []
+    if len(parts) != 3 or not all(parts):
+        return None
+    mtime = (value or {}).get("mtime") if isinstance(value, dict) else None
+    body = {"container_id": parts[0], "content_id": parts[1], "chunk_id": parts[2]}
+    if mtime is not None:
+        if isinstance(mtime, bool) or not isinstance(mtime, int) or mtime < 0:
+            return None
+        body["mtime"] = mtime
+    return body
+
+
+def meta2_body(record):
+    """Push body of a meta2 record, or None when a mandatory field is not a
+    non-empty string (the rdir would refuse it)."""
+    if not isinstance(record, dict):
+        return None
+    url, cid = record.get("container_url"), record.get("container_id")
+    if not (isinstance(url, str) and url and isinstance(cid, str) and cid):
+        return None
+    body = {"container_url": url, "container_id": cid}
+    mtime = record.get("mtime")
+    if mtime is not None:
+        if isinstance(mtime, bool) or not isinstance(mtime, int) or mtime < 0:
+            return None
+        body["mtime"] = mtime
+    # null extra_data is the rdir's way of saying "none": do not send it back.
+    if isinstance(record.get("extra_data"), str):
+        body["extra_data"] = record["extra_data"]
+    return body
+
+
+# ---------------------------------------------------------------------------
+# One volume's index on one rdir
+
+class IndexReader(object):
+    """Pages through one volume's index on one rdir in key order.
+
+    ``pages()`` yields lists of ``(key, value)``; ``exists`` is False when
+    the rdir has no database for the volume (the listing is then empty).
+    """
+
+    def __init__(self, client, addr, service_type, vol, page_size=DEFAULT_PAGE):
+        self.client = client
+        self.addr = addr
+        self.service_type = service_type
+        self.vol = vol
+        self.page_size = page_size
+        self.exists = True
+        self.count = 0
+
+    def pages(self):
+        marker = None
+        while True:
+            page, truncated, next_marker = self._fetch(marker)
+            if page is None:
+                self.exists = False
+                return
+            self.count += len(page)
+            if page:
+                yield page
+            if not truncated or not page:
+                return
+            if next_marker is None or (marker is not None and next_marker <= marker):
+                raise OioError("the rdir listing of volume %s on %s does not advance past %r"
+                               % (self.vol, self.addr, marker), url=self.addr)
+            marker = next_marker
+
+    def _fetch(self, marker):
+        if self.service_type == "rawx":
+            body = {"limit": self.page_size}
+            if marker is not None:
+                body["start_after"] = marker
+            resp = self.client.rdir("POST", self.addr, "v1/rdir/fetch", {"vol": self.vol},
+                                    json_body=body, idempotent=True, expect=(404,))
+            if resp.status == 404:
+                if _status(resp.body) == STATUS_DB_NOT_FOUND:
+                    return None, False, None
+                raise _error(resp, "rdir answered 404")
+            items = resp.body if isinstance(resp.body, list) else []
+            page = [(item[0], item[1]) for item in items
+                    if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)]
+            truncated = str(resp.headers.get("x-oio-list-truncated", "")).lower() == "true"
+            next_marker = resp.headers.get("x-oio-list-marker") or (page[-1][0] if page else None)
+            return page, truncated, next_marker
+        body = {"limit": self.page_size}
+        if marker is not None:
+            body["marker"] = marker
+        resp = self.client.rdir("POST", self.addr, "v1/rdir/meta2/fetch", {"vol": self.vol},
+                                json_body=body, idempotent=True, expect=(400,))
+        if resp.status == 400:
+            if _status(resp.body) == STATUS_DB_NOT_FOUND:
+                return None, False, None
+            raise _error(resp, "rdir refused the meta2 listing")
+        data = resp.body if isinstance(resp.body, dict) else {}
+        page = [(rec.get("container_url"), rec) for rec in data.get("records") or []
+                if isinstance(rec, dict) and isinstance(rec.get("container_url"), str)]
+        # The URL of the last record: an existing key, so nothing is skipped.
+        return page, bool(data.get("truncated")), (page[-1][0] if page else None)
+
+
+def _status(body):
+    return body.get("status") if isinstance(body, dict) else None
+
+
+def _error(resp, default):
+    body = resp.body if isinstance(resp.body, dict) else {}
+    return OioError(body.get("message") or default, method=resp.method, url=resp.url,
+                    http_status=resp.status, status=body.get("status"), body=resp.body)
+
+
+class DestinationCursor(object):
+    """Walks the destination listing alongside the source: ``has(key)`` for
+    increasing keys, fetching destination pages only as far as needed."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self._pages = reader.pages()
+        self._page = []
+        self._index = 0
+        self._done = False
+        self.differing = 0
+
+    def _current(self):
+        while self._index >= len(self._page):
+            if self._done:
+                return None
+            try:
+                self._page = next(self._pages)
+            except StopIteration:
+                self._done = True
+                self._page = []
+                return None
+            self._index = 0
+        return self._page[self._index]
+
+    def lookup(self, key):
+        """The destination value of ``key``, or None when it is missing."""
+        while True:
+            item = self._current()
+            if item is None or item[0] > key:
+                return None
+            self._index += 1
+            if item[0] == key:
+                return item[1]
+
+    def drain(self):
+        while self._current() is not None:
+            self._index = len(self._page)
+        return self.reader.count
+
+
+# ---------------------------------------------------------------------------
+# Resolving rdirs
+
+def resolve_rdir(rdirs, key, what):
+    """``(id, addr)`` of an rdir given by service ID or address. An address
+    the conscience does not list is accepted as is (a removed rdir still
+    answers at its address)."""
+    if not isinstance(key, str) or not key.strip():
+        raise InvalidInput("%s must be an rdir service ID or an IP:PORT address" % what)
+    key = key.strip()
+    for rdir in rdirs:
+        if key in (rdir["id"], rdir["addr"]):
+            return rdir["id"], rdir["addr"]
+    if is_addr(key):
+        return key, key
+    raise InvalidInput("%s %r is not an rdir of the conscience, nor an IP:PORT address"
+                       % (what, key))
+
+
+def check_params(params):
+    check_service_type(params["service_type"])
+    check_volume_id(params["volume"])
+    size = params["page_size"]
+    if size < 1 or size > MAX_PAGE:
+        raise InvalidInput("page_size must be between 1 and %d, got %d" % (MAX_PAGE, size))
+    if params["concurrency"] < 1:
+        raise InvalidInput("concurrency must be at least 1")
+
+
+def endpoints(client, params):
+    """``(source id, source addr, destination id, destination addr)``,
+    validated before anything is sent."""
+    rdirs = list_rdirs(client)
+    src_id, src_addr = resolve_rdir(rdirs, params["source"], "source")
+    if params["destination"]:
+        dst_id, dst_addr = resolve_rdir(rdirs, params["destination"], "destination")
+    else:
+        dst_id, dst_addr, dummy = locate_rdir(client, params["volume"])
+    if src_addr == dst_addr:
+        raise InvalidInput(
+            "source and destination are the same rdir (%s): the volume %s is still assigned "
+            "to it; reassign the volume first (openio.sds.oio_rdir_assignment with "
+            "reassign_from) or give destination" % (src_id, params["volume"]))
+    return src_id, src_addr, dst_id, dst_addr
+
+
+# ---------------------------------------------------------------------------
+# The copy
+
+class IndexCopy(object):
+    """Copy (and, with ``remove_from_source``, move) one volume's records.
+
+    With ``dry_run`` nothing is written: the counts say what would be."""
+
+    def __init__(self, client, service_type, vol, src_addr, dst_addr, page_size=DEFAULT_PAGE,
+                 concurrency=8, remove_from_source=False, dry_run=False):
+        self.client = client
+        self.service_type = service_type
+        self.vol = vol
+        self.src_addr = src_addr
+        self.dst_addr = dst_addr
+        self.page_size = page_size
+        self.concurrency = concurrency
+        self.remove = remove_from_source
+        self.dry_run = dry_run
+        self.copied = 0
+        self.removed = 0
+        self.already_present = 0
+        self.differing = 0
+        self.skipped = []
+        self.skipped_count = 0
+        self.failed = []
+        self.failed_count = 0
+
+    def _route(self, action):
+        base = "v1/rdir/" if self.service_type == "rawx" else "v1/rdir/meta2/"
+        return base + action
+
+    def _body(self, key, value):
+        return chunk_body(key, value) if self.service_type == "rawx" else meta2_body(value)
+
+    def _push(self, body):
+        # create=1: the destination database may not exist yet; the same key
+        # overwrites, so a resend after a lost answer is harmless.
+        self.client.rdir("POST", self.dst_addr, self._route("push"),
+                         {"vol": self.vol, "create": "1"}, json_body=body, idempotent=True)
+
+    def _delete(self, body):
+        if self.service_type == "rawx":
+            keys = dict((k, body[k]) for k in ("container_id", "content_id", "chunk_id"))
+            self.client.rdir("DELETE", self.src_addr, self._route("delete"), {"vol": self.vol},
+                             json_body=keys, idempotent=True)
+        else:
+            keys = dict((k, body[k]) for k in ("container_id", "container_url"))
+            # POST, not DELETE, on 7.3.0 (rdir-api.md 3.15); deleting twice is a no-op.
+            self.client.rdir("POST", self.src_addr, self._route("delete"), {"vol": self.vol},
+                             json_body=keys, idempotent=True)
+
+    def _note(self, bucket, key, reason):
+        if bucket == "skipped":
+            self.skipped_count += 1
+            if len(self.skipped) < MAX_REPORTED:
+                self.skipped.append({"key": key, "reason": reason})
+        else:
+            self.failed_count += 1
+            if len(self.failed) < MAX_REPORTED:
+                self.failed.append({"key": key, "error": reason})
+
+    def _run_all(self, func, bodies):
+        """Apply ``func`` to ``[(key, body)]``; keys whose call succeeded."""
+        done = []
+        if not bodies:
+            return done
+        for (key, body), dummy, err in self.client.map_bounded(
+                lambda item: func(item[1]), bodies, self.concurrency):
+            if err is None:
+                done.append(key)
+            else:
+                detail = err.to_dict() if isinstance(err, OioError) else {
+                    "message": "%s: %s" % (type(err).__name__, err)}
+                self._note("failed", key, detail)
+        return done
+
+    def run(self):
+        source = IndexReader(self.client, self.src_addr, self.service_type, self.vol,
+                             self.page_size)
+        destination = IndexReader(self.client, self.dst_addr, self.service_type, self.vol,
+                                  self.page_size)
+        cursor = DestinationCursor(destination)
+        held = None  # (key, body) of the source record used as the next marker
+        for page in source.pages():
+            if held is not None:
+                self._remove([held])
+                held = None
+            to_push, removable = [], []
+            for key, value in page:
+                body = self._body(key, value)
+                if body is None:
+                    self._note("skipped", key, "record the rdir would refuse; left in place")
+                    continue
+                present = cursor.lookup(key)
+                if present is None:
+                    to_push.append((key, body))
+                else:
+                    self.already_present += 1
+                    if present != value:
+                        self.differing += 1
+                    removable.append((key, body))
+            if self.dry_run:
+                self.copied += len(to_push)
+                if self.remove:
+                    self.removed += len(removable) + len(to_push)
+                continue
+            pushed = set(self._run_all(self._push, to_push))
+            self.copied += len(pushed)
+            if not self.remove:
+                continue
+            removable.extend(item for item in to_push if item[0] in pushed)
+            last_key = page[-1][0]
+            now = [item for item in removable if item[0] != last_key]
+            held_now = [item for item in removable if item[0] == last_key]
+            self._remove(now)
+            held = held_now[0] if held_now else None
+        if held is not None:
+            self._remove([held])
+        destination_before = cursor.drain()
+        return {
+            "source_count": source.count,
+            "source_exists": source.exists,
+            "destination_exists": destination.exists,
+            "destination_count_before": destination_before,
+            "destination_count_after": destination_before + self.copied,
+            "copied": self.copied,
+            "already_present": self.already_present,
+            "differing": self.differing,
+            "removed_from_source": self.removed,
+            "skipped_count": self.skipped_count,
+            "skipped": self.skipped,
+            "failed_count": self.failed_count,
+            "failed": self.failed,
+        }
+
+    def _remove(self, items):
+        if items:
+            self.removed += len(self._run_all(self._delete, items))
+
+
+def diff_summary(result, src_id, dst_id):
+    """Record counts on both rdirs, before and after: never the records."""
+    before = {"source": {"rdir": src_id, "records": result["source_count"]},
+              "destination": {"rdir": dst_id, "records": result["destination_count_before"]}}
+    after = {"source": {"rdir": src_id,
+                        "records": result["source_count"] - result["removed_from_source"]},
+             "destination": {"rdir": dst_id, "records": result["destination_count_after"]}}
+    return before, after
