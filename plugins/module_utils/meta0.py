@@ -39,6 +39,7 @@ from ansible_collections.openio.sds.plugins.module_utils.names import (
     NUM_PREFIXES,
     base_cid,
     is_addr,
+    short_prefixes,
 )
 from ansible_collections.openio.sds.plugins.module_utils.services import list_services
 
@@ -146,6 +147,11 @@ def normalize_user_mapping(mapping, digits):
     if lengths == set([4]) and len(mapping) == NUM_PREFIXES:
         prefixes = dict((k.upper(), v) for k, v in mapping.items())
     elif lengths == set([digits]):
+        missing = sorted(set(short_prefixes(digits)) - set(k.upper() for k in mapping))
+        if missing:
+            raise PayloadError("the mapping misses %d of the %d bases (first: %s)"
+                               % (len(missing), 16 ** digits,
+                                  ", ".join(repr(b) for b in missing[:5])))
         prefixes = {}
         span = 16 ** (4 - digits)
         for key, addrs in mapping.items():
