@@ -1,0 +1,107 @@
+"""HTTP cost of applying a meta0 rebalance, measured on the simulator.
+
+For each scenario (N meta1 services -> N + K), a fresh simulated namespace is
+bootstrapped with the collection's planner, K meta1 services are added, the
+rebalance is planned, then applied with ``meta0.Applier``; the simulator's
+request counters (``/_sim/stats``) give the requests the apply sent.
+
+    PYTHONPATH=tests/simulator .venv/bin/python bench/bench_meta0_apply.py
+    ... --digits 4 --scenarios 12:16 --concurrency 16
+
+Digits 3 by default: at digits 4 each scenario moves about 49,000 replicas
+(about 245,000 requests), which the single-threaded simulator needs many
+minutes to serve.
+
+The reference (``openio directory rebalance``, algorithms.md section 10) sends
+about 6 requests per moved base replica (set_peers, copy, leave, remove,
+leave, status), one after another, and one meta0 force.
+"""
+import argparse
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
+sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
+
+from oiosim.testing import Simulator  # noqa: E402
+
+from ansible_collections.openio.sds.plugins.module_utils import meta0  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
+
+REFERENCE_PER_REPLICA = 6
+RACKS = 4
+
+
+def topology(n, digits):
+    return {
+        "namespace": "OPENIO", "meta1_digits": digits, "replicas": 3, "bootstrapped": False,
+        "services": {
+            "meta0": {"count": 3, "racks": 3, "location": "site1.rack{rack}.m0host{n}.meta0-{n}"},
+            "meta1": {"count": n, "racks": RACKS,
+                      "location": "site1.rack{rack}.m1host{n}.meta1-{n}"},
+        },
+    }
+
+
+def run(n, total, digits, concurrency, min_dist):
+    with Simulator(topology=topology(n, digits), ttl=3600) as sim:
+        client = OioClient(sim.proxy_url, sim.namespace, timeout=60, retries=3,
+                           pool_size=max(32, concurrency))
+        kwargs = dict(replicas=3, digits=digits, min_dist=min_dist)
+        boot = planner.bootstrap(meta0.load_meta1_services(client), **kwargs)
+        meta0.Applier(client, digits).install(planner.meta0_payload(boot.mapping, digits))
+        for i in range(n, total):
+            sim.add_service({"type": "meta1", "score": 70,
+                             "location": "site1.rack%d.m1host%d.meta1-%d"
+                             % (i % RACKS + 1, i + 1, i + 1)})
+        services = meta0.load_meta1_services(client)
+        current, dummy = planner.bases_from_meta0(meta0.load_meta0(client), digits)
+        t0 = time.time()
+        plan = planner.rebalance(current, services, **kwargs)
+        plan_time = time.time() - t0
+        sim.reset_stats()
+        applier = meta0.Applier(client, digits, concurrency=concurrency)
+        t0 = time.time()
+        report = applier.apply(current, plan.mapping)
+        apply_time = time.time() - t0
+        stats = sim.stats()
+        after, dummy = planner.bases_from_meta0(meta0.load_meta0(client), digits)
+        assert after == plan.mapping, "meta0 does not serve the planned mapping"
+        moves = len(plan.moves)
+        by_route = dict((k.split(" ", 1)[1].replace("/v3.0/OPENIO", ""), v)
+                        for k, v in stats["by_route"].items())
+        total_requests = stats["requests"]
+        print("meta1 %d -> %d, digits %d (%d bases), min_dist %d, concurrency %d"
+              % (n, total, digits, 16 ** digits, min_dist, concurrency))
+        print("  plan: %d replica moves on %d bases in %.2f s (lower bound %d)"
+              % (moves, len(plan.moved_bases), plan_time, plan.lower_bound))
+        for route, count in sorted(by_route.items()):
+            print("  %-28s %7d" % (route, count))
+        print("  apply: %d requests = %.3f per moved base replica (goal <= 5; reference "
+              "about %d, sequential: %d requests), %d meta0_force"
+              % (total_requests, float(total_requests) / max(1, moves), REFERENCE_PER_REPLICA,
+                 REFERENCE_PER_REPLICA * moves + 1, by_route.get("/admin/meta0_force", 0)))
+        print("  apply time: %.1f s (%.0f requests/s); failed bases %d, cleanup problems %d"
+              % (apply_time, total_requests / max(apply_time, 1e-9),
+                 report["failed_bases_count"], report["cleanup_problems_count"]))
+        return moves, total_requests, apply_time
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--digits", type=int, default=3)
+    parser.add_argument("--scenarios", default="12:16,100:133",
+                        help="comma-separated N:TOTAL meta1 counts")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--min-dist", type=int, default=1)
+    args = parser.parse_args()
+    for item in args.scenarios.split(","):
+        n, total = (int(x) for x in item.split(":"))
+        run(n, total, args.digits, args.concurrency, args.min_dist)
+
+
+if __name__ == "__main__":
+    main()
