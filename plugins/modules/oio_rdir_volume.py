@@ -171,8 +171,8 @@ from ansible_collections.openio.sds.plugins.module_utils import rdir as rdir_uti
 
 def check_input(params):
     state = params["state"]
-    if params["service_type"] == "meta2" and (state != "present" or params["incident_date"]
-                                             is not None):
+    meta2_admin = state != "present" or params["incident_date"] is not None
+    if params["service_type"] == "meta2" and meta2_admin:
         raise InvalidInput("meta2 indexes have no lock nor incident date: with "
                            "service_type=meta2 only state=present is possible")
     if state == "cleared" and params["incident_date"] is not None:

@@ -17,7 +17,8 @@ def client_for(sim, **kwargs):
     return OioClient(sim.proxy_url, sim.namespace, warn=warnings.append, **kwargs), warnings
 
 
-def converge(cli, params=PARAMS):
+def converge(cli, params=None):
+    params = params or PARAMS
     volumes, rdirs, assignments, errors = rdir_utils.gather(
         cli, params["service_type"], None, params["concurrency"])
     plan = rdir_utils.plan(volumes, rdirs, assignments, errors, params)
