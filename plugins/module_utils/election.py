@@ -39,6 +39,7 @@ NETWORK_STATUSES = frozenset(range(2, 10))
 STATES = ("healthy", "unreachable", "failed", "split", "no_master", "error")
 # Per-peer debug states meaning "not part of an election" (admin/debug).
 OUT_OF_ELECTION = frozenset(["NONE", "LEAVING", "LEAVING_FAILING"])
+_UNSET = object()
 
 
 class BaseRef(object):
@@ -504,8 +505,9 @@ class PipelinedReader(object):
                         if len(inflight) <= depth - self.refill:
                             more = self._take(queue, lock, depth - len(inflight))
                             if more:
-                                sock.sendall(b"".join(self._encode(m[1], m[2]) for m in more))
+                                # In flight before sending: a failed send requeues them.
                                 inflight.extend(more)
+                                sock.sendall(b"".join(self._encode(m[1], m[2]) for m in more))
                 except (OSError, EOFError, ValueError, ssl.SSLError) as exc:
                     keep = False
                     if done == 0 and inflight:
@@ -546,7 +548,7 @@ class PipelinedReader(object):
     def run(self, requests_list, warn=None):
         """``requests_list``: ``[(method, route, params)]`` of namespaced
         routes. Returns a list, in order, of decoded bodies or OioError."""
-        results = [None] * len(requests_list)
+        results = [_UNSET] * len(requests_list)
         pending = []
         for i, (method, route, params) in enumerate(requests_list):
             query = "&".join("%s=%s" % (quote(str(k), safe=""), quote(str(v), safe=""))
@@ -584,6 +586,10 @@ class PipelinedReader(object):
                      "first: %s" % (len(retry), attempt + 1, self.client.retries + 1, retry[0][4]))
             self.sleep(min(self.client.max_backoff, self.client.backoff * (2 ** (attempt - 1))))
             pending = [r[:4] for r in retry]
+        for index, value in enumerate(results):
+            if value is _UNSET:  # defensive: never hand back a silent success
+                results[index] = OioError("no answer", method=requests_list[index][0],
+                                          url=requests_list[index][1], transient=True)
         return results
 
 
