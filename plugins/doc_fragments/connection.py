@@ -63,9 +63,11 @@ options:
       - If not set, the environment variable E(OIO_REQUEST_ID) is used.
     type: str
     default: ansible-openio
-requirements:
-  - requests (Python library, on the host that runs the module)
 notes:
+  - Proxy settings from the environment (E(HTTP_PROXY), E(HTTPS_PROXY), C(.netrc)) are
+    not used: the modules talk to the cluster's own services directly.
   - All options of this fragment can be set once for every module with
     C(module_defaults) and the action group C(group/openio.sds.oio).
+requirements:
+  - requests (Python library, on the host that runs the module)
 '''
