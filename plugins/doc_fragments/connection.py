@@ -65,7 +65,7 @@ options:
     default: ansible-openio
 notes:
   - Proxy settings from the environment (E(HTTP_PROXY), E(HTTPS_PROXY), C(.netrc)) are
-    not used: the modules talk to the cluster's own services directly.
+    not used, since the modules talk to the cluster's own services directly.
   - All options of this fragment can be set once for every module with
     C(module_defaults) and the action group C(group/openio.sds.oio).
 requirements:
