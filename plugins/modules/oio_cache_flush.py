@@ -16,8 +16,8 @@ description:
   - The proxy keeps resolving through its C(high) cache (meta0 list, prefix to meta1) after a
     meta0 mapping change until it expires; flush it when the next step must see the new
     mapping. The C(low) cache maps references to their linked services.
-  - Caches are per proxy: flush each proxy of the namespace (loop over their URLs).
-  - This is an action, not a state: it reports V(changed=true) every time it runs.
+  - Caches are per proxy. Flush each proxy of the namespace (loop over their URLs).
+  - This is an action, not a state. It reports V(changed=true) every time it runs.
 options:
   proxy_caches:
     description:
