@@ -599,8 +599,8 @@ def run_mapping(m):
     result["apply"] = report
     if report["cleanup_problems_count"]:
         warn("%d problem(s) after moving the bases (old copies or elections; meta0 is "
-             "up to date), first: %s" % (report["cleanup_problems_count"],
-                                        report["cleanup_problems"][0]))
+             "up to date), first: %s"
+             % (report["cleanup_problems_count"], report["cleanup_problems"][0]))
     if report["failed_bases_count"]:
         # Report what meta0 now holds, not the plan.
         actual = dict(p["target"])

@@ -21,10 +21,10 @@ description:
   - V(decommissioned) moves every base replica held by O(services) to other meta1
     services, and nothing else.
   - V(present) writes the given O(mapping) to meta0 (a restore from a dump). It writes
-    meta0 only: no meta1 base is copied.
+    meta0 only, no meta1 base is copied.
   - Moved bases are applied like C(openio directory rebalance) does, with fewer
-    requests and in parallel (O(concurrency)): C(sys.peers) set and the base copied to
-    its new peers, then one C(meta0_force) with only the moved prefixes, read back with
+    requests and in parallel (see O(concurrency)). First C(sys.peers) is set and the
+    base copied to its new peers, then one C(meta0_force) with only the moved prefixes, read back with
     C(meta0_list), then the proxy's high cache flushed, the peers leave the election,
     the old copies are removed and the new election is checked. That is 5 requests
     for a base with one moved replica, plus one copy per extra replica.
@@ -44,7 +44,7 @@ options:
       - With O(state=decommissioned), the meta1 services to empty, by address
         (C(IP:PORT)) or service ID. An address still in the mapping but no longer
         registered (a dead service) is accepted.
-      - The services keep their score: lock it to 0 (or stop them) before a later
+      - The services keep their score. Lock it to 0 (or stop them) before a later
         O(state=balanced) run, which would otherwise give them bases again.
     type: list
     elements: str
@@ -69,7 +69,7 @@ options:
     type: int
   min_dist:
     description:
-      - Minimum distance between the locations (C(tag.loc)) of the services of a base:
+      - Minimum distance between the locations (C(tag.loc)) of the services of a base,
         1 distinct volumes, 2 distinct hosts, 3 distinct racks, 4 distinct sites.
       - When the topology cannot honour it, the largest distance that can is used and a
         warning says so.

@@ -12,7 +12,7 @@ short_description: Audit the meta0 prefix mapping
 version_added: 1.0.0
 description:
   - Reads the meta0 prefix mapping of an OpenIO SDS namespace and the meta1 services
-    of the conscience, and reports what M(openio.sds.oio_meta0_mapping) checks: missing
+    of the conscience, and reports what M(openio.sds.oio_meta0_mapping) checks, namely missing
     bases, wrong replica counts, O(min_dist) violations, replicas on unknown or score-0
     services, sibling prefixes that disagree, and the balance (bases per service and
     targets).

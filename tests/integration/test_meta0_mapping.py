@@ -2,7 +2,6 @@
 cannot easily express: a restore from a real ``meta0_list`` dump into an
 empty meta0, and the size and content of the check-mode diff."""
 import json
-import os
 
 import requests
 
