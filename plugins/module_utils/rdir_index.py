@@ -86,12 +86,13 @@ class IndexReader(object):
     the rdir has no database for the volume (the listing is then empty).
     """
 
-    def __init__(self, client, addr, service_type, vol, page_size=DEFAULT_PAGE):
+    def __init__(self, client, addr, service_type, vol, page_size=DEFAULT_PAGE, prefix=None):
         self.client = client
         self.addr = addr
         self.service_type = service_type
         self.vol = vol
         self.page_size = page_size
+        self.prefix = prefix or None
         self.exists = True
         self.count = 0
 
@@ -117,6 +118,8 @@ class IndexReader(object):
             body = {"limit": self.page_size}
             if marker is not None:
                 body["start_after"] = marker
+            if self.prefix:
+                body["container_id"] = self.prefix
             resp = self.client.rdir("POST", self.addr, "v1/rdir/fetch", {"vol": self.vol},
                                     json_body=body, idempotent=True, expect=(404,))
             if resp.status == 404:
@@ -132,6 +135,8 @@ class IndexReader(object):
         body = {"limit": self.page_size}
         if marker is not None:
             body["marker"] = marker
+        if self.prefix:
+            body["prefix"] = self.prefix
         resp = self.client.rdir("POST", self.addr, "v1/rdir/meta2/fetch", {"vol": self.vol},
                                 json_body=body, idempotent=True, expect=(400,))
         if resp.status == 400:
@@ -218,6 +223,11 @@ def resolve_rdir(rdirs, key, what):
 def check_params(params):
     check_service_type(params["service_type"])
     check_volume_id(params["volume"])
+    if params["destination_volume"] is not None:
+        check_volume_id(params["destination_volume"])
+    for cid in params["containers"] or []:
+        if not isinstance(cid, str) or not cid or "|" in cid:
+            raise InvalidInput("containers must be container IDs, got %r" % (cid,))
     size = params["page_size"]
     if size < 1 or size > MAX_PAGE:
         raise InvalidInput("page_size must be between 1 and %d, got %d" % (MAX_PAGE, size))
@@ -230,11 +240,12 @@ def endpoints(client, params):
     validated before anything is sent."""
     rdirs = list_rdirs(client)
     src_id, src_addr = resolve_rdir(rdirs, params["source"], "source")
+    dst_vol = params["destination_volume"] or params["volume"]
     if params["destination"]:
         dst_id, dst_addr = resolve_rdir(rdirs, params["destination"], "destination")
     else:
-        dst_id, dst_addr, dummy = locate_rdir(client, params["volume"])
-    if src_addr == dst_addr:
+        dst_id, dst_addr, dummy = locate_rdir(client, dst_vol)
+    if src_addr == dst_addr and dst_vol == params["volume"]:
         raise InvalidInput(
             "source and destination are the same rdir (%s): the volume %s is still assigned "
             "to it; reassign the volume first (openio.sds.oio_rdir_assignment with "
@@ -251,10 +262,14 @@ class IndexCopy(object):
     With ``dry_run`` nothing is written: the counts say what would be."""
 
     def __init__(self, client, service_type, vol, src_addr, dst_addr, page_size=DEFAULT_PAGE,
-                 concurrency=8, remove_from_source=False, dry_run=False):
+                 concurrency=8, remove_from_source=False, dry_run=False, dst_vol=None,
+                 containers=None, prefix=None):
         self.client = client
         self.service_type = service_type
         self.vol = vol
+        self.dst_vol = dst_vol or vol
+        self.containers = set(containers) if containers else None
+        self.prefix = prefix
         self.src_addr = src_addr
         self.dst_addr = dst_addr
         self.page_size = page_size
@@ -269,6 +284,7 @@ class IndexCopy(object):
         self.skipped_count = 0
         self.failed = []
         self.failed_count = 0
+        self.selected = 0
 
     def _route(self, action):
         base = "v1/rdir/" if self.service_type == "rawx" else "v1/rdir/meta2/"
@@ -281,7 +297,7 @@ class IndexCopy(object):
         # create=1: the destination database may not exist yet; the same key
         # overwrites, so a resend after a lost answer is harmless.
         self.client.rdir("POST", self.dst_addr, self._route("push"),
-                         {"vol": self.vol, "create": "1"}, json_body=body, idempotent=True)
+                         {"vol": self.dst_vol, "create": "1"}, json_body=body, idempotent=True)
 
     def _delete(self, body):
         if self.service_type == "rawx":
@@ -321,9 +337,9 @@ class IndexCopy(object):
 
     def run(self):
         source = IndexReader(self.client, self.src_addr, self.service_type, self.vol,
-                             self.page_size)
-        destination = IndexReader(self.client, self.dst_addr, self.service_type, self.vol,
-                                  self.page_size)
+                             self.page_size, self.prefix)
+        destination = IndexReader(self.client, self.dst_addr, self.service_type, self.dst_vol,
+                                  self.page_size, self.prefix)
         cursor = DestinationCursor(destination)
         held = None  # (key, body) of the source record used as the next marker
         for page in source.pages():
@@ -333,6 +349,10 @@ class IndexCopy(object):
             to_push, removable = [], []
             for key, value in page:
                 body = self._body(key, value)
+                if self.containers is not None and (body or {}).get("container_id") \
+                        not in self.containers:
+                    continue
+                self.selected += 1
                 if body is None:
                     self._note("skipped", key, "record the rdir would refuse; left in place")
                     continue
@@ -363,7 +383,7 @@ class IndexCopy(object):
             self._remove([held])
         destination_before = cursor.drain()
         return {
-            "source_count": source.count,
+            "source_count": self.selected,
             "source_exists": source.exists,
             "destination_exists": destination.exists,
             "destination_count_before": destination_before,

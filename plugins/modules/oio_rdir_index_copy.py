@@ -51,8 +51,32 @@ options:
     description:
       - The rdir to copy to, by service ID or address.
       - Defaults to the rdir the volume is assigned to (reference C(_RDIR/<volume>)).
-      - It must differ from O(source).
+      - It must differ from O(source), unless O(destination_volume) is another volume.
     type: str
+  destination_volume:
+    description:
+      - The volume whose index receives the records, by default O(volume).
+      - For a meta2 base moved from one meta2 service to another, its container record
+        belongs in the index of the new service; give that service here, and its rdir is
+        the default O(destination).
+    type: str
+  containers:
+    description:
+      - Only copy the records of these containers (container IDs, 64 hex characters).
+    type: list
+    elements: str
+  prefix:
+    description:
+      - Only read the records whose key starts with this, on both rdirs, a container ID
+        prefix for rawx, a container URL prefix (C(NS/account/container)) for meta2.
+        The rdir filters, which makes reading a few records of a big index cheap.
+    type: str
+  ignore_missing_source:
+    description:
+      - Do not warn when the source has no database for the volume, for example when
+        trying every volume of a namespace against an rdir that indexes only some of them.
+    type: bool
+    default: false
   remove_from_source:
     description:
       - Delete from the source the records that the destination holds once the copy is done.
@@ -129,8 +153,13 @@ destination_rdir:
   description: The destination rdir (service ID, else address).
   returned: always
   type: str
+destination_volume:
+  description: The volume whose index received the records.
+  returned: always
+  type: str
 source_count:
-  description: Records of the volume on the source when the task started.
+  description: Records of the volume on the source when the task started (those selected by
+    O(prefix) and O(containers)).
   returned: always
   type: int
   sample: 1200
@@ -195,14 +224,17 @@ def work(module):
     copy = rdir_index.IndexCopy(
         module.client, params["service_type"], params["volume"], src_addr, dst_addr,
         page_size=params["page_size"], concurrency=params["concurrency"],
-        remove_from_source=params["remove_from_source"], dry_run=module.check_mode)
+        remove_from_source=params["remove_from_source"], dry_run=module.check_mode,
+        dst_vol=params["destination_volume"], containers=params["containers"],
+        prefix=params["prefix"])
     result = copy.run()
-    result.update(source_rdir=src_id, destination_rdir=dst_id)
+    result.update(source_rdir=src_id, destination_rdir=dst_id,
+                  destination_volume=params["destination_volume"] or params["volume"])
     before, after = rdir_index.diff_summary(result, src_id, dst_id)
     module.record_before(before)
     module.record_after(after)
     module.changed = bool(result["copied"] or result["removed_from_source"])
-    if not result["source_exists"]:
+    if not result["source_exists"] and not params["ignore_missing_source"]:
         module.module.warn("rdir %s has no index for volume %s: nothing to copy"
                            % (src_id, params["volume"]))
     if result["skipped_count"]:
@@ -225,6 +257,10 @@ def main():
         volume=dict(type="str", required=True, aliases=["service_id"]),
         source=dict(type="str", required=True),
         destination=dict(type="str"),
+        destination_volume=dict(type="str"),
+        containers=dict(type="list", elements="str"),
+        prefix=dict(type="str"),
+        ignore_missing_source=dict(type="bool", default=False),
         remove_from_source=dict(type="bool", default=False),
         page_size=dict(type="int", default=1000),
         concurrency=dict(type="int", default=8),
