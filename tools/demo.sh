@@ -13,6 +13,7 @@ export ANSIBLE_HOME="$work/ansible-home"
 mkdir -p build/collections/ansible_collections/openio
 ln -sfn "$root" build/collections/ansible_collections/openio/sds
 export ANSIBLE_COLLECTIONS_PATH="$root/build/collections"
+export ANSIBLE_PIPELINING=1
 export ANSIBLE_ROLES_PATH="$root/roles"
 export ANSIBLE_PYTHON_INTERPRETER="$bin/python"
 export ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0

@@ -16,6 +16,7 @@ export ANSIBLE_HOME="$tmp/ansible-home"
 mkdir -p build/collections/ansible_collections/openio
 ln -sfn "$root" build/collections/ansible_collections/openio/sds
 export ANSIBLE_COLLECTIONS_PATH="$root/build/collections"
+export ANSIBLE_PIPELINING=1
 
 stage() { printf '\n=== [%s] %s (%ss)\n' "$pyver" "$1" "$SECONDS"; }
 
