@@ -288,3 +288,26 @@ def test_concurrent_apply_matches_sequential():
     par.apply(current, target)
     assert sorted(map(repr, seq_proxy.calls)) == sorted(map(repr, par_proxy.calls))
     assert seq.writes == par.writes == 128 * 4 + 2
+
+
+def test_rerun_after_a_failed_force_replans_the_same_moves():
+    """Copies done, force refused: meta0 still serves the old mapping, so the
+    next run plans (and copies) exactly the same moves, then forces them."""
+    planner = meta0.planner
+    services = [{"addr": "10.0.%d.%d:6110" % (r, h), "score": 80,
+                 "location": "dc.r%d.h%d.v" % (r, h)} for r in range(3) for h in range(3)]
+    current = planner.bootstrap(services[:6], replicas=3, digits=2).mapping
+    plan = planner.rebalance(current, services, replicas=3, digits=2)
+    assert plan.moves
+    proxy, applier, dummy = make(current)
+    proxy.fail("admin/meta0_force")
+    with pytest.raises(ApplyError):
+        applier.apply(current, plan.mapping)
+    served, dummy = planner.bases_from_meta0(proxy.served, 2)
+    assert served == current
+    again = planner.rebalance(served, services, replicas=3, digits=2)
+    assert again.moves == plan.moves
+    proxy.rules = []
+    report = applier.apply(served, again.mapping)
+    assert report["meta0_updated"] and report["failed_bases_count"] == 0
+    assert planner.bases_from_meta0(proxy.served, 2)[0] == plan.mapping
