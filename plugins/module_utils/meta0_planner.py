@@ -173,7 +173,7 @@ class _Services(object):
 
 
 def _addr_sort_key(addr):
-    host, _, port = addr.rpartition(":")
+    host, dummy, port = addr.rpartition(":")
     return tuple(int(x) for x in host.split(".")) + (int(port),)
 
 
@@ -260,7 +260,7 @@ def bases_from_meta0(meta0_list, digits):
         mapping[base] = list(entries[0][1])
         if span > 1:
             first = sorted(entries[0][1])
-            if len(entries) != span or any(sorted(a) != first for _, a in entries[1:]):
+            if len(entries) != span or any(sorted(a) != first for dummy, a in entries[1:]):
                 inconsistent.append(base)
     inconsistent.sort()
     return mapping, inconsistent
@@ -426,7 +426,7 @@ def bootstrap(services, replicas=3, digits=4, min_dist=1, current=None):
     # permutation of the locations per layer; the last partial block is filled
     # column-wise, each location's remaining slots being contiguous (hence on
     # distinct bases, as they never exceed the block size).
-    layers = [[] for _ in range(replicas)]
+    layers = [[] for dummy in range(replicas)]
     steps = _rotation_steps(nlocs, replicas)
     order = list(range(nlocs))
     full, partial = divmod(nbases, nlocs)
@@ -493,7 +493,7 @@ class _Planner(object):
         self.keys = _base_keys(digits)
         self.nbases = nbases = len(self.keys)
         key_index = _key_index(digits)
-        self.rows = rows = [[] for _ in range(nbases)]
+        self.rows = rows = [[] for dummy in range(nbases)]
         self.inputs = [None] * nbases
         self.dirty = set()
         index = svcs.index
@@ -521,7 +521,7 @@ class _Planner(object):
         nsvc = len(svcs.addrs)
         counter = Counter(chain.from_iterable(rows))
         self.counts = counts = [counter.get(i, 0) for i in range(nsvc)]
-        self.bases_of = bases_of = [[] for _ in range(nsvc)]
+        self.bases_of = bases_of = [[] for dummy in range(nsvc)]
         appenders = [x.append for x in bases_of]
         for n, row in enumerate(rows):
             for i in row:
@@ -708,7 +708,7 @@ class _Planner(object):
 
     def balance(self, max_rounds=8):
         """Move bases from services above target to services below it."""
-        for _ in range(max_rounds):
+        for dummy in range(max_rounds):
             progress = False
             over = [i for i in range(len(self.counts)) if self.counts[i] > self.targets[i]]
             over.sort(key=lambda i: (self.targets[i] - self.counts[i], i))

@@ -175,7 +175,7 @@ def rdir_loads(assignments, rdirs, external=True):
 
 class _Network:
     def __init__(self, size):
-        self.adj = [[] for _ in range(size)]
+        self.adj = [[] for dummy in range(size)]
         self.to = []
         self.cap = []
         self.cost = []
@@ -408,7 +408,7 @@ class _Solver:
         self.n = len(base)
         self.reach = [0] * self.n
         for b in buckets:
-            for pos, _ in b.candidates:
+            for pos, dummy in b.candidates:
                 self.reach[pos] += len(b.volumes)
         self.demand = sum(len(b.volumes) * b.need for b in buckets)
         self.units = max(self.demand, 1)
@@ -428,7 +428,7 @@ class _Solver:
         rdir_node = 2
         node = rdir_node + self.n
         net = _Network(node + sum(
-            1 + (len(set(self.groups[p] for p, _ in b.candidates))
+            1 + (len(set(self.groups[p] for p, dummy in b.candidates))
                  if b.need > 1 else 0) for b in self.buckets))
         change = 1
         sink_edges = []
@@ -466,7 +466,7 @@ class _Solver:
         return net, s, t, layout, sink_edges
 
     def max_flow(self, caps):
-        net, s, t, layout, _ = self._build([[(c, 0)] for c in caps])
+        net, s, t, layout, dummy = self._build([[(c, 0)] for c in caps])
         return net.max_flow(s, t), net, layout
 
     def feasible(self, ceiling):
@@ -538,7 +538,7 @@ class _Solver:
             # back from an edge into the sink, so the floor stays filled.
             # Each phase goes tier by tier, farthest rdirs first, so nearer
             # ones only take what the far ones cannot.
-            net, s, t, layout, _ = self._build([[(c, 0)] for c in low])
+            net, s, t, layout, dummy = self._build([[(c, 0)] for c in low])
             for tier in range(MAX_TOKENS):
                 net.max_flow(s, t, max_tier=tier)
             for j in range(self.n):
@@ -562,14 +562,14 @@ class _Solver:
                     band.append((1 if k < steps else room - steps + 1,
                                  big * max(1, level + k - floor)))
                 bands.append(band)
-            net, s, t, layout, _ = self._build(bands, costs=self.rebalance)
+            net, s, t, layout, dummy = self._build(bands, costs=self.rebalance)
             # Whatever can stay in place at no cost goes first, in bulk; the
             # residual network then has no negative edge, so successive
             # shortest paths can carry on from there.
             for tier in range(MAX_TOKENS):
                 net.max_flow(s, t, free_only=True, max_tier=tier)
             net.min_cost_flow(s, t)
-        total = sum(net.flow(src) for src, _, _ in layout)
+        total = sum(net.flow(entry[0]) for entry in layout)
         if total < self.demand:
             # search_ceiling only returns feasible ceilings.
             raise RuntimeError("rdir planner: flow below demand")
@@ -578,7 +578,7 @@ class _Solver:
 
 def _decompose(bucket, net, layout_entry, groups):
     """Split a bucket's flow into rdir positions per volume (sorted)."""
-    _, gedge, edges = layout_entry
+    dummy, gedge, edges = layout_entry
     units = {pos: net.flow(e) for pos, e in edges}
     volumes = bucket.volumes
     if bucket.need == 1:
@@ -759,7 +759,7 @@ def plan_rdir_assignment(volumes, rdirs, assignments=None, max_per_rdir=None,
                 problem = ("every rdir far enough from the volume is closer "
                            "than min_dist=%d to its other rdir(s) %s"
                            % (min_dist, ", ".join(fixed)))
-        elif len({groups[p] for p, _ in candidates}) < need:
+        elif len({groups[p] for p, dummy in candidates}) < need:
             problem = ("fewer than %d rdir with score > 0 at distance >= %d "
                        "from the volume and from each other" % (need, min_dist))
         if problem:
@@ -835,7 +835,7 @@ def _drop_unservable(solver, plan, max_per_rdir, kept_hint, final, old,
         if served >= solver.demand:
             break
         base = list(solver.base)
-        for bucket, (src, gedge, _) in zip(solver.buckets, layout):
+        for bucket, (src, gedge, dummy) in zip(solver.buckets, layout):
             size = len(bucket.volumes)
             if bucket.need == 1:
                 keep = net.flow(src)

@@ -86,7 +86,7 @@ def run_playbook(tmp_path):
         cmd.extend(args)
         proc = subprocess.run(cmd, env=ansible_env(tmp_path, sim), cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, timeout=900)
+                              universal_newlines=True, timeout=900, check=False)
         result = PlaybookResult(proc)
         sys.stdout.write(result.output)
         return result

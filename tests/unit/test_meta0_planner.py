@@ -208,7 +208,7 @@ def test_rebalance_balanced_mapping_is_a_no_op():
 
 def test_rebalance_random_scores_and_topologies():
     rng = random.Random(7)
-    for _ in range(6):
+    for dummy in range(6):
         services = topology(sites=1, racks=rng.randint(3, 5), hosts=rng.randint(1, 3), vols=2)
         start = bootstrap(services, 3, 3, 3)
         for s in services:
@@ -217,7 +217,7 @@ def test_rebalance_random_scores_and_topologies():
         extra = [svc(200 + k, 1, rng.randint(1, 6), 300 + k) for k in range(rng.randint(0, 4))]
         services += extra
         result = rebalance(start.mapping, services, 3, 3, 3)
-        assert_valid(result.mapping, [s for s in services], 3, 3, 3)
+        assert_valid(result.mapping, list(services), 3, 3, 3)
         assert len(result.moves) <= result.lower_bound * 1.01 + 1
         assert spread_ok(result)
         report = check(result.mapping, services, 3, 3, 3)
@@ -309,7 +309,7 @@ def test_decommission_moves_only_its_bases(min_dist):
     result = decommission(start.mapping, services, gone, 3, 3, min_dist)
     held = sum(start.counts_after[a] for a in gone_addrs)
     assert len(result.moves) == held == result.lower_bound
-    assert all(old in gone_addrs for _, old, _ in result.moves)
+    assert all(old in gone_addrs for dummy_base, old, dummy_new in result.moves)
     for base, addrs in result.mapping.items():
         if not gone_addrs & set(start.mapping[base]):
             assert addrs == start.mapping[base]
@@ -324,7 +324,7 @@ def test_decommission_dead_service_and_errors():
     start = bootstrap(services, 3, 2, 3)
     alive = services[1:]
     result = decommission(start.mapping, alive, services[0]["addr"], 3, 2, 3)
-    assert all(old == services[0]["addr"] for _, old, _ in result.moves)
+    assert all(old == services[0]["addr"] for dummy_base, old, dummy_new in result.moves)
     assert_valid(result.mapping, alive, 3, 2, 3)
     with pytest.raises(PlanningError, match="unknown"):
         decommission(start.mapping, services, ["10.200.0.1:1"], 3, 2, 3)
