@@ -1,0 +1,225 @@
+"""The roles through the playbooks, against the simulator: check mode writes
+nothing, a second bootstrap changes nothing, the connection comes from
+module_defaults alone, and a decommission interrupted halfway by injected
+faults ends, once run again, in the same state as an uninterrupted one.
+"""
+import os
+
+import pytest
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PLAYBOOKS = os.path.join(ROOT, "playbooks")
+CID = "C096D3B630A704C1B0B31513DCE8EB026C0FAA263C2BDECB573DD2C9EBF5AC0E"
+
+
+def playbook(name):
+    return os.path.join(PLAYBOOKS, name + ".yml")
+
+
+def proxy_get(sim, route, **params):
+    resp = requests.get("%s/v3.0/%s/%s" % (sim.proxy_url, sim.namespace, route),
+                        params=params, timeout=30)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def rdir_of(sim, volume):
+    show = proxy_get(sim, "reference/show", acct="_RDIR", ref=volume, type="rdir")
+    return [s["host"] for s in show["srv"] if s["type"] == "rdir"][0]
+
+
+def rdir_addr(sim, host):
+    for rdir in proxy_get(sim, "conscience/list", type="rdir"):
+        if host in (rdir["addr"], (rdir.get("tags") or {}).get("tag.service_id")):
+            return rdir["addr"]
+    return host
+
+
+def seed_chunks(sim, per_volume=30):
+    """Push chunk records for every rawx volume into its rdir."""
+    for rawx in proxy_get(sim, "conscience/list", type="rawx"):
+        vol = (rawx.get("tags") or {}).get("tag.service_id") or rawx["addr"]
+        addr = rdir_addr(sim, rdir_of(sim, vol))
+        for i in range(per_volume):
+            requests.post("http://%s/v1/rdir/push" % addr,
+                          params={"vol": vol, "create": "1"}, timeout=30,
+                          json={"container_id": CID, "content_id": "0123456789ABCDEF",
+                                "chunk_id": "%s-%04d" % (vol, i), "mtime": 1700000000 + i}
+                          ).raise_for_status()
+
+
+def chunk_records(sim):
+    """{volume: number of chunk records on its rdir} and {rdir addr: records of
+    any volume it still holds}."""
+    per_volume, per_rdir = {}, {}
+    rdirs = [r["addr"] for r in proxy_get(sim, "conscience/list", type="rdir")]
+    volumes = [(r.get("tags") or {}).get("tag.service_id") or r["addr"]
+               for r in proxy_get(sim, "conscience/list", type="rawx")]
+    for vol in volumes:
+        addr = rdir_addr(sim, rdir_of(sim, vol))
+        per_volume[vol] = len(_fetch(addr, vol))
+        for other in rdirs:
+            per_rdir[other] = per_rdir.get(other, 0) + len(_fetch(other, vol))
+    return per_volume, per_rdir
+
+
+def _fetch(addr, vol):
+    resp = requests.post("http://%s/v1/rdir/fetch" % addr, params={"vol": vol},
+                         json={"limit": 10000}, timeout=30)
+    return resp.json() if resp.status_code == 200 else []
+
+
+def meta1_counts(sim):
+    counts = {}
+    for prefix, addrs in proxy_get(sim, "admin/meta0_list").items():
+        for addr in addrs:
+            counts[addr] = counts.get(addr, 0) + 1
+    return counts
+
+
+@pytest.fixture
+def no_retries(monkeypatch):
+    # The modules' retries option falls back to OIO_RETRIES: with none, the
+    # first injected failure interrupts the run.
+    monkeypatch.setenv("OIO_RETRIES", "0")
+
+
+def test_bootstrap_check_mode_then_twice(sim_factory, run_playbook):
+    sim = sim_factory(preset="small")
+    extra = {"oio_expected_meta1": 6, "oio_expected_rawx": 6,
+             "oio_bootstrap_references": [{"account": "ops", "reference": "inventory",
+                                           "link": ["meta2"]}]}
+    sim.reset_writes()
+    dry = run_playbook(playbook("bootstrap"), sim, extra_vars=extra, check=True, diff=True)
+    assert dry.rc == 0 and dry.failed == 0
+    assert sim.writes() == []
+    assert "would give every rawx volume and meta2 service an rdir" in dry.output
+
+    first = run_playbook(playbook("bootstrap"), sim, extra_vars=extra)
+    assert first.rc == 0 and first.changed > 0
+    second = run_playbook(playbook("bootstrap"), sim, extra_vars=extra)
+    assert second.rc == 0 and second.changed == 0
+
+    # Once bootstrapped, check mode predicts every step and still writes nothing.
+    sim.reset_writes()
+    again = run_playbook(playbook("bootstrap"), sim, extra_vars=extra, check=True)
+    assert again.rc == 0 and again.changed == 0
+    assert sim.writes() == []
+
+
+def test_connection_from_module_defaults_only(sim_factory, run_playbook, tmp_path):
+    """No OIO_PROXYD_URL/OIO_NS in the environment: the playbook's variables
+    reach the modules through module_defaults (group/openio.sds.oio)."""
+    sim = sim_factory(preset="small_bootstrapped")
+    report = tmp_path / "report"
+    result = run_playbook(playbook("audit"), None, extra_vars={
+        "oio_proxy_url": sim.proxy_url, "oio_namespace": sim.namespace,
+        "oio_audit_report_dir": str(report), "oio_audit_fail_on_findings": True})
+    assert result.rc == 0, "the audit of a healthy namespace found something"
+    assert (report / "report.json").exists() and (report / "summary.txt").exists()
+    assert "Result: OK, nothing found" in (report / "summary.txt").read_text()
+
+
+def test_audit_in_check_mode_writes_its_report_only(sim_factory, run_playbook, tmp_path):
+    sim = sim_factory(preset="small_bootstrapped")
+    requests.post(sim.control_url + "/services/down", json={"id": rdir_addr(
+        sim, rdir_of(sim, "rawx-1"))}, timeout=30).raise_for_status()
+    sim.reset_writes()
+    report = tmp_path / "report"
+    result = run_playbook(playbook("audit"), sim, check=True,
+                          extra_vars={"oio_audit_report_dir": str(report)})
+    assert result.rc == 0
+    assert sim.writes() == []
+    text = (report / "summary.txt").read_text()
+    assert "rdir_down" in text
+    failing = run_playbook(playbook("audit"), sim, check=True, extra_vars={
+        "oio_audit_report_dir": str(report), "oio_audit_fail_on_findings": True})
+    assert failing.rc != 0
+
+
+def test_decommission_requires_a_known_service(sim_factory, run_playbook):
+    sim = sim_factory(preset="small_bootstrapped")
+    sim.reset_writes()
+    bad_type = run_playbook(playbook("decommission"), sim, extra_vars={
+        "oio_decommission_service": "127.0.0.1:1", "oio_decommission_type": "rawx"})
+    unknown = run_playbook(playbook("decommission"), sim, extra_vars={
+        "oio_decommission_service": "127.0.0.1:1", "oio_decommission_type": "meta1"})
+    assert bad_type.rc != 0 and "meta1, rdir, meta2" in bad_type.output
+    assert unknown.rc != 0 and "No meta1 service 127.0.0.1:1" in unknown.output
+    assert sim.writes() == []
+
+
+def _decommission_meta1(sim, run_playbook, victim, faults=None):
+    extra = {"oio_decommission_service": victim, "oio_decommission_type": "meta1"}
+    if faults:
+        sim.set_faults(faults)
+        interrupted = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+        sim.clear_faults()
+        assert interrupted.rc != 0, "the injected faults did not interrupt the run"
+        assert 0 < meta1_counts(sim).get(victim, 0), "nothing was left to finish"
+    result = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert result.rc == 0
+    again = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert again.rc == 0 and again.changed == 0
+    return meta1_counts(sim)
+
+
+def test_meta1_decommission_interrupted_then_resumed(sim_factory, run_playbook, no_retries):
+    plain = sim_factory(preset="small_bootstrapped")
+    broken = sim_factory(preset="small_bootstrapped")
+    victim = sorted(meta1_counts(plain))[0]
+    before = meta1_counts(broken)[victim]
+
+    # Dry run: the plan, no write.
+    plain.reset_writes()
+    dry = run_playbook(playbook("decommission"), plain, check=True, extra_vars={
+        "oio_decommission_service": victim, "oio_decommission_type": "meta1"})
+    assert dry.rc == 0 and plain.writes() == []
+    assert "Check mode: nothing was written" in dry.output
+
+    expected = _decommission_meta1(plain, run_playbook, victim)
+    # Copies of meta1 bases fail after the first 20: the run stops halfway.
+    got = _decommission_meta1(broken, run_playbook, victim, faults={"rules": [
+        {"match": "admin/copy", "method": "POST", "service": "proxy", "action": "503",
+         "after": 20}]})
+    for counts in (expected, got):
+        assert counts.get(victim, 0) == 0
+        assert sum(counts.values()) == 65536 * 3  # prefixes times replicas
+    assert sorted(expected) == sorted(got)
+    assert before > 0
+
+
+def _decommission_rdir(sim, run_playbook, victim, faults=None):
+    extra = {"oio_decommission_service": victim, "oio_decommission_type": "rdir"}
+    if faults:
+        sim.set_faults(faults)
+        interrupted = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+        sim.clear_faults()
+        assert interrupted.rc != 0, "the injected faults did not interrupt the run"
+    result = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert result.rc == 0
+    again = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert again.rc == 0 and again.changed == 0
+    return chunk_records(sim)
+
+
+def test_rdir_decommission_interrupted_then_resumed(sim_factory, run_playbook, no_retries):
+    plain = sim_factory(preset="small_bootstrapped")
+    broken = sim_factory(preset="small_bootstrapped")
+    for sim in (plain, broken):
+        seed_chunks(sim)
+    victim = rdir_addr(plain, rdir_of(plain, "rawx-1"))
+    victim_broken = rdir_addr(broken, rdir_of(broken, "rawx-1"))
+    total_before = sum(chunk_records(broken)[0].values())
+
+    expected, expected_rdirs = _decommission_rdir(plain, run_playbook, victim)
+    # Pushes to the new rdirs are dropped after the first 25: the copy stops
+    # halfway through the records of the victim.
+    got, got_rdirs = _decommission_rdir(broken, run_playbook, victim_broken, faults={"rules": [
+        {"match": "/v1/rdir/push", "method": "POST", "service": "rdir", "action": "drop",
+         "after": 25}]})
+    assert sum(got.values()) == sum(expected.values()) == total_before
+    assert expected == got
+    assert expected_rdirs[victim] == 0 and got_rdirs[victim_broken] == 0
