@@ -393,9 +393,10 @@ class IndexCopy(object):
             "differing": self.differing,
             "removed_from_source": self.removed,
             "skipped_count": self.skipped_count,
-            "skipped": self.skipped,
+            # Not "skipped": Ansible reads that key as the task status.
+            "skipped_records": self.skipped,
             "failed_count": self.failed_count,
-            "failed": self.failed,
+            "failed_records": self.failed,
         }
 
     def _remove(self, items):

@@ -48,7 +48,7 @@ options:
   include_locked:
     description:
       - Also handle volumes whose score is 0, for example a new rawx that is not
-        unlocked yet. By default they are left as they are and listed in RV(skipped).
+        unlocked yet. By default they are left as they are and listed in RV(skipped_volumes).
     type: bool
     default: false
   max_per_rdir:
@@ -170,7 +170,7 @@ load_after:
   returned: always
   type: dict
   sample: {10.0.0.5:6300: 3, 10.0.0.6:6300: 3}
-skipped:
+skipped_volumes:
   description: Volumes with score 0 left alone (see O(include_locked)).
   returned: always
   type: list
@@ -216,7 +216,7 @@ def work(module):
         "assignments": plan.assignments,
         "load_before": plan.load_before,
         "load_after": plan.load_after,
-        "skipped": plan.skipped,
+        "skipped_volumes": plan.skipped,
         "unassignable": plan.unassignable,
         "unreadable": errors,
         "failed_writes": {},

@@ -26,7 +26,7 @@ description:
     could not be copied stay on the source.
   - A source record the rdir would refuse (a chunk key that does not split into container,
     content and chunk IDs, a missing container URL) is not copied nor deleted, and is
-    listed in RV(skipped) with a warning.
+    listed in RV(skipped_records) with a warning.
 options:
   service_type:
     description:
@@ -197,7 +197,7 @@ skipped_count:
   description: Source records left alone because the rdir would refuse them.
   returned: always
   type: int
-skipped:
+skipped_records:
   description: The first 20 of them, with the reason.
   returned: always
   type: list
@@ -206,7 +206,7 @@ failed_count:
   description: Records whose push or deletion failed. The task then fails.
   returned: always
   type: int
-failed:
+failed_records:
   description: The first 20 of them, with the error.
   returned: always
   type: list
@@ -239,11 +239,11 @@ def work(module):
                            % (src_id, params["volume"]))
     if result["skipped_count"]:
         module.module.warn("%d record(s) of volume %s on %s cannot be pushed as they are and "
-                           "were left on the source (see skipped)"
+                           "were left on the source (see skipped_records)"
                            % (result["skipped_count"], params["volume"], src_id))
     if result["failed_count"]:
         result["changed"] = module.changed
-        first = result["failed"][0]["error"]
+        first = result["failed_records"][0]["error"]
         module.fail("%d record(s) of volume %s could not be copied or deleted; run the task "
                     "again to retry them (first error: %s %s: %s)"
                     % (result["failed_count"], params["volume"], first.get("method") or "",
