@@ -71,6 +71,17 @@ class BaseRef(object):
         return out
 
 
+def base_identity_spec():
+    """Options naming one base (documented by the ``openio.sds.base`` fragment)."""
+    return dict(account=dict(type="str"), reference=dict(type="str"),
+                cid=dict(type="str", aliases=["base"]))
+
+
+# AnsibleModule rules that go with base_identity_spec().
+BASE_IDENTITY_RULES = dict(required_together=[("account", "reference")],
+                           mutually_exclusive=[("cid", "account")])
+
+
 def meta1_digits(client):
     """``ns.meta1_digits`` (or ``meta1_digits``) from the namespace info,
     4 when the namespace does not set it, as the CLI does."""

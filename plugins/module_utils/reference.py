@@ -34,6 +34,20 @@ _DIFF_VALUE_MAX = 120
 
 # ---------------------------------------------------------------- identity
 
+
+def reference_identity_spec():
+    """Options naming one reference (documented by ``openio.sds.reference``)."""
+    return dict(account=dict(type="str"), reference=dict(type="str", aliases=["ref"]),
+                cid=dict(type="str"))
+
+
+# AnsibleModule rules that go with reference_identity_spec().
+REFERENCE_IDENTITY_RULES = dict(
+    mutually_exclusive=[["cid", "account"], ["cid", "reference"]],
+    required_together=[["account", "reference"]],
+    required_one_of=[["cid", "account"]],
+)
+
 def check_identity(account=None, reference=None, cid=None):
     """Validate how the reference is named; return (account, reference, cid).
 

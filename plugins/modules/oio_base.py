@@ -33,21 +33,6 @@ options:
     required: true
     choices: [meta1, meta2, sqlx]
     aliases: [service_type]
-  account:
-    description:
-      - Account of the reference that names the base, with O(reference).
-    type: str
-  reference:
-    description:
-      - Name of the reference that names the base, with O(account).
-    type: str
-  cid:
-    description:
-      - The base as a cid (64 hex characters); C(CID.SEQ) for V(meta2) and V(sqlx) (sequence 1
-        only, the only one the proxy reaches); a base name or prefix (1 to 4 hex characters)
-        for V(meta1).
-    type: str
-    aliases: [base]
   state:
     description:
       - V(present) manages O(peers) and the properties; V(absent) removes the copies on
@@ -94,6 +79,7 @@ options:
     default: 30
 extends_documentation_fragment:
   - openio.sds.connection
+  - openio.sds.base
   - openio.sds.attributes
   - openio.sds.attributes.stateful
 author:
@@ -171,7 +157,8 @@ removed:
   elements: str
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.election import resolve_base
+from ansible_collections.openio.sds.plugins.module_utils.election import (
+    BASE_IDENTITY_RULES, base_identity_spec, resolve_base)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
 from ansible_collections.openio.sds.plugins.module_utils.services import list_services
@@ -289,9 +276,7 @@ def main():
     module = OioModule(argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta1", "meta2", "sqlx"]),
-        account=dict(type="str"),
-        reference=dict(type="str"),
-        cid=dict(type="str", aliases=["base"]),
+        **base_identity_spec(),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         peers=dict(type="list", elements="str"),
         properties=dict(type="dict"),
@@ -300,7 +285,7 @@ def main():
         service_ids=dict(type="list", elements="str"),
         force=dict(type="bool", default=False),
         wait_timeout=dict(type="float", default=30.0),
-    ), required_together=[("account", "reference")], mutually_exclusive=[("cid", "account")])
+    ), **BASE_IDENTITY_RULES)
     module.run(work)
 
 

@@ -33,21 +33,6 @@ options:
     required: true
     choices: [meta0, meta1, meta2, sqlx]
     aliases: [service_type]
-  account:
-    description:
-      - Account of the reference that names the base, with O(reference).
-    type: str
-  reference:
-    description:
-      - Name of the reference that names the base, with O(account).
-    type: str
-  cid:
-    description:
-      - The base as a cid (64 hex characters); C(CID.SEQ) for V(meta2) and V(sqlx) (sequence 1
-        only, the only one the proxy reaches); a base name or prefix (1 to 4 hex characters)
-        for V(meta1).
-    type: str
-    aliases: [base]
   all_bases:
     description:
       - With O(type=meta1) and O(state=elected), every meta1 base.
@@ -88,6 +73,7 @@ options:
     default: 1000
 extends_documentation_fragment:
   - openio.sds.connection
+  - openio.sds.base
   - openio.sds.attributes
 author:
   - openio.sds maintainers (@openio)
@@ -170,6 +156,7 @@ unhealthy:
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
+    BASE_IDENTITY_RULES, base_identity_spec,
     call_problems, election_debug, election_status, elect_meta1_bases, in_election, leave,
     meta1_digits, resolve_base, sync, sync_problems, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
@@ -278,9 +265,7 @@ def main():
     module = OioModule(argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta0", "meta1", "meta2", "sqlx"]),
-        account=dict(type="str"),
-        reference=dict(type="str"),
-        cid=dict(type="str", aliases=["base"]),
+        **base_identity_spec(),
         all_bases=dict(type="bool", default=False),
         state=dict(type="str", default="elected", choices=["elected", "synced", "left"]),
         wait_timeout=dict(type="float", default=30.0),
@@ -288,7 +273,7 @@ def main():
         connections=dict(type="int", default=2),
         pipeline_depth=dict(type="int", default=64),
         max_unhealthy=dict(type="int", default=1000),
-    ), required_together=[("account", "reference")], mutually_exclusive=[("cid", "account")])
+    ), **BASE_IDENTITY_RULES)
     module.run(work)
 
 

@@ -30,24 +30,6 @@ options:
     required: true
     choices: [meta0, meta1, meta2, sqlx]
     aliases: [service_type]
-  account:
-    description:
-      - Account of the reference that names the base, with O(reference).
-      - For V(meta1) the base is the one holding that reference.
-    type: str
-  reference:
-    description:
-      - Name of the reference that names the base, with O(account).
-    type: str
-  cid:
-    description:
-      - The base as a cid (64 hex characters).
-      - For V(meta2) and V(sqlx), the base name C(CID.SEQ) is accepted; the proxy only reaches
-        sequence 1, so another sequence is refused.
-      - For V(meta1), the base name or prefix (1 to 4 hex characters, for example V(AB00)) is
-        accepted.
-    type: str
-    aliases: [base]
   all_bases:
     description:
       - With O(type=meta1), report on every meta1 base instead of one.
@@ -82,6 +64,7 @@ notes:
     election failed, and 2 to 9 when it cannot be reached.
 extends_documentation_fragment:
   - openio.sds.connection
+  - openio.sds.base
   - openio.sds.attributes
   - openio.sds.attributes.info_module
 author:
@@ -198,6 +181,7 @@ peer_problems:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
+    BASE_IDENTITY_RULES, base_identity_spec,
     aggregate, election_debug, election_status, meta1_digits, resolve_base,
     scan_meta1_elections)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
@@ -232,15 +216,13 @@ def main():
     module = OioModule(argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta0", "meta1", "meta2", "sqlx"]),
-        account=dict(type="str"),
-        reference=dict(type="str"),
-        cid=dict(type="str", aliases=["base"]),
+        **base_identity_spec(),
         all_bases=dict(type="bool", default=False),
         debug=dict(type="bool", default=False),
         max_unhealthy=dict(type="int", default=1000),
         connections=dict(type="int", default=2),
         pipeline_depth=dict(type="int", default=64),
-    ), required_together=[("account", "reference")], mutually_exclusive=[("cid", "account")])
+    ), **BASE_IDENTITY_RULES)
     module.run(work)
 
 

@@ -21,24 +21,6 @@ description:
   - Service types are checked against the conscience (C(conscience/info?what=types))
     and every payload is validated before anything is sent.
 options:
-  account:
-    description:
-      - Account of the reference, for example V(_RDIR). Use with O(reference).
-      - Mutually exclusive with O(cid).
-    type: str
-  reference:
-    description:
-      - Name of the reference. Any text is accepted (C(/), C(?), C(&), C(%), spaces,
-        non-ASCII); it is sent URL-encoded.
-      - At most 1023 bytes in UTF-8, and O(account) at most 63 bytes, because the proxy
-        would silently truncate longer names and work on another reference.
-    type: str
-    aliases: [ref]
-  cid:
-    description:
-      - The container ID (64 hexadecimal characters) instead of O(account) and
-        O(reference). A reference that does not exist cannot be created from its cid.
-    type: str
   state:
     description:
       - V(present) creates the reference if needed and applies the other options.
@@ -135,6 +117,7 @@ options:
     default: false
 extends_documentation_fragment:
   - openio.sds.connection
+  - openio.sds.reference
   - openio.sds.attributes
   - openio.sds.attributes.stateful
 attributes:
@@ -253,15 +236,14 @@ services:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
-from ansible_collections.openio.sds.plugins.module_utils.reference import manage_reference
+from ansible_collections.openio.sds.plugins.module_utils.reference import (
+    REFERENCE_IDENTITY_RULES, manage_reference, reference_identity_spec)
 
 
 def main():
     module = OioModule(
         argument_spec=dict(
-            account=dict(type="str"),
-            reference=dict(type="str", aliases=["ref"]),
-            cid=dict(type="str"),
+            reference_identity_spec(),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             properties=dict(type="dict"),
             purge_properties=dict(type="bool", default=False),
@@ -276,9 +258,7 @@ def main():
             renew=dict(type="list", elements="str", default=[]),
             force=dict(type="bool", default=False),
         ),
-        mutually_exclusive=[["cid", "account"], ["cid", "reference"]],
-        required_together=[["account", "reference"]],
-        required_one_of=[["cid", "account"]],
+        **REFERENCE_IDENTITY_RULES
     )
     module.run(manage_reference)
 

@@ -15,19 +15,6 @@ description:
     properties and its linked services.
   - A missing reference is not an error; the module returns RV(exists=false).
 options:
-  account:
-    description:
-      - Account of the reference. Use with O(reference). Mutually exclusive with O(cid).
-    type: str
-  reference:
-    description:
-      - Name of the reference; any text, sent URL-encoded.
-    type: str
-    aliases: [ref]
-  cid:
-    description:
-      - The container ID (64 hexadecimal characters) instead of O(account) and O(reference).
-    type: str
   types:
     description:
       - Return only the linked services of these types. Each must be a type the
@@ -38,6 +25,7 @@ options:
     aliases: [type]
 extends_documentation_fragment:
   - openio.sds.connection
+  - openio.sds.reference
   - openio.sds.attributes
   - openio.sds.attributes.info_module
 notes:
@@ -113,20 +101,17 @@ services:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
-from ansible_collections.openio.sds.plugins.module_utils.reference import show_reference
+from ansible_collections.openio.sds.plugins.module_utils.reference import (
+    REFERENCE_IDENTITY_RULES, reference_identity_spec, show_reference)
 
 
 def main():
     module = OioModule(
         argument_spec=dict(
-            account=dict(type="str"),
-            reference=dict(type="str", aliases=["ref"]),
-            cid=dict(type="str"),
+            reference_identity_spec(),
             types=dict(type="list", elements="str", default=[], aliases=["type"]),
         ),
-        mutually_exclusive=[["cid", "account"], ["cid", "reference"]],
-        required_together=[["account", "reference"]],
-        required_one_of=[["cid", "account"]],
+        **REFERENCE_IDENTITY_RULES
     )
     module.run(show_reference)
 
