@@ -48,6 +48,7 @@ REFERENCE_IDENTITY_RULES = dict(
     required_one_of=[["cid", "account"]],
 )
 
+
 def check_identity(account=None, reference=None, cid=None):
     """Validate how the reference is named; return (account, reference, cid).
 
