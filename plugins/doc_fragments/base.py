@@ -30,3 +30,26 @@ options:
     type: str
     aliases: [base]
 '''
+
+    # The scan of every meta1 base (all_bases: true).
+    ALL_BASES = r'''
+options:
+  max_unhealthy:
+    description:
+      - With O(all_bases=true), return at most this many unhealthy bases. The counts always
+        cover every base.
+    type: int
+    default: 1000
+  connections:
+    description:
+      - With O(all_bases=true), number of keep-alive connections to the proxy.
+    type: int
+    default: 2
+  pipeline_depth:
+    description:
+      - With O(all_bases=true), requests in flight on each connection (HTTP/1.1 pipelining).
+        V(1) sends one request at a time. A proxy that closes its connections is handled by
+        sending one request per connection.
+    type: int
+    default: 64
+'''

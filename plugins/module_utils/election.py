@@ -77,6 +77,13 @@ def base_identity_spec():
                 cid=dict(type="str", aliases=["base"]))
 
 
+def all_bases_scan_spec():
+    """Tuning of the all-bases scan (documented by ``openio.sds.base.all_bases``)."""
+    return dict(max_unhealthy=dict(type="int", default=1000),
+                connections=dict(type="int", default=2),
+                pipeline_depth=dict(type="int", default=64))
+
+
 # AnsibleModule rules that go with base_identity_spec().
 BASE_IDENTITY_RULES = dict(required_together=[("account", "reference")],
                            mutually_exclusive=[("cid", "account")])

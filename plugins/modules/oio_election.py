@@ -56,24 +56,10 @@ options:
         V(0) none, V(1) quick, V(2) full integrity check.
     type: int
     choices: [-1, 0, 1, 2]
-  connections:
-    description:
-      - With O(all_bases=true), number of keep-alive connections to the proxy.
-    type: int
-    default: 2
-  pipeline_depth:
-    description:
-      - With O(all_bases=true), requests in flight on each connection.
-    type: int
-    default: 64
-  max_unhealthy:
-    description:
-      - With O(all_bases=true), return at most this many unhealthy bases.
-    type: int
-    default: 1000
 extends_documentation_fragment:
   - openio.sds.connection
   - openio.sds.base
+  - openio.sds.base.all_bases
   - openio.sds.attributes
 author:
   - openio.sds maintainers (@openio)
@@ -156,7 +142,7 @@ unhealthy:
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
-    BASE_IDENTITY_RULES, base_identity_spec,
+    BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec,
     call_problems, election_debug, election_status, elect_meta1_bases, in_election, leave,
     meta1_digits, resolve_base, sync, sync_problems, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
@@ -270,9 +256,7 @@ def main():
         state=dict(type="str", default="elected", choices=["elected", "synced", "left"]),
         wait_timeout=dict(type="float", default=30.0),
         check_type=dict(type="int", choices=[-1, 0, 1, 2]),
-        connections=dict(type="int", default=2),
-        pipeline_depth=dict(type="int", default=64),
-        max_unhealthy=dict(type="int", default=1000),
+        **all_bases_scan_spec()
     ), **BASE_IDENTITY_RULES)
     module.run(work)
 

@@ -40,24 +40,6 @@ options:
       - For one base, also return each peer's election state machine (C(admin/debug)).
     type: bool
     default: false
-  max_unhealthy:
-    description:
-      - With O(all_bases=true), return at most this many unhealthy bases in RV(unhealthy).
-        The counts always cover every base.
-    type: int
-    default: 1000
-  connections:
-    description:
-      - With O(all_bases=true), number of keep-alive connections to the proxy.
-    type: int
-    default: 2
-  pipeline_depth:
-    description:
-      - With O(all_bases=true), requests in flight on each connection (HTTP/1.1 pipelining).
-        V(1) sends one request at a time. A proxy that closes its connections is handled by
-        sending one request per connection.
-    type: int
-    default: 64
 notes:
   - The statuses come from C(POST /v3.0/<NS>/admin/status), which contacts every peer. A peer
     answers 200 when master, 303 with the master's address when slave, 500 when the
@@ -65,6 +47,7 @@ notes:
 extends_documentation_fragment:
   - openio.sds.connection
   - openio.sds.base
+  - openio.sds.base.all_bases
   - openio.sds.attributes
   - openio.sds.attributes.info_module
 author:
@@ -181,7 +164,7 @@ peer_problems:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
-    BASE_IDENTITY_RULES, base_identity_spec,
+    BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec,
     aggregate, election_debug, election_status, meta1_digits, resolve_base,
     scan_meta1_elections)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
@@ -219,9 +202,7 @@ def main():
         **base_identity_spec(),
         all_bases=dict(type="bool", default=False),
         debug=dict(type="bool", default=False),
-        max_unhealthy=dict(type="int", default=1000),
-        connections=dict(type="int", default=2),
-        pipeline_depth=dict(type="int", default=64),
+        **all_bases_scan_spec()
     ), **BASE_IDENTITY_RULES)
     module.run(work)
 

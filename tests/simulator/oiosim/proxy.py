@@ -1035,29 +1035,17 @@ class Proxy(object):
             raise SimError(503, 2, "%s: %s" % (sid, CONNREFUSED), {"Retry-After": None})
         return self.ns.by_addr[sid]
 
-    def r_post_forward__flush(self, req):
+    def _forward_no_content(self, req):
         self._forward(req)
         return Response(204)
 
-    def r_post_forward__reload(self, req):
-        self._forward(req)
-        return Response(204)
-
-    def r_post_forward__balance_dash_masters(self, req):
-        self._forward(req)
-        return Response(204)
-
-    def r_post_forward__lean_dash_glib(self, req):
-        self._forward(req)
-        return Response(204)
-
-    def r_post_forward__lean_dash_sqlx(self, req):
-        self._forward(req)
-        return Response(204)
-
-    def r_post_forward__kill(self, req):
-        self._forward(req)
-        return Response(204)
+    # Actions forwarded to one service that answer nothing (proxy-api.md 8).
+    r_post_forward__flush = _forward_no_content
+    r_post_forward__reload = _forward_no_content
+    r_post_forward__balance_dash_masters = _forward_no_content
+    r_post_forward__lean_dash_glib = _forward_no_content
+    r_post_forward__lean_dash_sqlx = _forward_no_content
+    r_post_forward__kill = _forward_no_content
 
     def r_post_forward__config(self, req):
         self._forward(req)
