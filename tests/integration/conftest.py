@@ -13,19 +13,11 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# tests/conftest.py has put the collection tree there and on sys.path.
 COLLECTIONS = os.path.join(ROOT, "build", "collections")
 COMMON = os.path.join(ROOT, "tests", "integration", "common")
 RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
                    r"\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)")
-
-
-def ensure_collection_tree():
-    """ansible finds openio.sds through a symlink to the live repo."""
-    link = os.path.join(COLLECTIONS, "ansible_collections", "openio", "sds")
-    if not os.path.islink(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-    return COLLECTIONS
 
 
 class PlaybookResult(object):
@@ -43,7 +35,7 @@ class PlaybookResult(object):
 def ansible_env(tmp_path, sim=None):
     env = dict(os.environ)
     env.update({
-        "ANSIBLE_COLLECTIONS_PATH": ensure_collection_tree(),
+        "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
         "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
         "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,

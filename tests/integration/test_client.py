@@ -1,15 +1,10 @@
 """The shared client against the simulator over real HTTP: transport rules,
 error bodies, retries and URL-encoding."""
-import os
 import socket
-import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
-
-from ansible_collections.openio.sds.plugins.module_utils import client as oio  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils import client as oio
 
 
 def make_client(sim, **kwargs):

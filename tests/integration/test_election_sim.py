@@ -1,14 +1,8 @@
 """Elections and base moves through module_utils against the simulator:
 the pipelined reader under faults, and a meta1 base move (meta0 side)."""
-import os
-import sys
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
-
-from ansible_collections.openio.sds.plugins.module_utils import election as el  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils import sqlbase  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils import election as el
+from ansible_collections.openio.sds.plugins.module_utils import sqlbase
+from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 
 
 def client_for(sim, **kwargs):

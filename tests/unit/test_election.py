@@ -2,19 +2,14 @@
 base naming, property plans, move plans, and the pipelined reader against a
 tiny local server that closes its connections."""
 import json
-import os
 import socket
-import sys
 import threading
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
-
-from ansible_collections.openio.sds.plugins.module_utils import election as el  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils import sqlbase  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils import election as el
+from ansible_collections.openio.sds.plugins.module_utils import sqlbase
+from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 
 A, B, C = "127.0.0.1:6009", "127.0.0.1:6010", "127.0.0.1:6011"
 

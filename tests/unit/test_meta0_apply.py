@@ -1,18 +1,13 @@
 """meta0 apply without a server: payload validation, user mappings, the
 request sequence per moved base, rollback and verification of the force."""
-import os
-import sys
 import threading
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
-
-from ansible_collections.openio.sds.plugins.module_utils import meta0  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils.client import (  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils import meta0
+from ansible_collections.openio.sds.plugins.module_utils.client import (
     OioError, OioResponse, map_bounded)
-from ansible_collections.openio.sds.plugins.module_utils.meta0 import (  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
     Applier, ApplyError, PayloadError, normalize_user_mapping, validate_payload)
 
 A, B, C, D, E = ("10.0.0.%d:6110" % i for i in range(1, 6))

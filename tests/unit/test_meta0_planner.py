@@ -10,18 +10,14 @@ import gzip
 import json
 import os
 import random
-import sys
 
-_COLLECTIONS = os.path.join(os.path.dirname(__file__), "..", "..", "build", "collections")
-if os.path.isdir(_COLLECTIONS) and os.path.abspath(_COLLECTIONS) not in sys.path:
-    sys.path.insert(0, os.path.abspath(_COLLECTIONS))
 
-import pytest  # noqa: E402
+import pytest
 
-from ansible_collections.openio.sds.plugins.module_utils.location import (  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.location import (
     masked_location,
 )
-from ansible_collections.openio.sds.plugins.module_utils.meta0_planner import (  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0_planner import (
     PlanningError,
     bases_from_meta0,
     bootstrap,
@@ -31,7 +27,7 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0_planner import ( 
     meta0_payload,
     rebalance,
 )
-from ansible_collections.openio.sds.plugins.module_utils.names import short_prefixes  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.names import short_prefixes
 
 TRANSCRIPTS = os.path.join(os.path.dirname(__file__), "..", "conformance", "transcripts")
 

@@ -7,17 +7,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
-import sys
 
-_COLLECTIONS = os.path.join(os.path.dirname(__file__), "..", "..", "build", "collections")
-if os.path.isdir(_COLLECTIONS) and os.path.abspath(_COLLECTIONS) not in sys.path:
-    sys.path.insert(0, os.path.abspath(_COLLECTIONS))
 
-import pytest  # noqa: E402
+import pytest
 
-from ansible_collections.openio.sds.plugins.module_utils.location import distance  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils.rdir_planner import (  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.location import distance
+from ansible_collections.openio.sds.plugins.module_utils.rdir_planner import (
     plan_rdir_assignment,
     rdir_host,
     rdir_loads,

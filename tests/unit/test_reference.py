@@ -6,17 +6,11 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import os
-import sys
 
-_COLLECTIONS = os.path.join(os.path.dirname(__file__), "..", "..", "build", "collections")
-if os.path.isdir(_COLLECTIONS) and os.path.abspath(_COLLECTIONS) not in sys.path:
-    sys.path.insert(0, os.path.abspath(_COLLECTIONS))
+import pytest
 
-import pytest  # noqa: E402
-
-from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils.reference import (  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.reference import (
     apply_op, check_force_body, check_identity, check_properties, check_services,
     check_set_properties_body, check_type_lists, check_types, check_unknown_ids,
     diff_view, group_services, new_state, parse_policy, plan, plan_properties,
