@@ -859,24 +859,26 @@ class Proxy(object):
             self.ns.remove_service(svc)
         return Response(204)
 
-    def r_get_conscience__score(self, req):
+    def _service_of_type(self, req):
+        """The service named by ``type`` and ``service_id``, or None."""
         stype, sid = req.query.get("type"), req.query.get("service_id")
         if not stype or not sid:
             raise SimError(400, 400, "Missing type or service_id")
         self._check_type(stype)
         svc = self.ns.find(sid)
-        if svc is None or svc["type"] != stype:
-            raise SimError(404, 404, "Service [%s] not found" % sid)
+        return svc if svc is not None and svc["type"] == stype else None
+
+    def r_get_conscience__score(self, req):
+        svc = self._service_of_type(req)
+        if svc is None:
+            raise SimError(404, 404, "Service [%s] not found" % req.query["service_id"])
         return Response(200, {"addr": svc["addr"], "score": svc["score"]})
 
     def r_get_conscience__resolve(self, req):
-        stype, sid = req.query.get("type"), req.query.get("service_id")
-        if not stype or not sid:
-            raise SimError(400, 400, "Missing type or service_id")
-        self._check_type(stype)
-        svc = self.ns.find(sid)
-        if svc is None or svc["type"] != stype:
-            raise SimError(503, 503, "Service ID [%s] not found" % sid)
+        # The real proxy answers an unknown ID with 503, not 404.
+        svc = self._service_of_type(req)
+        if svc is None:
+            raise SimError(503, 503, "Service ID [%s] not found" % req.query["service_id"])
         return Response(200, {"addr": svc["addr"]})
 
     def r_get_local__list(self, req):
