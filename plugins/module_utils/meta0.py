@@ -8,22 +8,11 @@ validates every ``meta0_force`` payload before it leaves, applies planned
 base moves with bounded concurrency and verifies the result by reading it
 back. The planning itself is ``meta0_planner`` (pure).
 
-Apply, per moved base (algorithms.md section 10, with fewer requests):
-
-1. ``set_properties`` ``sys.peers`` = new peers (on the current master), then
-   ``copy`` the base to each new peer from an old one;
-2. one ``meta0_force`` with only the prefixes of the bases prepared in 1,
-   read back with ``meta0_list`` (the server's answer alone is not trusted);
-3. flush the proxy's high cache (it would otherwise keep resolving the old
-   peers), then per base: ``leave`` on old and new peers, ``remove`` the
-   copies of the peers that left, ``status`` to check the new election.
-
-That is 4 requests per base plus one ``copy`` per new replica: 5 for the
-usual one-replica move. A base whose copy fails gets its ``sys.peers`` back
-and stays out of the force, so meta0 never points at a peer without the base.
-Every step is idempotent, so an interrupted apply is re-planned from what
-meta0 holds and converges; the planner being deterministic, bases that were
-copied but not forced are planned (and copied) again the same way.
+Apply: see :class:`Applier`. Every step is idempotent, so an interrupted
+apply is re-planned from what meta0 holds and converges (the planner is
+deterministic: bases copied but not forced are planned the same way
+again); copies left behind by an apply interrupted after its force are
+found on the services themselves (``held_copies``) and removed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -33,14 +22,20 @@ import threading
 import time
 
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
+from ansible_collections.openio.sds.plugins.module_utils.cache import flush_proxy_cache
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
+from ansible_collections.openio.sds.plugins.module_utils.election import (
+    BaseRef, call_problems, leave, peer_results, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     NUM_PREFIXES,
     base_cid,
     is_addr,
     short_prefixes,
+    siblings,
 )
+from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
+    copies, copy_base, remove_copies, set_peers)
 from ansible_collections.openio.sds.plugins.module_utils.services import list_services
 
 DIGITS_KEYS = ("ns.meta1_digits", "meta1_digits")
@@ -184,60 +179,60 @@ def moved_bases(current, target):
                   and set(current.get(k) or ()) != set(target.get(k) or ()))
 
 
-def _peers_of(resp):
-    body = resp.body if resp is not None else None
-    return body if isinstance(body, dict) else {}
+def same_peers(served, expected):
+    """meta0 stores each list sorted, whatever order was forced (trial
+    transcripts 01 and 02): only the set of peers is compared."""
+    return sorted(served or ()) == sorted(expected or ())
 
 
-def _peer_status(entry):
-    try:
-        return int(entry["status"]["status"]), entry["status"].get("message")
-    except (KeyError, TypeError, ValueError):
-        return None, None
+def served_mapping(mapping):
+    """A base mapping as meta0 serves it: every list sorted."""
+    return dict((k, sorted(v)) for k, v in sorted(mapping.items()))
+
+
+def meta1_base(key, digits):
+    """The BaseRef of the meta1 base with planner key ``key``."""
+    name = key.ljust(4, "0")
+    return BaseRef("meta1", name, {"type": "meta1", "cid": base_cid(key)},
+                   cid=base_cid(key), digits=digits)
 
 
 class Applier(object):
-    """Applies one plan. ``current``/``target`` are base mappings."""
+    """Applies one plan. ``current``/``target`` are base mappings.
 
-    def __init__(self, client, digits, concurrency=8, warn=None, sleep=time.sleep):
+    A batch driver over the single-base steps of ``sqlbase``, in the order
+    of the reference procedure (``MetaMapping.apply`` in 7.3.0):
+
+    1. per base, ``sys.peers`` set to the new peers (on the current master:
+       meta0 still names the old peers), then a copy to every new peer;
+    2. one ``meta0_force`` with the prefixes of the bases prepared in 1,
+       read back and compared as sets;
+    3. the proxy's high cache flushed, then per base: every old and new
+       peer leaves the election (the departing master included: while it
+       stays master, the others cannot elect, trial transcript 06), the
+       copies of the departing peers are removed, and the election is
+       checked (and pinged until healthy when it is not).
+
+    That is 5 requests for the usual one-replica move. The second ``leave``
+    of the reference is not needed: the first one names every peer
+    explicitly instead of the ones the proxy resolves.
+    """
+
+    def __init__(self, client, digits, concurrency=8, warn=None, sleep=time.sleep,
+                 election_timeout=30):
         self.client = client
         self.digits = digits
         self.concurrency = max(1, int(concurrency))
         self.warn = warn or (lambda msg: None)
         self.sleep = sleep
+        self.election_timeout = election_timeout
         self.writes = 0
         self.failed = []
         self._lock = threading.Lock()
 
-    def _count(self):
+    def _count(self, n=1):
         with self._lock:
-            self.writes += 1
-
-    # -- single requests -------------------------------------------------
-
-    def _admin(self, route, base, params=None, body=None):
-        query = {"type": "meta1", "cid": base_cid(base)}
-        query.update(params or {})
-        kwargs = {"idempotent": True}
-        if body is not None:
-            kwargs["json_body"] = body
-        self._count()
-        return self.client.proxy("POST", "admin/" + route, query, **kwargs)
-
-    def set_peers(self, base, peers):
-        return self._admin("set_properties", base,
-                           body={"system": {"sys.peers": ",".join(sorted(peers))}})
-
-    def copy(self, base, to, sources):
-        """Copy the base to ``to`` from the first source that has it."""
-        last = None
-        for src in sources:
-            try:
-                self._admin("copy", base, body={"to": to, "from": src})
-                return src
-            except OioError as exc:
-                last = exc
-        raise last or OioError("base %s has no peer to copy from" % base)
+            self.writes += n
 
     def force(self, payload, full=False):
         validate_payload(payload, full=full)
@@ -246,13 +241,13 @@ class Applier(object):
 
     def flush_high(self):
         self._count()
-        self.client.proxy_global("POST", "cache/flush/high", idempotent=True)
+        flush_proxy_cache(self.client, "high")
 
     # -- verification ----------------------------------------------------
 
     def mismatches(self, payload):
         served = load_meta0(self.client)
-        return [p for p in sorted(payload) if list(served.get(p) or ()) != payload[p]]
+        return [p for p in sorted(payload) if not same_peers(served.get(p), payload[p])]
 
     def verify(self, payload):
         """Read meta0 back until it serves ``payload``; the differing
@@ -297,52 +292,73 @@ class Applier(object):
     # -- the three phases --------------------------------------------------
 
     def _prepare(self, job):
-        base, old, new = job
+        key, old, new = job
         if not old:
-            return None  # nothing to copy: the base starts empty on its peers
+            return  # nothing to copy: the base starts empty on its peers
+        base = meta1_base(key, self.digits)
         added = [a for a in new if a not in old]
         sources = [a for a in old if a in new] + [a for a in old if a not in new]
-        self.set_peers(base, new)
+        self._count()
+        set_peers(self.client, base, new)
         try:
             for to in added:
-                self.copy(base, to, sources)
+                self._count()
+                copy_base(self.client, base, to, sources)
         except OioError:
+            # meta0 still names the old peers: their master takes the write.
             try:
-                self.set_peers(base, old)
+                self._count()
+                set_peers(self.client, base, old)
             except OioError as exc:
                 self.warn("base %s: could not restore sys.peers after a failed copy: %s"
-                          % (base, exc))
+                          % (key, exc))
             raise
-        return None
 
-    def _cleanup(self, job):
-        base, old, new = job
-        problems = []
+    def _cleanup(self, job, reset_peers=False):
+        key, old, new = job
+        base = meta1_base(key, self.digits)
         gone = sorted(a for a in old if a not in new)
         everyone = sorted(set(old) | set(new))
+        problems = []
         if everyone:
-            self._admin("leave", base, {"service_id": ",".join(everyone)})
+            self._count()
+            problems.extend("leave: %s" % p
+                            for p in call_problems(leave(self.client, base, everyone)))
+        if reset_peers:
+            # After the leave: a departed master no longer blocks the write.
+            self._count()
+            set_peers(self.client, base, new)
         if gone:
-            resp = self._admin("remove", base, {"service_id": ",".join(gone)})
-            for addr, entry in sorted(_peers_of(resp).items()):
-                code, msg = _peer_status(entry)
-                if code != 200:
-                    problems.append("remove on %s: %s %s" % (addr, code, msg))
-        resp = self.client.proxy("POST", "admin/status",
-                                 {"type": "meta1", "cid": base_cid(base)}, idempotent=True)
-        masters, slaves, others = [], [], []
-        for addr, entry in sorted(_peers_of(resp).items()):
-            code, msg = _peer_status(entry)
-            if code == 200:
-                masters.append(addr)
-            elif code == 303:
-                slaves.append(addr)
-            else:
-                others.append("%s: %s %s" % (addr, code, msg))
-        if len(masters) != 1 or others or set(masters + slaves) != set(new):
-            problems.append("election: master(s) %s, slaves %s%s"
-                            % (masters, slaves, ("; " + "; ".join(others)) if others else ""))
+            self._count()
+            try:
+                remove_copies(self.client, base, gone)
+            except OioError as exc:
+                problems.append(str(exc))
+        try:
+            summary, dummy = wait_elected(self.client, base, self.election_timeout,
+                                          sleep=self.sleep)
+            if set([summary["master"]] + summary["slaves"]) != set(new):
+                problems.append("election among %s, expected %s" % (
+                    ", ".join([summary["master"]] + summary["slaves"]), ", ".join(sorted(new))))
+        except OioError as exc:
+            problems.append(str(exc))
         return problems
+
+    def _served_after_failure(self, jobs):
+        """After a failed force: which bases meta0 serves with their new
+        peers, which with their old ones, which neither (read back)."""
+        served = load_meta0(self.client)
+        forced, kept, unknown = [], [], []
+        for job in jobs:
+            key, old, new = job
+            lists = [served.get(p) for p in siblings(key, self.digits)]
+            if all(same_peers(lst, new) for lst in lists):
+                forced.append(job)
+            elif all(same_peers(lst, old) for lst in lists):
+                kept.append(job)
+            else:
+                unknown.append(job)
+        return forced, kept, unknown
 
     def apply(self, current, target):
         """Apply the moves from ``current`` to ``target``. Returns a report;
@@ -363,19 +379,30 @@ class Applier(object):
             else:
                 failed.append(job[0])
                 report["failed_bases"].append({"base": job[0], "error": str(err)})
-        self.failed = failed
-        report["failed_bases_count"] = len(report["failed_bases"])
-        report["failed_bases"] = report["failed_bases"][:MAX_REPORTED]
         if ok:
             payload = planner.meta0_payload(target, self.digits, [j[0] for j in ok])
             try:
                 self.force_and_verify(payload)
-            except ApplyError:
-                self._rollback(ok)
-                report["writes"] = self.writes
-                raise
+            except ApplyError as exc:
+                # Never undo sys.peers of a base meta0 may already serve with
+                # its new peers: that is what broke the elections (trial 04).
+                try:
+                    forced, kept, unknown = self._served_after_failure(ok)
+                except OioError:
+                    forced, kept, unknown = [], [], ok
+                self._rollback(kept)
+                if not forced:
+                    report["writes"] = self.writes
+                    raise exc
+                self.warn("meta0 serves the new peers of %d of %d base(s) after a failed "
+                          "force; the others stay on their old peers: %s"
+                          % (len(forced), len(ok), exc))
+                for job in kept + unknown:
+                    failed.append(job[0])
+                    report["failed_bases"].append({"base": job[0], "error": str(exc)})
+                ok = forced
             report["meta0_updated"] = True
-            report["forced_prefixes"] = len(payload)
+            report["forced_prefixes"] = len(ok) * (16 ** (4 - self.digits))
             report["moved_bases"] = len(ok)
             self.flush_high()
             problems = []
@@ -386,6 +413,9 @@ class Applier(object):
                     problems.extend("base %s: %s" % (job[0], p) for p in found)
             report["cleanup_problems_count"] = len(problems)
             report["cleanup_problems"] = problems[:MAX_REPORTED]
+        self.failed = failed
+        report["failed_bases_count"] = len(report["failed_bases"])
+        report["failed_bases"] = report["failed_bases"][:MAX_REPORTED]
         report["writes"] = self.writes
         return report
 
@@ -394,17 +424,68 @@ class Applier(object):
         (the new copies stay, unused, and are overwritten by the next copy)."""
         def undo(job):
             if job[1]:
-                self.set_peers(job[0], job[1])
+                self._count()
+                set_peers(self.client, meta1_base(job[0], self.digits), job[1])
         failed = [j for (j, dummy, e) in self.client.map_bounded(undo, jobs, self.concurrency) if e]
         if failed:
             self.warn("sys.peers could not be restored on %d base(s) (first: %s); the next "
                       "run sets them again" % (len(failed), failed[0][0]))
+
+    def remove_leftovers(self, held):
+        """``held``: ``{base key: [services]}`` of copies that services keep
+        although meta0 no longer maps the base to them (a move interrupted
+        after its force). The holders leave the election with the current
+        peers, ``sys.peers`` is set again, the copies are removed and the
+        election checked: the same cleanup as a move."""
+        served = load_meta0(self.client)
+        jobs = []
+        for key, holders in sorted(held.items()):
+            new = list(served.get(siblings(key, self.digits)[0]) or ())
+            jobs.append((key, sorted(set(holders) | set(new)), new))
+
+        def fix(job):
+            return self._cleanup(job, reset_peers=True)
+        problems = []
+        for (job, found, err) in self.client.map_bounded(fix, jobs, self.concurrency):
+            if err is not None:
+                problems.append("base %s: %s" % (job[0], err))
+            else:
+                problems.extend("base %s: %s" % (job[0], p) for p in found or ())
+        return problems
 
     def install(self, payload):
         """Bootstrap/restore: the whole mapping in one force, verified, then
         the proxy cache flushed."""
         self.force_and_verify(payload, full=True)
         self.flush_high()
+
+
+def service_addresses(names, services):
+    """Addresses of ``names`` (addresses or service IDs of meta1 services)."""
+    by_id = dict((s.get("id"), s["addr"]) for s in services if s.get("id"))
+    return sorted(set(by_id.get(n, n) for n in names))
+
+
+def held_copies(client, current, addrs, digits, concurrency=8):
+    """Ask the services ``addrs`` themselves which of the bases meta0 does
+    not map to them they still hold (``admin/has`` with their service IDs,
+    one request per base). Returns ``(held, unknown, scanned)``: ``{base
+    key: [holders]}``, the bases some of them did not answer for, and how
+    many bases were asked about."""
+    wanted = set(addrs)
+    keys = [k for k in short_prefixes(digits) if not wanted & set(current.get(k) or ())]
+
+    def ask(key):
+        return copies(client, meta1_base(key, digits), sorted(wanted))
+    held, unknown = {}, []
+    for (key, answer, err) in client.map_bounded(ask, keys, concurrency):
+        if err is not None or any(v is None for v in answer.values()):
+            unknown.append(key)
+            continue
+        holders = sorted(a for a, has in answer.items() if has)
+        if holders:
+            held[key] = holders
+    return held, sorted(unknown), len(keys)
 
 
 # ---------------------------------------------------------------------------
@@ -552,7 +633,18 @@ def run_mapping(m):
         raise _invalid(exc)
     services = p["services"]
     moves = p["moves"]
-    changed = bool(p["payload"]) or bool(moved_bases(p["current"], p["target"]))
+    held, unknown, scanned = {}, [], 0
+    if params["state"] == "decommissioned" and params.get("check_copies", True):
+        leaving = service_addresses(params["services"], services)
+        held, unknown, scanned = held_copies(client, p["current"], leaving, p["digits"],
+                                             params.get("concurrency") or 8)
+        if unknown:
+            m.fail("cannot tell whether %s still hold copies of %d base(s) that meta0 no "
+                   "longer maps to them (first: %s): admin/has got no answer from them; "
+                   "nothing was written" % (", ".join(leaving), len(unknown),
+                                            ", ".join(unknown[:5])))
+    changed = (bool(p["payload"]) or bool(moved_bases(p["current"], p["target"]))
+               or bool(held))
     counts_before = bases_per_service(p["current"], services)
     counts_after = bases_per_service(p["target"], services)
     before, after = diff_summary(counts_before, counts_after, moves)
@@ -574,10 +666,14 @@ def run_mapping(m):
         "check": planner.check(p["target"], services, params["replicas"], p["digits"],
                                params["min_dist"]),
     }
+    if params["state"] == "decommissioned":
+        result["copies_left"] = {
+            "scanned_bases": scanned, "count": len(held),
+            "bases": dict((k, held[k]) for k in sorted(held)[:MAX_REPORTED])}
     if params.get("return_moves"):
         result["moves"] = [{"base": b, "from": o, "to": n} for b, o, n in moves]
     if params.get("return_mapping"):
-        result["mapping"] = dict((k, list(v)) for k, v in sorted(p["target"].items()))
+        result["mapping"] = served_mapping(p["target"])
     if not changed or m.check_mode:
         return result
     applier = Applier(client, p["digits"], params.get("concurrency") or 8, warn)
@@ -590,6 +686,12 @@ def run_mapping(m):
                       "cleanup_problems_count": 0, "meta0_updated": True}
         else:
             report = applier.apply(p["current"], p["target"])
+            if held:
+                problems = applier.remove_leftovers(held)
+                report["removed_copies"] = len(held)
+                report["cleanup_problems"] = (report["cleanup_problems"]
+                                              + problems)[:MAX_REPORTED]
+                report["cleanup_problems_count"] += len(problems)
     except PayloadError as exc:
         raise _invalid(exc)
     except ApplyError as exc:
@@ -598,9 +700,12 @@ def run_mapping(m):
     report["writes"] = applier.writes
     result["apply"] = report
     if report["cleanup_problems_count"]:
-        warn("%d problem(s) after moving the bases (old copies or elections; meta0 is "
-             "up to date), first: %s"
-             % (report["cleanup_problems_count"], report["cleanup_problems"][0]))
+        # meta0 is up to date but a base is not done: an old copy is left or
+        # its election is not healthy. Not a success: a re-run finishes it.
+        m.fail("meta0 serves the new mapping, but %d problem(s) remain after moving the "
+               "bases (old copies or elections); run the task again to finish, first: %s"
+               % (report["cleanup_problems_count"], report["cleanup_problems"][0]),
+               changed=True, **result)
     if report["failed_bases_count"]:
         # Report what meta0 now holds, not the plan.
         actual = dict(p["target"])
@@ -613,7 +718,7 @@ def run_mapping(m):
         result["check"] = planner.check(actual, services, params["replicas"], p["digits"],
                                         params["min_dist"])
         if params.get("return_mapping"):
-            result["mapping"] = dict((k, list(v)) for k, v in sorted(actual.items()))
+            result["mapping"] = served_mapping(actual)
         m.changed = report["meta0_updated"]
         m.fail("%d of %d base(s) could not be copied to their new peers and were left on "
                "their old peers; run again to retry them (first: %s: %s)"
@@ -665,11 +770,13 @@ def compare_meta0_peers(client):
 def _versions(body, addr):
     if isinstance(body, dict) and isinstance(body.get(addr), dict):
         # Per-peer ("specified" mode) answer.
-        peer = body[addr]
-        code, dummy = _peer_status(peer)
-        if code not in (None, 200):
+        try:
+            peer = peer_results({addr: body[addr]})[addr]
+        except OioError:
             return None
-        body = peer.get("body")
+        if peer["status"] != 200:
+            return None
+        body = peer["body"]
     if not isinstance(body, dict) or not isinstance(body.get("system"), dict):
         return None
     return dict((k, v) for k, v in body["system"].items() if k.startswith("version:"))
@@ -701,7 +808,7 @@ def run_info(m):
         "counts": bases_per_service(mapping, services),
     }
     if params["return_mapping"]:
-        result["mapping"] = dict((k, list(v)) for k, v in sorted(mapping.items()))
+        result["mapping"] = served_mapping(mapping)
     if params["compare_peers"]:
         result["meta0_peers"] = compare_meta0_peers(client)
     return result

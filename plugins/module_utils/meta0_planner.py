@@ -287,11 +287,12 @@ def meta0_payload(base_mapping, digits, bases=None):
                 raise PlanningError("base %r: %r is not an IP:PORT address" % (key, addr))
         if len(set(addrs)) != len(addrs):
             raise PlanningError("base %r lists an address twice: %r" % (key, list(addrs)))
+        # Sorted: meta0 stores and serves every list sorted anyway.
         if digits == 4:
-            payload[base] = list(addrs)
+            payload[base] = sorted(addrs)
         else:
             for prefix in siblings(base, digits):
-                payload[prefix] = list(addrs)
+                payload[prefix] = sorted(addrs)
     return payload
 
 

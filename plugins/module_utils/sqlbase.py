@@ -14,7 +14,8 @@ can simply be run again:
 3. the owner: ``meta0_force`` of the base's prefixes for a meta1 base (then
    the proxy's ``high`` cache is flushed, or it keeps resolving the old
    peers), ``reference/force?replace=yes`` for a meta2/sqlx base;
-4. ``admin/leave``, so the peers reload their peer list;
+4. ``admin/leave`` of every old and new peer, so the peers reload their
+   peer list and a departing master gives up;
 5. ``admin/remove`` of the copies left on former peers;
 6. the election is checked (ping and wait when needed).
 """
@@ -115,6 +116,12 @@ def set_admin_properties(client, base, changes):
         return
     client.proxy("POST", "admin/set_properties", base.query(), json_body=body,
                  idempotent=True)
+
+
+def set_peers(client, base, peers):
+    """``sys.peers`` of the base (sorted, as the reference tools write it),
+    written on its master."""
+    set_admin_properties(client, base, {"system": {PEERS_KEY: ",".join(sorted(peers))}})
 
 
 # -- peers and copies ------------------------------------------------------
@@ -314,7 +321,10 @@ def run_move(client, base, owner, plan, desired, prop_changes, wait_timeout, war
         force_owner(client, base, owner, desired)
         done.append("force_owner")
     if plan["leave"]:
-        problems = call_problems(leave(client, base))
+        # Old and new peers by name: a departing master that is no longer
+        # resolved through the directory would otherwise stay master and
+        # block the election of the others (trial transcript 06).
+        problems = call_problems(leave(client, base, sorted(set(owner["peers"]) | set(desired))))
         if problems and warn:
             warn("leaving the election of %s: %s" % (base.name, "; ".join(problems)))
         done.append("leave")

@@ -22,16 +22,25 @@ description:
     services, and nothing else.
   - V(present) writes the given O(mapping) to meta0 (a restore from a dump). It writes
     meta0 only, no meta1 base is copied.
-  - Moved bases are applied like C(openio directory rebalance) does, with fewer
-    requests and in parallel (see O(concurrency)). First C(sys.peers) is set and the
-    base copied to its new peers, then one C(meta0_force) with only the moved prefixes, read back with
-    C(meta0_list), then the proxy's high cache flushed, the peers leave the election,
-    the old copies are removed and the new election is checked. That is 5 requests
-    for a base with one moved replica, plus one copy per extra replica.
+  - Moved bases are applied in the order of the reference procedure
+    (C(MetaMapping.apply) of OpenIO SDS 7.3.0), with fewer requests and in parallel
+    (see O(concurrency)). First C(sys.peers) is set to the new peers (on the current
+    master) and the base copied to its new peers; then one C(meta0_force) with only
+    the moved prefixes, read back with C(meta0_list) (meta0 serves every list sorted,
+    so lists are compared as sets); then the proxy's high cache is flushed, every old
+    and new peer leaves the election (a departing master blocks the election of the
+    others until it leaves), the old copies are removed and the new election is
+    checked. That is 5 requests for a base with one moved replica, plus one copy per
+    extra replica.
   - A base whose copy fails keeps its old peers (its C(sys.peers) is restored) and the
     task fails after applying the other bases; running it again plans from what meta0
-    holds and converges. The task never reports success unless meta0 serves the new
-    mapping.
+    holds and converges. C(sys.peers) is never restored on a base that meta0 may
+    already serve with its new peers. The task never reports success unless meta0
+    serves the new mapping, the old copies are removed and the moved bases are elected.
+  - With O(state=decommissioned), done is read from the services themselves, not from
+    the mapping alone (see O(check_copies)): a move interrupted after its
+    C(meta0_force) leaves copies that meta0 no longer shows; they are found and
+    removed by the next run.
 options:
   state:
     description:
@@ -56,6 +65,18 @@ options:
       - Every value is a list of at least O(replicas) registered meta1 addresses
         (C(IP:PORT)); all prefixes of a base must list the same services.
     type: dict
+  check_copies:
+    description:
+      - With O(state=decommissioned), ask the services of O(services) themselves
+        (C(admin/has) with their service ID, one request per base meta0 does not map
+        to them) which bases they still hold, and remove those copies after their
+        peers left the election. Also in check mode (reads only), where they count as
+        a change.
+      - The task fails, writing nothing, when a service does not answer for a base.
+      - Costs one request per base (65,536 with digits 4). V(false) trusts the mapping
+        alone.
+    type: bool
+    default: true
   replicas:
     description:
       - Number of meta1 services per base.
@@ -242,9 +263,28 @@ apply:
       description: The first of them.
       type: list
       elements: str
+    removed_copies:
+      description: Bases whose copies left on the decommissioned services were removed.
+      type: int
     writes:
       description: Write requests sent.
       type: int
+copies_left:
+  description:
+    - With O(state=decommissioned), the copies the services of O(services) held,
+      when the task started, of bases meta0 no longer maps to them.
+  returned: with O(state=decommissioned)
+  type: dict
+  contains:
+    scanned_bases:
+      description: Bases asked about (0 with O(check_copies=false)).
+      type: int
+    count:
+      description: Bases with such a copy.
+      type: int
+    bases:
+      description: The first of them, with the services holding them.
+      type: dict
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import run_mapping
@@ -263,6 +303,7 @@ def main():
             min_dist=dict(type="int", default=1),
             max_moves=dict(type="int"),
             concurrency=dict(type="int", default=8),
+            check_copies=dict(type="bool", default=True),
             return_moves=dict(type="bool", default=False),
             return_mapping=dict(type="bool", default=False),
         ),

@@ -242,7 +242,10 @@ class Namespace(object):
 
     def set_meta0(self, mapping):
         """Install a new mapping (list of tuples); materialise base copies of
-        bases whose peers change so that new peers do not hold the base."""
+        bases whose peers change so that new peers do not hold the base.
+        Like the real meta0, each prefix's list is stored sorted, whatever
+        order was forced (trial transcripts 01 and 02)."""
+        mapping = [tuple(sorted(a)) if a else a for a in mapping]
         old = self.meta0
         if old is not None:
             for p in range(NUM_PREFIXES):
@@ -444,31 +447,58 @@ class Namespace(object):
         return ("%s:%s" % (stype, base) in self.failed_elections
                 or "%s:*" % stype in self.failed_elections)
 
+    def manages(self, stype, base, addr):
+        """Whether a service takes part in the base's election. A meta1
+        serves only the bases meta0 maps to it: elsewhere it answers 431
+        "Base not managed" (trial transcript 06)."""
+        if stype != "meta1" or self.meta0 is None:
+            return True
+        return addr in self.meta0[int(base, 16)]
+
+    def members(self, stype, base, peers):
+        """The peers an election runs among: the base's ``sys.peers`` once
+        its admin table exists, else the peers the request was sent to."""
+        tab = self.admin.get((stype, base))
+        listed = (tab or {}).get("sys.peers")
+        if listed:
+            return [p for p in listed.split(",") if p]
+        return list(peers)
+
     def election(self, stype, base, peers):
-        """Current election state, electing a master among live peers if needed."""
+        """Current election state, electing a master if there is none.
+
+        A master stays master until it leaves or goes down, even when
+        ``sys.peers`` or meta0 no longer name it; a master that meta0 no
+        longer names breaks the election (``stuck``) until it leaves."""
         key = (stype, base)
         st = self.elections.get(key)
-        if st is not None and st["master"] is not None and st["master"] in peers \
-                and self.peer_alive(st["master"]):
-            return st
         if st is None:
             st = {"master": None, "gen": 0, "log": []}
             self.elections[key] = st
-        alive = [p for p in peers if self.peer_alive(p)]
-        if st["master"] not in alive:
+        if st["master"] is not None and not self.peer_alive(st["master"]):
             st["master"] = None
-            if alive:
-                # Deterministic: the first live peer in address order, the
+        if st["master"] is None:
+            members = self.members(stype, base, peers)
+            candidates = [p for p in members if self.peer_alive(p)
+                          and self.manages(stype, base, p)]
+            holders = [p for p in candidates if self.has_copy(stype, base, p, members)]
+            candidates = holders or candidates
+            if candidates:
+                # Deterministic: the first candidate in address order, the
                 # next one after each leave.
-                ordered = sorted(alive)
+                ordered = sorted(candidates)
                 st["master"] = ordered[st["gen"] % len(ordered)]
+        st["stuck"] = st["master"] is not None and not self.manages(stype, base, st["master"])
         return st
 
-    def leave(self, stype, base):
+    def leave(self, stype, base, addrs=None):
+        """``addrs`` leave the election; it is held again only when its
+        master is among them (None: every peer leaves)."""
         st = self.elections.get((stype, base))
-        if st is not None:
+        if st is not None and (addrs is None or st["master"] in addrs):
             st["gen"] += 1
             st["master"] = None
+            st["stuck"] = False
 
     def admin_table(self, stype, base, peers):
         key = (stype, base)

@@ -512,12 +512,24 @@ class Proxy(object):
     def elect(self, stype, base, peers):
         return self.ns.election(stype, base, peers)
 
+    def _not_managed(self, stype, base, addr):
+        """A meta1 asked about a base meta0 does not map to it."""
+        if self.ns.manages(stype, base, addr):
+            return None
+        return 431, "Election error: get_peers(%s,%s): Base not managed" % (base, stype), ""
+
     def _status_of(self, stype, base, peers, addr):
         if self.ns.election_failed(stype, base):
             return 500, "Election failed for %s.%s" % (base, stype), ""
+        refused = self._not_managed(stype, base, addr)
+        if refused:
+            return refused
         if len(peers) <= 1:
             return 200, "OK", ""
         st = self.elect(stype, base, peers)
+        if st["stuck"]:
+            # The peers wait for a master that no longer serves the base.
+            return 500, "Election failed for %s.%s" % (base, stype), ""
         if st["master"] == addr or st["master"] is None:
             return 200, "OK", ""
         return 303, st["master"], ""
@@ -527,18 +539,17 @@ class Proxy(object):
 
     def r_post_admin__ping(self, req):
         def act(stype, base, peers, addr):
+            refused = self._not_managed(stype, base, addr)
+            if refused:
+                return refused
             if not self.ns.election_failed(stype, base) and len(peers) > 1:
                 self.elect(stype, base, peers)
             return 200, "OK", ""
         return self.run_all(req, "ping", act)
 
     def r_post_admin__leave(self, req):
-        done = set()
-
         def act(stype, base, peers, addr):
-            if (stype, base) not in done:
-                done.add((stype, base))
-                self.ns.leave(stype, base)
+            self.ns.leave(stype, base, [addr])
             return 200, "OK", ""
         return self.run_all(req, "leave", act)
 
@@ -547,8 +558,12 @@ class Proxy(object):
             if self.ns.election_failed(stype, base):
                 return 503, "Election failed for %s.%s" % (base, stype), ""
             code, msg, _ = self._status_of(stype, base, peers, addr)
+            if code == 500:
+                return 503, msg, ""
             if code == 200:
                 return 301, "not SLAVE", ""
+            if code != 303:
+                return code, msg, ""
             self.ns.set_copy(stype, base, addr, True, peers)
             return 200, "OK", ""
         return self.run_all(req, "sync", act)
@@ -635,6 +650,9 @@ class Proxy(object):
             raise SimError(503, 2, "%s: %s" % (peers[0] if peers else "?", CONNREFUSED),
                            {"Retry-After": "1"})
         st = self.elect(stype, base, peers)
+        if st["stuck"]:
+            # The real proxy waits for the election about 20 s, then gives up.
+            raise SimError(503, 503, "Election failed [%s][%s]" % (base, stype))
         result = action(stype, base, peers, st["master"] or alive[0])
         if isinstance(result, Response):
             return result
@@ -725,7 +743,10 @@ class Proxy(object):
             if not alive:
                 raise SimError(503, 2, "%s: %s" % (peers[0] if peers else to, CONNREFUSED),
                                {"Retry-After": "1"})
-            master = self.elect(stype, base, peers)["master"] or alive[0]
+            st = self.elect(stype, base, peers)
+            if st["stuck"]:
+                raise SimError(503, 503, "Election failed [%s][%s]" % (base, stype))
+            master = st["master"] or alive[0]
             if not ns.has_copy(stype, base, master, peers):
                 raise SimError(404, 431, "Container not found : (2) No such file or directory")
             if not ns.peer_alive(to):
