@@ -151,14 +151,19 @@ def test_decommission_requires_a_known_service(sim_factory, run_playbook):
     assert sim.writes() == []
 
 
-def _decommission_meta1(sim, run_playbook, victim, faults=None):
+def _decommission_meta1(sim, run_playbook, victim, faults=None, before_force=True):
     extra = {"oio_decommission_service": victim, "oio_decommission_type": "meta1"}
     if faults:
         sim.set_faults(faults)
         interrupted = run_playbook(playbook("decommission"), sim, extra_vars=extra)
         sim.clear_faults()
         assert interrupted.rc != 0, "the injected faults did not interrupt the run"
-        assert 0 < meta1_counts(sim).get(victim, 0), "nothing was left to finish"
+        if before_force:
+            assert 0 < meta1_counts(sim).get(victim, 0), "nothing was left to finish"
+        else:
+            # meta0 is done, the service is not: only the service can tell.
+            assert meta1_counts(sim).get(victim, 0) == 0
+            assert meta1_end_state(sim, victim)[0], "nothing was left to finish"
     result = run_playbook(playbook("decommission"), sim, extra_vars=extra)
     assert result.rc == 0
     again = run_playbook(playbook("decommission"), sim, extra_vars=extra)
@@ -166,19 +171,40 @@ def _decommission_meta1(sim, run_playbook, victim, faults=None):
     return meta1_counts(sim)
 
 
+def meta1_end_state(sim, victim):
+    """Asked of every meta1 base: ``(bases the victim still holds a copy of,
+    bases whose election is not healthy among its meta0 peers, bases whose
+    sys.peers differ from meta0)``."""
+    url = "%s/v3.0/%s/admin/" % (sim.proxy_url, sim.namespace)
+    mapping = proxy_get(sim, "admin/meta0_list")
+    held, unhealthy, wrong_peers = [], [], []
+    for base in sorted(set(p[:2] for p in mapping)):
+        params = {"type": "meta1", "cid": base.ljust(64, "0")}
+        peers = mapping[base + "00"]
+        has = requests.post(url + "has", params=dict(params, service_id=victim), timeout=30)
+        if has.json()[victim]["status"]["status"] != 431:
+            held.append(base)
+        status = requests.post(url + "status", params=params, timeout=30).json()
+        codes = sorted(r["status"]["status"] for r in status.values())
+        if sorted(status) != peers or codes != [200] + [303] * (len(peers) - 1):
+            unhealthy.append(base)
+        props = requests.post(url + "get_properties", params=params, timeout=30).json()
+        if props["system"].get("sys.peers") != ",".join(peers):
+            wrong_peers.append(base)
+    return held, unhealthy, wrong_peers
+
+
 def test_meta1_decommission_interrupted_then_resumed(sim_factory, run_playbook, no_retries):
     plain = sim_factory(preset="small_bootstrapped")
     broken = sim_factory(preset="small_bootstrapped")
     victim = sorted(meta1_counts(plain))[0]
     before = meta1_counts(broken)[victim]
-
     # Dry run: the plan, no write.
     plain.reset_writes()
     dry = run_playbook(playbook("decommission"), plain, check=True, extra_vars={
         "oio_decommission_service": victim, "oio_decommission_type": "meta1"})
     assert dry.rc == 0 and plain.writes() == []
     assert "Check mode: nothing was written" in dry.output
-
     expected = _decommission_meta1(plain, run_playbook, victim)
     # Copies of meta1 bases fail after the first 20: the run stops halfway.
     got = _decommission_meta1(broken, run_playbook, victim, faults={"rules": [
@@ -189,6 +215,28 @@ def test_meta1_decommission_interrupted_then_resumed(sim_factory, run_playbook, 
         assert sum(counts.values()) == 65536 * 3  # prefixes times replicas
     assert sorted(expected) == sorted(got)
     assert before > 0
+    for sim in (plain, broken):
+        assert meta1_end_state(sim, victim) == ([], [], [])
+
+
+@pytest.mark.parametrize("route, action, after", [
+    ("admin/meta0_force", "503", 0),   # the force fails: every base rolled back
+    ("admin/leave", "503", 10),        # meta0 forced, then the elections step fails
+    ("admin/remove", "drop", 10),      # meta0 forced, the old copies half removed
+])
+def test_meta1_decommission_interrupted_at_each_step(sim_factory, run_playbook, no_retries,
+                                                     route, action, after):
+    """Wherever it stops, a re-run ends with the departing meta1 holding no
+    copy, every base elected among its meta0 peers and sys.peers naming
+    them: done is read from the service, not from the mapping."""
+    sim = sim_factory(preset="small_bootstrapped")
+    victim = sorted(meta1_counts(sim))[0]
+    counts = _decommission_meta1(sim, run_playbook, victim, before_force=route.endswith("force"),
+                                 faults={"rules": [{"match": route, "method": "POST",
+                                                    "service": "proxy", "action": action,
+                                                    "after": after}]})
+    assert counts.get(victim, 0) == 0
+    assert meta1_end_state(sim, victim) == ([], [], [])
 
 
 def _decommission_rdir(sim, run_playbook, victim, faults=None):
