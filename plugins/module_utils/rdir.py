@@ -200,9 +200,26 @@ def gather(client, service_type, service_ids=None, concurrency=16):
             raise InvalidInput("no %s service with ID or address %s in the conscience"
                                % (service_type, ", ".join(unknown)))
     rdirs = list_rdirs(client)
-    assignments, errors = read_assignments(
-        client, [v["id"] for v in volumes], concurrency)
+    ids = [v["id"] for v in volumes]
+    assignments, errors = read_assignments(client, ids[:1], concurrency)
+    if errors and no_directory_yet(client, errors[ids[0]]):
+        # No meta0 mapping, so no reference at all: every volume is
+        # unassigned, and the plan comes from the conscience alone.
+        return volumes, rdirs, dict((v, []) for v in ids), {}
+    more, more_errors = read_assignments(client, ids[1:], concurrency)
+    assignments.update(more)
+    errors.update(more_errors)
     return volumes, rdirs, assignments, errors
+
+
+def no_directory_yet(client, error):
+    """Whether a failed read of an assignment (``error``, a dict) comes from
+    a namespace without a meta0 mapping yet, where no reference, hence no
+    assignment, can exist: meta1 cannot be resolved (503) and meta0 serves
+    an empty mapping (a cheap read, then)."""
+    if error.get("http_status") != 503:
+        return False
+    return client.proxy("GET", "admin/meta0_list").body in ({}, None)
 
 
 def _selected_ids(volumes, service_ids):
