@@ -272,3 +272,25 @@ def test_rdir_decommission_interrupted_then_resumed(sim_factory, run_playbook, n
     assert sum(got.values()) == sum(expected.values()) == total_before
     assert expected == got
     assert expected_rdirs[victim] == 0 and got_rdirs[victim_broken] == 0
+
+
+def test_meta2_decommission_refuses_an_empty_index(sim_factory, run_playbook):
+    """A meta2 holds a container its rdir meta2 index does not list: the
+    service cannot be asked, so an empty index on a meta2 in service is
+    refused, writing nothing but the lock, unless the task trusts it."""
+    sim = sim_factory(preset="small_bootstrapped")
+    url = "%s/v3.0/%s/reference/link" % (sim.proxy_url, sim.namespace)
+    requests.post(url, params={"acct": "ops", "ref": "unindexed", "type": "meta2",
+                               "autocreate": "1"}, timeout=30).raise_for_status()
+    show = proxy_get(sim, "reference/show", acct="ops", ref="unindexed", type="meta2")
+    victim = show["srv"][0]["host"].split(",")[0]
+    extra = {"oio_decommission_service": victim, "oio_decommission_type": "meta2"}
+    sim.reset_writes()
+    refused = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert refused.rc != 0 and "lists no base" in refused.output
+    assert "oio_decommission_meta2_trust_index=true" in refused.output
+    assert [w["path"].rsplit("/", 1)[-1] for w in sim.writes()] == ["lock"]
+    trusted = run_playbook(playbook("decommission"), sim,
+                           extra_vars=dict(extra, oio_decommission_meta2_trust_index=True))
+    assert trusted.rc == 0
+    assert "a meta2 cannot be asked which bases it holds" in trusted.output
