@@ -10,9 +10,14 @@ Known differences from the real system (on purpose or by simplification):
   proxy never needs ``cache/flush/low``;
 * the data of a meta1 base is shared by its peers: a peer without a copy of
   the base (``admin/has`` 431) still answers reference requests from it;
-* elections are instantaneous: the master is the first live peer in address
-  order, the next one after each ``admin/leave``; ``admin/debug`` bodies are
-  shortened; ``admin/info`` bodies are abridged;
+* elections are instantaneous: the master is the first candidate in address
+  order, the next one after each ``admin/leave`` of the master; candidates
+  are the base's ``sys.peers`` that are up and, for meta1, mapped to the
+  base by meta0; a master stays master until it leaves or goes down, and
+  while meta0 no longer maps it, its peers fail to elect (``status`` 500,
+  writes 503 "Election failed") without the real ~20 s wait, and it answers
+  431 "Base not managed" itself, as in the trial captures;
+  ``admin/debug`` bodies are shortened; ``admin/info`` bodies are abridged;
 * ``reference/link`` links as many distinct services as exist when fewer than
   the policy's replica count are available (the real meta1 fails with 481);
 * LB distances compare ``tag.loc`` tokens right-aligned on 4 levels instead
