@@ -26,6 +26,7 @@ from ansible_collections.openio.sds.plugins.module_utils.cache import flush_prox
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BaseRef, call_problems, leave, peer_results, wait_elected)
+from ansible_collections.openio.sds.plugins.module_utils.lease import LeaseBusy, WriterLease
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     NUM_PREFIXES,
@@ -219,8 +220,9 @@ class Applier(object):
     """
 
     def __init__(self, client, digits, concurrency=8, warn=None, sleep=time.sleep,
-                 election_timeout=30):
+                 election_timeout=30, before_force=None):
         self.client = client
+        self.before_force = before_force
         self.digits = digits
         self.concurrency = max(1, int(concurrency))
         self.warn = warn or (lambda msg: None)
@@ -344,6 +346,26 @@ class Applier(object):
             problems.append(str(exc))
         return problems
 
+    def _check_unchanged(self, jobs):
+        """Right before the force: the writer still holds its lease, and
+        meta0 still maps every prepared base to the peers the plan started
+        from. Otherwise nothing is forced and sys.peers is given back."""
+        try:
+            if self.before_force is not None:
+                self.before_force()
+            served = load_meta0(self.client)
+        except OioError:
+            self._rollback(jobs)
+            raise
+        changed = [j[0] for j in jobs
+                   if not all(same_peers(served.get(p), j[1]) for p in siblings(j[0], self.digits))]
+        if changed:
+            self._rollback([j for j in jobs if j[0] not in changed])
+            raise ApplyError("meta0 changed under the plan for %d base(s) (first: %s): another "
+                             "writer changed the mapping; nothing was forced, run the task again"
+                             % (len(changed), ", ".join(changed[:5])),
+                             method="GET", url=self.client.proxy_route("admin/meta0_list"))
+
     def _served_after_failure(self, jobs):
         """After a failed force: which bases meta0 serves with their new
         peers, which with their old ones, which neither (read back)."""
@@ -380,6 +402,7 @@ class Applier(object):
                 failed.append(job[0])
                 report["failed_bases"].append({"base": job[0], "error": str(err)})
         if ok:
+            self._check_unchanged(ok)
             payload = planner.meta0_payload(target, self.digits, [j[0] for j in ok])
             try:
                 self.force_and_verify(payload)
@@ -622,15 +645,51 @@ def plan(client, params, warn):
     return out
 
 
+def _plan(m, warn):
+    try:
+        return plan(m.client, m.params, warn)
+    except (PayloadError, planner.PlanningError) as exc:
+        raise _invalid(exc)
+
+
+def take_lease(m):
+    """The meta0 writer lease for a task that is about to write meta0, or
+    a failure naming its holder."""
+    lease = WriterLease(m.client, timeout=m.params["lease_timeout"],
+                        ttl=m.params["lease_ttl"])
+    try:
+        lease.acquire()
+    except ValueError as exc:
+        raise InvalidInput(str(exc))
+    except LeaseBusy as exc:
+        m.fail(str(exc), error=exc.to_dict())
+    if lease.taken_over:
+        m.module.warn("took over an expired meta0 writer lease of %s (started %s)"
+                      % (lease.taken_over.get("holder", "?"), lease.taken_over.get("start", "?")))
+    return lease
+
+
 def run_mapping(m):
-    """``oio_meta0_mapping``: plan, then (unless check mode) apply and verify."""
+    """``oio_meta0_mapping``: plan, then (unless check mode) apply and verify.
+    A run that will write an existing mapping plans again under the meta0
+    writer lease, from the mapping as it is then."""
+    p = _plan(m, m.module.warn)
+    lease = None
+    if (not m.check_mode and p["initialised"]
+            and (p["payload"] or moved_bases(p["current"], p["target"]))):
+        lease = take_lease(m)
+        p = _plan(m, lambda msg: None)
+    try:
+        return _run_mapping(m, p, lease)
+    finally:
+        if lease is not None:
+            lease.release()
+
+
+def _run_mapping(m, p, lease):
     params = m.params
     client = m.client
     warn = m.module.warn
-    try:
-        p = plan(client, params, warn)
-    except (PayloadError, planner.PlanningError) as exc:
-        raise _invalid(exc)
     services = p["services"]
     moves = p["moves"]
     held, unknown, scanned = {}, [], 0
@@ -676,7 +735,8 @@ def run_mapping(m):
         result["mapping"] = served_mapping(p["target"])
     if not changed or m.check_mode:
         return result
-    applier = Applier(client, p["digits"], params.get("concurrency") or 8, warn)
+    applier = Applier(client, p["digits"], params.get("concurrency") or 8, warn,
+                      before_force=lease.renew if lease is not None else None)
     try:
         if p["payload"] is not None:
             applier.install(p["payload"])

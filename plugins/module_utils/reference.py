@@ -277,6 +277,24 @@ def parse_policy(text):
     return out
 
 
+# The namespace's default policy (algorithms.md 11.1), when it sets none.
+DEFAULT_UPDATE_POLICY = "meta2=KEEP|3|1;sqlx=KEEP|1|1|;rdir=KEEP|1|1|"
+
+
+def policy_replicas(text):
+    """``meta2=KEEP|3|1;sqlx=KEEP|1|1|`` -> {"meta2": 3, "sqlx": 1}."""
+    out = {}
+    for item in (text or DEFAULT_UPDATE_POLICY).split(";"):
+        name, sep, rest = item.strip().partition("=")
+        fields = rest.split("|")
+        if sep and name.strip() and len(fields) > 1:
+            try:
+                out[name.strip()] = int(fields[1])
+            except ValueError:
+                pass
+    return out
+
+
 # ---------------------------------------------------------------- state
 
 def new_state(account, reference, cid, exists=False, properties=None, services=None):
@@ -506,6 +524,12 @@ def known_types(client):
 def service_update_policies(client):
     info = client.proxy("GET", "conscience/info").body or {}
     return parse_policy((info.get("options") or {}).get("service_update_policy"))
+
+
+def service_replicas(client):
+    """``{type: replicas}`` from the namespace's ``service_update_policy``."""
+    info = client.proxy("GET", "conscience/info").body or {}
+    return policy_replicas((info.get("options") or {}).get("service_update_policy"))
 
 
 def service_ids(client, stype):

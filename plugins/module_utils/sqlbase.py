@@ -28,6 +28,7 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     admin_call, call_problems, describe_peer, election_status, leave, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr, siblings
+from ansible_collections.openio.sds.plugins.module_utils.reference import service_replicas
 
 MOVABLE_TYPES = ("meta1", "meta2", "sqlx")
 PEERS_KEY = "sys.peers"
@@ -135,9 +136,10 @@ def owner_peers(client, base):
             raise OioError("unexpected meta0_list answer", method="GET",
                            url=client.proxy_route("admin/meta0_list"))
         prefixes = siblings(base.name[:base.digits], base.digits)
-        lists = set(tuple(mapping.get(p) or ()) for p in prefixes)
+        lists = set(tuple(sorted(mapping.get(p) or ())) for p in prefixes)
         peers = list(mapping.get(prefixes[0]) or [])
-        return {"peers": peers, "consistent": len(lists) == 1, "prefixes": prefixes}
+        return {"peers": peers, "consistent": len(lists) == 1, "prefixes": prefixes,
+                "replicas": _usual_length(mapping.values())}
     resp = client.proxy("GET", "reference/show", {"cid": base.cid}, expect=(404,))
     if resp.status == 404:
         raise OioError("no reference has the cid %s" % base.cid, method="GET", url=resp.url,
@@ -159,6 +161,23 @@ def owner_peers(client, base):
             "args": entries[0].get("args") or "" if entries else "",
             "account": body.get("account") or base.account,
             "reference": body.get("name") or base.reference, "consistent": True}
+
+
+def _usual_length(lists):
+    """The most common length of the mapping's lists: its replica count."""
+    counts = {}
+    for lst in lists:
+        counts[len(lst or ())] = counts.get(len(lst or ()), 0) + 1
+    return max(sorted(counts), key=lambda n: counts[n]) if counts else 0
+
+
+def expected_replicas(client, base, owner):
+    """How many peers the namespace keeps of such a base: the mapping's
+    replica count for a meta1 base, the service update policy's for a
+    meta2 or sqlx base."""
+    if base.type == "meta1":
+        return owner.get("replicas") or 0
+    return service_replicas(client).get(base.type, 1)
 
 
 def copies(client, base, service_ids=None):
@@ -202,8 +221,15 @@ def force_owner(client, base, owner, peers):
         if not is_addr(addr):
             raise ValueError("%r is not an IP:PORT address" % (addr,))
     if base.type == "meta1":
+        # meta0 must still map the base as the move found it: otherwise
+        # another writer changed it meanwhile, and forcing would undo that.
+        served = client.proxy("GET", "admin/meta0_list").body or {}
+        if any(sorted(served.get(p) or ()) != sorted(owner["peers"]) for p in owner["prefixes"]):
+            raise OioError("meta0 changed the peers of meta1 base %s during the move: another "
+                           "writer? nothing was forced, run the task again" % base.name,
+                           method="GET", url=client.proxy_route("admin/meta0_list"))
         # Only this base's prefixes: meta0 keeps the others as they are.
-        payload = dict((p, list(peers)) for p in owner["prefixes"])
+        payload = dict((p, sorted(peers)) for p in owner["prefixes"])
         client.proxy("POST", "admin/meta0_force", json_body=payload, idempotent=True)
         flush_proxy_cache(client, "high")
         return
@@ -290,9 +316,11 @@ def describe_plan(base, plan, desired):
     return steps
 
 
-def run_move(client, base, owner, plan, desired, prop_changes, wait_timeout, warn=None):
+def run_move(client, base, owner, plan, desired, prop_changes, wait_timeout, warn=None,
+             before_force=None):
     """Carry out ``plan``. ``prop_changes`` (admin properties) ride along
-    with ``sys.peers`` in the same write. Returns the steps done."""
+    with ``sys.peers`` in the same write; ``before_force`` is called right
+    before the owner is updated. Returns the steps done."""
     done = []
     if plan["copy_to"] and not plan["sources"]:
         raise OioError("no peer of %s base %s holds a copy to copy from (peers: %s)" % (
@@ -318,6 +346,8 @@ def run_move(client, base, owner, plan, desired, prop_changes, wait_timeout, war
             src = copy_base(client, base, target, sources)
             done.append("copy %s -> %s" % (src, target))
     if plan["force_owner"]:
+        if before_force is not None:
+            before_force()
         force_owner(client, base, owner, desired)
         done.append("force_owner")
     if plan["leave"]:

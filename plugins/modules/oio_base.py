@@ -77,9 +77,19 @@ options:
       - After a move, how long to wait, in seconds, for a healthy election.
     type: float
     default: 30
+  allow_fewer_replicas:
+    description:
+      - B(Dangerous.) O(peers) listing fewer services than the base has and than the
+        namespace keeps of such a base (for a meta1 base the replica count of the meta0
+        mapping, for a meta2 or sqlx base the one of the namespace's
+        C(service_update_policy)) is refused, because the other copies would be removed.
+        V(true) does it anyway.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - openio.sds.connection
   - openio.sds.base
+  - openio.sds.lease
   - openio.sds.attributes
   - openio.sds.attributes.stateful
 author:
@@ -159,12 +169,13 @@ removed:
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BASE_IDENTITY_RULES, base_identity_spec, resolve_base)
+from ansible_collections.openio.sds.plugins.module_utils.lease import WriterLease, lease_spec
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
 from ansible_collections.openio.sds.plugins.module_utils.services import list_services
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
     PEERS_KEY, apply_properties, check_peers, check_properties, copies, describe_plan,
-    get_admin_properties, move_plan, owner_peers, plan_is_empty, plan_properties,
+    expected_replicas, get_admin_properties, move_plan, owner_peers, plan_is_empty, plan_properties,
     plan_removal, remove_copies, run_move, set_admin_properties)
 
 
@@ -234,6 +245,13 @@ def work(module):
     owner = owner_peers(client, base)
     if not owner["peers"]:
         raise InvalidInput("%s base %s has no peers in the directory" % (base.type, base.name))
+    if desired is not None and not p["allow_fewer_replicas"]:
+        replicas = expected_replicas(client, base, owner)
+        if len(desired) < replicas and len(desired) < len(owner["peers"]):
+            raise InvalidInput(
+                "%s base %s: peers lists %d service(s), but the namespace keeps %d replicas of "
+                "such a base: the other copies would be removed. Set allow_fewer_replicas: true "
+                "to do it anyway" % (base.type, base.name, len(desired), replicas))
     table = get_admin_properties(client, base)
     changes = plan_properties(table, p["properties"], p["system_properties"],
                               p["purge_properties"])
@@ -262,8 +280,21 @@ def work(module):
 
     if module.changed and not module.check_mode:
         if plan is not None:
-            run_move(client, base, owner, plan, desired, changes, p["wait_timeout"],
-                     warn=module.module.warn)
+            # A meta1 move writes meta0: it holds the namespace's writer lease.
+            lease = None
+            if base.type == "meta1" and plan["force_owner"]:
+                lease = WriterLease(client, timeout=p["lease_timeout"], ttl=p["lease_ttl"])
+                try:
+                    lease.acquire()
+                except ValueError as exc:
+                    raise InvalidInput(str(exc))
+            try:
+                run_move(client, base, owner, plan, desired, changes, p["wait_timeout"],
+                         warn=module.module.warn,
+                         before_force=lease.renew if lease is not None else None)
+            finally:
+                if lease is not None:
+                    lease.release()
         else:
             set_admin_properties(client, base, changes)
     out = base.to_dict()
@@ -285,6 +316,8 @@ def main():
         service_ids=dict(type="list", elements="str"),
         force=dict(type="bool", default=False),
         wait_timeout=dict(type="float", default=30.0),
+        allow_fewer_replicas=dict(type="bool", default=False),
+        **lease_spec()
     ), **BASE_IDENTITY_RULES)
     module.run(work)
 

@@ -38,7 +38,7 @@ description:
     already serve with its new peers. The task never reports success unless meta0
     serves the new mapping, the old copies are removed and the moved bases are elected.
   - With O(state=decommissioned), done is read from the services themselves, not from
-    the mapping alone (see O(check_copies)): a move interrupted after its
+    the mapping alone (see O(check_copies)); a move interrupted after its
     C(meta0_force) leaves copies that meta0 no longer shows; they are found and
     removed by the next run.
 options:
@@ -119,6 +119,7 @@ options:
     default: false
 extends_documentation_fragment:
   - openio.sds.connection
+  - openio.sds.lease
   - openio.sds.attributes
   - openio.sds.attributes.stateful
 notes:
@@ -287,6 +288,7 @@ copies_left:
       type: dict
 '''
 
+from ansible_collections.openio.sds.plugins.module_utils.lease import lease_spec
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import run_mapping
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 
@@ -306,6 +308,7 @@ def main():
             check_copies=dict(type="bool", default=True),
             return_moves=dict(type="bool", default=False),
             return_mapping=dict(type="bool", default=False),
+            **lease_spec()
         ),
         required_if=[("state", "decommissioned", ["services"]),
                      ("state", "present", ["mapping"])],
