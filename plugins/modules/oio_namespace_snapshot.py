@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: oio_namespace_snapshot
 short_description: Capture the directory of a namespace into a local file, with reads only
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Reads an OpenIO SDS namespace and writes what its directory is made of to O(dest), a JSON
     file on the host that runs the module (gzip-compressed when O(dest) ends with C(.gz)).
@@ -22,8 +22,8 @@ description:
   - The simulator of the collection starts a twin of the namespace from this file
     (C(python -m oiosim --snapshot FILE)), to rehearse a playbook on a copy before running it on
     the cluster.
-  - Not captured: references other than C(_RDIR) and the containers found in meta2 indexes,
-    sqlx bases, election state, rawx chunk data.
+  - "Not captured: references other than C(_RDIR) and the containers found in meta2 indexes,
+    sqlx bases, election state, rawx chunk data."
 options:
   dest:
     description:
