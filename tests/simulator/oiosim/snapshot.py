@@ -159,4 +159,6 @@ def _restore_containers(ns, containers):
             ns.refs[cid] = ref
         peers = [meta2_by_volume[v] for v in volumes if v in meta2_by_volume]
         if peers and not ns.linked(ref, "meta2"):
-            ref.services.append([1, "meta2", ",".join(sorted(set(peers))), ""])
+            # The order of the peers is not in the snapshot: address order.
+            for peer in sorted(set(peers)):
+                ref.services.append([1, "meta2", peer, ""])
