@@ -206,11 +206,14 @@ def read_file(path):
     return data
 
 
+def _stable(snapshot):
+    return dict((k, v) for k, v in snapshot.items() if k not in VOLATILE_KEYS)
+
+
 def same_content(a, b):
     if a is None or b is None:
         return False
-    strip = lambda d: dict((k, v) for k, v in d.items() if k not in VOLATILE_KEYS)  # noqa: E731
-    return strip(a) == strip(b)
+    return _stable(a) == _stable(b)
 
 
 def write_file(path, snapshot, mode=0o644):

@@ -9,6 +9,7 @@ import requests
 
 from ansible_collections.openio.sds.plugins.module_utils import snapshot as snap_utils
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
+from ansible_collections.openio.sds.plugins.module_utils.names import compute_cid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DECOMMISSION = os.path.join(ROOT, "playbooks", "decommission.yml")
@@ -41,7 +42,7 @@ def seed(sim):
         links = proxy(sim, "POST", "reference/link", params={
             "acct": "twin", "ref": "c%d" % i, "type": "meta2"},
             headers={"x-oio-action-mode": "autocreate"})
-        cid = snap_utils_cid("twin", "c%d" % i)
+        cid = compute_cid("twin", "c%d" % i)
         for link in links:
             for host in link["host"].split(","):
                 vol = meta2[host]
@@ -56,18 +57,13 @@ def seed(sim):
         addr = rdir_addr_of(sim, vol)
         for i in range(CHUNKS):
             requests.post("http://%s/v1/rdir/push" % addr, params={"vol": vol, "create": "1"},
-                          json={"container_id": snap_utils_cid("twin", "c0"),
+                          json={"container_id": compute_cid("twin", "c0"),
                                 "content_id": "0123456789ABCDEF",
                                 "chunk_id": "%s-%04d" % (vol, i), "mtime": 1700000000 + i},
                           timeout=30).raise_for_status()
     proxy(sim, "POST", "conscience/lock", json={"addr": rawx[0]["addr"], "type": "rawx",
                                                 "score": 0})
     return rawx[0]["addr"]
-
-
-def snap_utils_cid(account, reference):
-    from ansible_collections.openio.sds.plugins.module_utils.names import compute_cid
-    return compute_cid(account, reference)
 
 
 def capture(sim, path=None):
@@ -147,8 +143,8 @@ def test_snapshot_keeps_counts_only_for_large_indexes(sim_factory):
     assert "rawx rawx-1" in snap_utils.summary(snap)["index_counts_only"]
 
 
-def test_rehearsed_rdir_decommission_ends_like_the_real_one(sim_factory, run_playbook,
-                                                           tmp_path):
+def test_rehearsed_rdir_decommission_ends_like_the_real_one(
+        sim_factory, run_playbook, tmp_path):
     real = sim_factory("small_bootstrapped")
     seed(real)
     path = tmp_path / "snapshot.json"
