@@ -96,9 +96,11 @@ author:
 '''
 
 EXAMPLES = r'''
-# demo.conscience.yml: every service of the namespace, connection from OIO_PROXYD_URL and OIO_NS
-plugin: openio.sds.conscience
-
+# The smallest file, demo.conscience.yml: every service of the namespace, the connection
+# from OIO_PROXYD_URL and OIO_NS.
+#
+#   plugin: openio.sds.conscience
+#
 # meta1.conscience.yml: the meta1 and meta0 hosts with a positive score, cached for 10 minutes,
 # and a group per rack whatever the site
 plugin: openio.sds.conscience
