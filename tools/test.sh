@@ -23,10 +23,16 @@ stage() { printf '\n=== [%s] %s (%ss)\n' "$pyver" "$1" "$SECONDS"; }
 stage "generated files are up to date"
 "$bin/python" tools/update_runtime.py --check
 
-stage "modules render with ansible-doc"
+stage "modules and plugins render with ansible-doc"
 for m in plugins/modules/*.py; do
   name=$(basename "$m" .py)
   "$bin/ansible-doc" -j "openio.sds.$name" | "$bin/python" -c \
+    "import json,sys; d=json.load(sys.stdin); assert d, 'no doc for $name'; assert d['openio.sds.$name']['doc']['short_description']"
+done
+
+for p in plugins/inventory/*.py plugins/lookup/*.py; do
+  kind=$(basename "$(dirname "$p")"); name=$(basename "$p" .py)
+  "$bin/ansible-doc" -t "$kind" -j "openio.sds.$name" | "$bin/python" -c \
     "import json,sys; d=json.load(sys.stdin); assert d, 'no doc for $name'; assert d['openio.sds.$name']['doc']['short_description']"
 done
 

@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 
-from . import topology
+from . import snapshot, topology
 from .server import App, write_port_file
 
 
@@ -18,6 +18,8 @@ def main(argv=None):
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--preset", help="one of: %s" % ", ".join(topology.preset_names()))
     group.add_argument("--topology", help="YAML or JSON topology file")
+    group.add_argument("--snapshot", help="a twin of the namespace captured in this file "
+                       "by openio.sds.oio_namespace_snapshot")
     parser.add_argument("--namespace", help="override the namespace name")
     parser.add_argument("--port", type=int, default=0, help="proxy port (0 = a free one)")
     parser.add_argument("--port-file", help="write the URLs here (JSON) once ready")
@@ -27,12 +29,16 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     t0 = time.time()
-    topo = topology.load(args.preset, args.topology)
+    if args.snapshot:
+        topo = snapshot.to_topology(snapshot.read(args.snapshot))
+    else:
+        topo = topology.load(args.preset, args.topology)
     if args.namespace:
         topo["namespace"] = args.namespace
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     app = App(topo, seed=args.seed, port=args.port, loop=loop)
+    renamed = snapshot.restore(app.ns, topo[snapshot.KEY]) if snapshot.KEY in topo else None
     loop.run_until_complete(app.start())
     stop = loop.create_future()
 
@@ -43,7 +49,10 @@ def main(argv=None):
         loop.add_signal_handler(sig, _stop)
     loop.call_later(args.ttl, _stop)
     if args.port_file:
-        write_port_file(args.port_file, app.port_info())
+        info = app.port_info()
+        if renamed is not None:
+            info["rdir_addresses"] = renamed
+        write_port_file(args.port_file, info)
     print("oiosim: namespace %s proxy %s (%d services, ready in %.2fs)" % (
         app.ns.name, app.proxy_url, len(app.ns.services), time.time() - t0), flush=True)
     try:

@@ -25,6 +25,8 @@ import os
 
 import yaml
 
+from . import snapshot
+
 PRESET_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                           "presets")
 DEFAULT_POLICY = "meta2=KEEP|3|1;sqlx=KEEP|1|1|;rdir=KEEP|1|1|"
@@ -45,6 +47,9 @@ def load(preset=None, topology=None):
     if topology is not None:
         if isinstance(topology, dict):
             return copy.deepcopy(topology)
+        snap = snapshot.maybe_read(topology)
+        if snap is not None:
+            return snapshot.to_topology(snap)
         with open(topology) as fh:
             text = fh.read()
         data = json.loads(text) if topology.endswith(".json") else yaml.safe_load(text)
