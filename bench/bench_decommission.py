@@ -2,8 +2,8 @@
 
 The namespace is the one of the end-to-end trial against a real 7.3.0 lab
 (``trial`` preset: 4 meta1, 3 replicas, 65,536 bases), bootstrapped, with
-the departing meta1 elected master of every base it holds (the worst case:
-its peers cannot elect until it leaves). The decommission runs as
+the departing meta1 (the first in address order) elected master of every base
+it holds (the worst case: its peers cannot elect until it leaves). The decommission runs as
 ``oio_meta0_mapping state=decommissioned`` does: plan, ask the service which
 other bases it holds copies of, apply, remove those copies. Then the end
 state is checked on the services themselves: the departing meta1 holds no
@@ -29,11 +29,11 @@ from ansible_collections.openio.sds.plugins.module_utils import meta0  # noqa: E
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.election import (  # noqa: E402
-    election_status, leave)
+    election_status)
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (  # noqa: E402
     get_admin_properties)
 
-VICTIM = "127.0.0.1:6012"
+VICTIM = "127.0.0.1:6009"
 GOAL_PER_REPLICA = 5
 
 
@@ -56,13 +56,11 @@ def run(digits, concurrency):
         services = meta0.load_meta1_services(client)
         current, dummy = planner.bases_from_meta0(meta0.load_meta0(client), digits)
         held = sorted(k for k, peers in current.items() if VICTIM in peers)
-        # Make the departing meta1 the master of every base it holds.
-        for key in held:
-            base = meta0.meta1_base(key, digits)
-            for dummy in range(3):
-                if election_status(client, base)["master"] == VICTIM:
-                    break
-                leave(client, base)
+        # The first meta1 in address order wins the first election of every
+        # base it holds: check it on a sample.
+        sample = held[::max(1, len(held) // 100)]
+        masters = sum(1 for key in sample
+                      if election_status(client, meta0.meta1_base(key, digits))["master"] == VICTIM)
         sim.reset_stats()
         t0 = time.time()
         plan = planner.decommission(current, services, [VICTIM], replicas=3, digits=digits)
@@ -79,15 +77,16 @@ def run(digits, concurrency):
         moves = len(plan.moves)
         print("meta1 decommission of %s: digits %d (%d bases), 4 meta1, 3 replicas, "
               "concurrency %d" % (VICTIM, digits, 16 ** digits, concurrency))
-        print("  %d base replicas moved (%d bases it held, each with it as master)"
-              % (moves, len(held)))
+        print("  %d base replicas moved (%d bases it held; it is the master of %d of %d "
+              "sampled)" % (moves, len(held), masters, len(sample)))
         for route, count in sorted(by_route.items()):
             print("  %-55s %7d" % (route, count))
-        # One meta0_force, its read-back and one cache flush per apply.
-        per_apply = 3
+        # Per apply: meta0 read again right before the force, one meta0_force,
+        # its read-back and one cache flush.
+        per_apply = 4
         per = float(move_requests - per_apply) / max(1, moves)
         print("  move: %d requests = %.2f per moved base replica x %d + %d per apply "
-              "(meta0_force, its read-back, the cache flush); the reference sends about 6 "
+              "(meta0 re-read, meta0_force, its read-back, the cache flush); the reference sends about 6 "
               "per moved replica, one after another" % (move_requests, per, moves, per_apply))
         print("  " + goal("goal <= %d requests per moved base replica" % GOAL_PER_REPLICA,
                           per <= GOAL_PER_REPLICA))
