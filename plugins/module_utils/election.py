@@ -88,9 +88,9 @@ def check_scan_params(params):
     """Problems with the all-bases scan options, as one message, or None."""
     removed = [n for n in ("connections", "pipeline_depth") if params.get(n) is not None]
     if removed:
-        return ("%s no longer exist: every request goes through one HTTP client; set "
+        return ("%s %s removed: every request goes through one HTTP client; set "
                 "concurrency (requests, so connections, at once) instead"
-                % " and ".join(removed))
+                % (" and ".join(removed), "was" if len(removed) == 1 else "were"))
     if params["concurrency"] < 1:
         return "concurrency must be 1 or more"
     if params["max_unhealthy"] < 0:
@@ -462,9 +462,9 @@ class BulkCalls(object):
         if stop.is_set():
             unsent = sum(1 for dummy, value, dummy2 in results if value is None)
             raise ScanAborted(
-                "admin/%s: could not read %d meta1 bases (more than %d of %d), so the scan "
-                "stopped (%d not sent); first failure: %s" % (
-                    action, len(failed), limit, len(bases), unsent, failed[0]),
+                "could not read %d meta1 bases (more than %d of %d), so the scan stopped "
+                "(%d not sent); first failure: %s" % (
+                    len(failed), limit, len(bases), unsent, failed[0]),
                 method=failed[0].method, url=failed[0].url,
                 http_status=failed[0].http_status, status=failed[0].status)
         out = []
