@@ -19,7 +19,11 @@ description:
     reports V(changed=true). If the base does not become healthy, it fails and names the
     peers at fault.
   - O(state=elected) with O(type=meta1) and O(all_bases=true) does that for every meta1 base
-    (it replaces C(openio directory warmup)), pinging only the unhealthy ones.
+    (it replaces C(openio directory warmup)), pinging only the unhealthy ones. With
+    O(verify=sample), only a random sample and the O(include_bases). A digits-4 namespace
+    takes minutes on a real cluster (RV(stats) says what the run cost); run it with C(async)
+    and C(poll). A scan that cannot read more than 1% of the bases (at least 10) fails with
+    the first cause, also in check mode.
   - O(state=synced) asks the slaves to download the whole base again from the master. It
     is an action, not a state the cluster can be seen in; it reports V(changed=true) each
     time it runs. The election must be healthy first.

@@ -44,6 +44,11 @@ notes:
   - The statuses come from C(POST /v3.0/<NS>/admin/status), which contacts every peer. A peer
     answers 200 when master, 303 with the master's address when slave, 500 when the
     election failed, and 2 to 9 when it cannot be reached.
+  - With O(all_bases=true), each base costs the cluster a few milliseconds (the proxy asks
+    every peer), so a digits-4 namespace takes minutes on a real cluster, whatever
+    O(concurrency). RV(stats) says what the scan cost; run a long scan with C(async) and
+    C(poll). A scan that cannot read more than 1% of the bases (at least 10) stops and fails
+    with the first cause.
 extends_documentation_fragment:
   - openio.sds.connection
   - openio.sds.base
