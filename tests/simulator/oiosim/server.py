@@ -84,7 +84,7 @@ class Profile(object):
         if self.max_concurrent < 0:
             raise ValueError("max_concurrent must be 0 or more")
         self.rng = random.Random(seed)
-        self.gate = None
+        self.busy_until = []
 
     @staticmethod
     def _range(value):
@@ -109,15 +109,23 @@ class Profile(object):
                 "routes": [{"match": m, "ms": list(r)} for m, r in self.routes]}
 
     async def serve(self, path):
+        """Wait as long as the request takes, queueing behind the others
+        when ``max_concurrent`` are being served. Each of the
+        ``max_concurrent`` servers keeps the time it is busy until, so that
+        the lateness of one wake-up of the event loop does not add up over
+        the queue: the rate matches the latencies of the profile."""
         delay = self.delay(path)
         if not self.max_concurrent:
             if delay > 0:
                 await asyncio.sleep(delay)
             return
-        if self.gate is None:
-            self.gate = asyncio.Semaphore(self.max_concurrent)
-        async with self.gate:
-            await asyncio.sleep(delay)
+        now = asyncio.get_event_loop().time()
+        if len(self.busy_until) != self.max_concurrent:
+            self.busy_until = [now] * self.max_concurrent
+        slot = min(range(self.max_concurrent), key=self.busy_until.__getitem__)
+        done = max(now, self.busy_until[slot]) + delay
+        self.busy_until[slot] = done
+        await asyncio.sleep(done - now)
 
 
 class Faults(object):
