@@ -138,6 +138,10 @@ class OioClient(object):
     the caller says the route is idempotent on the server (``idempotent=True``)
     or when the connection could not even be opened (nothing was sent).
     ``warn`` receives one message per retry.
+
+    Every request asks for keep-alive and borrows a session (one connection)
+    from a pool, so the connections open are at most the requests in flight;
+    ``pool_size`` idle sessions are kept for the next requests.
     """
 
     def __init__(self, proxy_url, namespace, timeout=30.0, retries=3,
