@@ -46,8 +46,8 @@ def topology(n, digits):
     }
 
 
-def run(n, total, digits, concurrency, min_dist):
-    with Simulator(topology=topology(n, digits), ttl=3600) as sim:
+def run(n, total, digits, concurrency, min_dist, profile="none"):
+    with Simulator(topology=topology(n, digits), ttl=3600, profile=profile) as sim:
         client = OioClient(sim.proxy_url, sim.namespace, timeout=60, retries=3,
                            pool_size=max(32, concurrency))
         kwargs = dict(replicas=3, digits=digits, min_dist=min_dist)
@@ -97,10 +97,13 @@ def main():
                         help="comma-separated N:TOTAL meta1 counts")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--min-dist", type=int, default=1)
+    parser.add_argument("--profile", default="none", choices=["none", "real"],
+                        help="latency profile of the simulated proxy (real: a 7.3.0 cluster's)")
     args = parser.parse_args()
     for item in args.scenarios.split(","):
         n, total = (int(x) for x in item.split(":"))
-        run(n, total, args.digits, args.concurrency, args.min_dist)
+        print("profile=%s" % args.profile)
+        run(n, total, args.digits, args.concurrency, args.min_dist, args.profile)
 
 
 if __name__ == "__main__":

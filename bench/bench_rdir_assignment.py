@@ -98,11 +98,14 @@ def ansible_run(sim):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", default="none", choices=["none", "real"],
+                        help="latency profile of the simulated proxy (real: a 7.3.0 cluster's)")
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--ansible", action="store_true",
                         help="also time the module end to end through ansible-playbook")
     args = parser.parse_args()
-    with Simulator(preset="large") as sim:
+    print("profile=%s" % args.profile)
+    with Simulator(preset="large", profile=args.profile) as sim:
         rows = [
             ("info", info_run, args.concurrency),
             ("no-change", no_change_run, args.concurrency),

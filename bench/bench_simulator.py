@@ -30,7 +30,7 @@ def main():
         conn = http.client.HTTPConnection(host, int(port))
 
         def get(path):
-            conn.request("GET", path)
+            conn.request("GET", path, headers={"Connection": "Keep-Alive"})
             resp = conn.getresponse()
             return resp.status, resp.read()
 
@@ -45,8 +45,9 @@ def main():
         n = args.requests
         t2 = time.time()
         for i in range(n):
+            # Keep-alive asked, as oio-proxy wants (else it closes each connection).
             conn.request("POST", "/v3.0/%s/admin/status?type=meta1&cid=%04X"
-                         % (sim.namespace, i % 65536))
+                         % (sim.namespace, i % 65536), headers={"Connection": "Keep-Alive"})
             resp = conn.getresponse()
             resp.read()
         rate_time = time.time() - t2

@@ -40,16 +40,43 @@ options:
         cover every base.
     type: int
     default: 1000
+  concurrency:
+    description:
+      - With O(all_bases=true), requests sent at once, one per base. Each request asks for
+        keep-alive and the sessions are pooled, so at most this many connections to the proxy
+        are open.
+      - A real proxy spends a few milliseconds of the cluster's work on each C(admin/status)
+        (it asks every peer); beyond a few requests at once the cluster, not the client, sets
+        the pace.
+    type: int
+    default: 8
+  verify:
+    description:
+      - With O(all_bases=true), V(all) reads every meta1 base (65,536 with 4 digits).
+      - V(sample) reads a random sample of O(sample_size) bases plus the O(include_bases);
+        the counts then cover the bases read (RV(scope) says which).
+    type: str
+    default: all
+    choices: [all, sample]
+  sample_size:
+    description:
+      - With O(verify=sample), how many bases chosen at random are read.
+    type: int
+    default: 1000
+  include_bases:
+    description:
+      - With O(verify=sample), bases always read (base names such as V(AB00), prefixes or
+        cids), for example those whose peers just changed.
+    type: list
+    elements: str
+    default: []
   connections:
     description:
-      - With O(all_bases=true), number of keep-alive connections to the proxy.
+      - Removed, replaced by O(concurrency). Setting it fails before anything is sent.
     type: int
-    default: 2
   pipeline_depth:
     description:
-      - With O(all_bases=true), requests in flight on each connection (HTTP/1.1 pipelining).
-        V(1) sends one request at a time. A proxy that closes its connections is handled by
-        sending one request per connection.
+      - Removed (the proxy does not answer pipelined requests). Setting it fails before
+        anything is sent.
     type: int
-    default: 64
 '''

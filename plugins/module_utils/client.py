@@ -21,6 +21,8 @@ import time
 import traceback
 import uuid
 
+from concurrent.futures import ThreadPoolExecutor
+
 try:
     from urllib.parse import quote
 except ImportError:  # pragma: no cover - Python 2 is not a target
@@ -136,6 +138,10 @@ class OioClient(object):
     the caller says the route is idempotent on the server (``idempotent=True``)
     or when the connection could not even be opened (nothing was sent).
     ``warn`` receives one message per retry.
+
+    Every request asks for keep-alive and borrows a session (one connection)
+    from a pool, so the connections open are at most the requests in flight;
+    ``pool_size`` idle sessions are kept for the next requests.
     """
 
     def __init__(self, proxy_url, namespace, timeout=30.0, retries=3,
@@ -155,28 +161,61 @@ class OioClient(object):
         self.pool_size = pool_size
         self.sleep = sleep
         self.scheme = self.proxy_url.split("://", 1)[0] if self.proxy_url else "http"
-        self._local = threading.local()
+        self._idle_sessions = []
         self._lock = threading.Lock()
+        self.sessions_opened = 0
         self.request_count = 0
         self.retry_count = 0
 
     # -- transport -------------------------------------------------------
 
-    def _session(self):
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            # Proxy and netrc lookups from the environment cost time on every
-            # request and have no place between an operator and the cluster's
-            # own services; TLS trust comes from validate_certs/ca_path.
-            session.trust_env = False
-            adapter = requests.adapters.HTTPAdapter(
-                pool_connections=4, pool_maxsize=self.pool_size, max_retries=0)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            session.headers["User-Agent"] = USER_AGENT
-            self._local.session = session
+    def _new_session(self):
+        session = requests.Session()
+        # Proxy and netrc lookups from the environment cost time on every
+        # request and have no place between an operator and the cluster's
+        # own services; TLS trust comes from validate_certs/ca_path.
+        session.trust_env = False
+        # One connection per session: a session is used by one request at a
+        # time, so the sessions in use bound the connections open.
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=1,
+                                                max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers["User-Agent"] = USER_AGENT
+        # oio-proxy closes every connection whose request does not ask for
+        # keep-alive; asking keeps one connection per session.
+        session.headers["Connection"] = "Keep-Alive"
+        with self._lock:
+            self.sessions_opened += 1
         return session
+
+    def _borrow(self):
+        with self._lock:
+            if self._idle_sessions:
+                return self._idle_sessions.pop()
+        return self._new_session()
+
+    def _give_back(self, session):
+        with self._lock:
+            if len(self._idle_sessions) < self.pool_size:
+                self._idle_sessions.append(session)
+                return
+        session.close()
+
+    def close(self):
+        """Close the pooled sessions and their connections."""
+        with self._lock:
+            sessions, self._idle_sessions = self._idle_sessions, []
+        for session in sessions:
+            session.close()
+
+    def _send(self, method, url, **kwargs):
+        session = self._borrow()
+        try:
+            # Not streamed: the body is read here and the connection is free again.
+            return session.request(method, url, **kwargs)
+        finally:
+            self._give_back(session)
 
     def new_request_id(self):
         rid = "%s-%s" % (self.request_id, uuid.uuid4().hex[:16])
@@ -211,7 +250,7 @@ class OioClient(object):
             with self._lock:
                 self.request_count += 1
             try:
-                resp = self._session().request(
+                resp = self._send(
                     method, url, params=params, data=data, headers=hdrs,
                     timeout=(min(self.timeout, 10.0), self.timeout), verify=self.verify)
             except rexc.RequestException as exc:
@@ -289,7 +328,8 @@ class OioClient(object):
         return self.proxy("GET", "conscience/list", params).body or []
 
     def map_bounded(self, func, items, workers=8):
-        """Run ``func(item)`` over ``items`` with at most ``workers`` threads.
+        """Run ``func(item)`` over ``items`` with at most ``workers`` threads
+        (so at most ``workers`` connections, one pooled session each).
         Returns ``[(item, result, error)]`` in input order; one failure never
         stops the others."""
         return map_bounded(func, items, workers)
@@ -297,33 +337,18 @@ class OioClient(object):
 
 def map_bounded(func, items, workers=8):
     items = list(items)
-    results = [None] * len(items)
     if not items:
-        return results
+        return []
     workers = max(1, min(int(workers), len(items)))
-    index = [0]
-    lock = threading.Lock()
 
-    def worker():
-        while True:
-            with lock:
-                i = index[0]
-                if i >= len(items):
-                    return
-                index[0] += 1
-            item = items[i]
-            try:
-                results[i] = (item, func(item), None)
-            except Exception as exc:  # pylint: disable=broad-except
-                results[i] = (item, None, exc)
+    def call(item):
+        try:
+            return (item, func(item), None)
+        except Exception as exc:  # pylint: disable=broad-except
+            return (item, None, exc)
 
-    threads = [threading.Thread(target=worker) for dummy in range(workers)]
-    for t in threads:
-        t.daemon = True
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(call, items))
 
 
 def _short(exc):

@@ -7,29 +7,18 @@ A base is addressed by its type and a cid; every admin route that runs on
 all peers answers a per-peer map, turned here into one shape. The health
 rule (algorithms.md 13): exactly one peer answers 200 (master) and every
 other answers 303 naming it. ``scan_meta1_elections`` reads the status of
-every meta1 base over a pipelined keep-alive transport, because a digits-4
-namespace has 65,536 of them.
+every meta1 base (65,536 of them with 4 digits), one request per base through
+the shared client with bounded concurrency.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import collections
-import json
-import socket
-import ssl
+import random
 import threading
 import time
-import uuid
 
-try:
-    from urllib.parse import quote, urlsplit
-except ImportError:  # pragma: no cover - Python 2 is not a target
-    from urllib import quote  # type: ignore
-    from urlparse import urlsplit  # type: ignore
-
-from ansible_collections.openio.sds.plugins.module_utils.client import (
-    API_VERSION, TRANSIENT_HTTP, TRANSIENT_INTERNAL, USER_AGENT, OioError)
+from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     base_cid, base_name, check_name_lengths, compute_cid, is_cid, short_prefixes,
     split_base_name)
@@ -39,7 +28,12 @@ NETWORK_STATUSES = frozenset(range(2, 10))
 STATES = ("healthy", "unreachable", "failed", "split", "no_master", "error")
 # Per-peer debug states meaning "not part of an election" (admin/debug).
 OUT_OF_ELECTION = frozenset(["NONE", "LEAVING", "LEAVING_FAILING"])
-_UNSET = object()
+# The all-bases scan: requests at once, and the share of bases it may fail
+# to read (at least READ_ERROR_MIN) before it stops and fails.
+DEFAULT_CONCURRENCY = 8
+READ_ERROR_SHARE = 0.01
+READ_ERROR_MIN = 10
+VERIFY_SCOPES = ("all", "sample")
 
 
 class BaseRef(object):
@@ -78,10 +72,40 @@ def base_identity_spec():
 
 
 def all_bases_scan_spec():
-    """Tuning of the all-bases scan (documented by ``openio.sds.base.all_bases``)."""
+    """Tuning of the all-bases scan (documented by ``openio.sds.base.all_bases``).
+    ``connections`` and ``pipeline_depth`` are gone; they stay in the spec
+    only so that setting them fails with a message naming ``concurrency``."""
     return dict(max_unhealthy=dict(type="int", default=1000),
-                connections=dict(type="int", default=2),
-                pipeline_depth=dict(type="int", default=64))
+                concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
+                verify=dict(type="str", default="all", choices=list(VERIFY_SCOPES)),
+                sample_size=dict(type="int", default=1000),
+                include_bases=dict(type="list", elements="str", default=[]),
+                connections=dict(type="int"),
+                pipeline_depth=dict(type="int"))
+
+
+def check_scan_params(params):
+    """Problems with the all-bases scan options, as one message, or None."""
+    removed = [n for n in ("connections", "pipeline_depth") if params.get(n) is not None]
+    if removed:
+        return ("%s %s removed: every request goes through one HTTP client; set "
+                "concurrency (requests, so connections, at once) instead"
+                % (" and ".join(removed), "was" if len(removed) == 1 else "were"))
+    if params["concurrency"] < 1:
+        return "concurrency must be 1 or more"
+    if params["max_unhealthy"] < 0:
+        return "max_unhealthy must be 0 or more"
+    if params["sample_size"] < 0:
+        return "sample_size must be 0 or more"
+    return None
+
+
+def scan_scope(params):
+    """``(sample_size, include)`` for :func:`select_bases` from the options:
+    sample_size None means every base."""
+    if params["verify"] == "all":
+        return None, []
+    return params["sample_size"], list(params["include_bases"] or [])
 
 
 # AnsibleModule rules that go with base_identity_spec().
@@ -353,299 +377,157 @@ def wait_elected(client, base, timeout, check_mode=False, interval=0.5, sleep=ti
 
 # -- every meta1 base -------------------------------------------------------
 
-class PipelinedReader(object):
-    """Many small proxy requests over a few keep-alive connections, each
-    with up to ``depth`` requests in flight (HTTP/1.1 pipelining).
-
-    Same semantics as :class:`OioClient` for reads: request IDs and the
-    ``x-oio-timeout`` budget, OpenIO error bodies as :class:`OioError`,
-    transient failures (network, 503/504, internal 2..9/503/...) retried up
-    to ``client.retries`` times with backoff and one warning per round. A
-    server that closes the connection (``Connection: close``) just gets the
-    unanswered requests again on a new connection, one at a time.
-    Only for requests that are safe to repeat.
-    """
-
-    def __init__(self, client, connections=2, depth=64, sleep=time.sleep):
-        self.client = client
-        self.connections = max(1, int(connections))
-        self.depth = max(1, int(depth))
-        self.sleep = sleep
-        parts = urlsplit(client.proxy_url)
-        self.https = parts.scheme == "https"
-        self.host = parts.hostname
-        self.port = parts.port or (443 if self.https else 80)
-        self.prefix = parts.path.rstrip("/")
-        self.request_count = 0
-        # Send more once this many answers came back (1 = a true sliding window).
-        self.refill = 1
-
-    def _connect(self):
-        sock = socket.create_connection((self.host, self.port),
-                                        timeout=min(self.client.timeout, 10.0))
-        sock.settimeout(self.client.timeout)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if self.https:
-            verify = self.client.verify
-            if verify is False:
-                ctx = ssl.create_default_context()
-                ctx.check_hostname = False
-                ctx.verify_mode = ssl.CERT_NONE
-            elif isinstance(verify, str):
-                ctx = ssl.create_default_context(cafile=verify)
-            else:
-                ctx = ssl.create_default_context()
-            sock = ctx.wrap_socket(sock, server_hostname=self.host)
-        return sock, sock.makefile("rb")
-
-    def _encode(self, method, path):
-        rid = "%s-%s" % (self.client.request_id, uuid.uuid4().hex[:16])
-        return ("%s %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: %s\r\n"
-                "Connection: keep-alive\r\nContent-Length: 0\r\nx-oio-req-id: %s\r\n"
-                "x-oio-timeout: %d\r\n\r\n" % (
-                    method, path, self.host, self.port, USER_AGENT, rid[:63],
-                    int(self.client.timeout * 1e6))).encode("ascii")
-
-    @staticmethod
-    def _read_response(reader):
-        line = reader.readline(65537)
-        if not line:
-            raise EOFError("connection closed")
-        parts = line.split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
-            raise EOFError("malformed status line %r" % line[:80])
-        status = int(parts[1])
-        reason = parts[2].strip().decode("latin-1") if len(parts) > 2 else ""
-        length, chunked, close = None, False, parts[0] == b"HTTP/1.0"
-        while True:
-            hline = reader.readline(65537)
-            if not hline:
-                raise EOFError("connection closed in headers")
-            if hline in (b"\r\n", b"\n"):
-                break
-            name, dummy, value = hline.partition(b":")
-            name = name.strip().lower()
-            value = value.strip()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"transfer-encoding" and b"chunked" in value.lower():
-                chunked = True
-            elif name == b"connection":
-                close = value.lower() == b"close"
-        if chunked:
-            chunks = []
-            while True:
-                size = int(reader.readline(65537).split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while reader.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunks.append(reader.read(size))
-                reader.readline(65537)
-            data = b"".join(chunks)
-        elif length is not None:
-            data = reader.read(length)
-            if len(data) < length:
-                raise EOFError("truncated body")
-        elif status in (204, 304) or 100 <= status < 200:
-            data = b""
-        else:
-            data = reader.read()
-            close = True
-        return status, reason, data, close
-
-    def _result(self, method, url, status, reason, data):
-        body = None
-        if data:
-            try:
-                body = json.loads(data.decode("utf-8"))
-            except ValueError:
-                body = data.decode("utf-8", "replace")
-        if status < 400:
-            return body
-        internal, message = None, reason or "HTTP error"
-        if isinstance(body, dict) and "status" in body:
-            internal = body.get("status")
-            message = body.get("message") or message
-        elif isinstance(body, str) and body.strip():
-            message = body.strip()
-        transient = status in TRANSIENT_HTTP or internal in TRANSIENT_INTERNAL
-        return OioError(message, method=method, url=url, http_status=status,
-                        status=internal, body=body, transient=transient)
-
-    def _take(self, queue, lock, count):
-        with lock:
-            batch = queue[:count]
-            del queue[:count]
-        return batch
-
-    def _worker(self, queue, lock, results, retry):
-        """One connection with a sliding window of requests in flight: new
-        requests go out as answers come back, so the server never idles
-        waiting for the client (nor for a delayed ACK)."""
-        conn = None
-        depth = self.depth
-        inflight = collections.deque()
-        try:
-            while True:
-                if not inflight:
-                    inflight.extend(self._take(queue, lock, depth))
-                    if not inflight:
-                        return
-                    if conn is None:
-                        try:
-                            conn = self._connect()
-                        except (OSError, ssl.SSLError) as exc:
-                            self._fail_all(inflight, retry, "cannot reach the service: %s" % exc)
-                            inflight.clear()
-                            continue
-                    sent = list(inflight)
-                else:
-                    sent = []
-                sock, reader = conn
-                done, keep = 0, True
-                try:
-                    if sent:
-                        sock.sendall(b"".join(self._encode(item[1], item[2]) for item in sent))
-                    while inflight:
-                        status, reason, data, close = self._read_response(reader)
-                        item = inflight.popleft()
-                        res = self._result(item[1], item[3], status, reason, data)
-                        if isinstance(res, OioError) and res.transient:
-                            retry.append(item + (res,))
-                        else:
-                            results[item[0]] = res
-                        done += 1
-                        if close:
-                            # A server that closes connections gets no pipelining.
-                            keep, depth = False, 1
-                            break
-                        if len(inflight) <= depth - self.refill:
-                            more = self._take(queue, lock, depth - len(inflight))
-                            if more:
-                                # In flight before sending: a failed send requeues them.
-                                inflight.extend(more)
-                                sock.sendall(b"".join(self._encode(m[1], m[2]) for m in more))
-                except (OSError, EOFError, ValueError, ssl.SSLError) as exc:
-                    keep = False
-                    if done == 0 and inflight:
-                        # Nothing came back: the first request spends one
-                        # attempt, so a dead server cannot loop forever.
-                        item = inflight.popleft()
-                        retry.append(item + (OioError(
-                            "cannot reach the service: %s" % exc, method=item[1],
-                            url=item[3], transient=True),))
-                        done = 1
-                with lock:
-                    self.request_count += done
-                    if not keep and inflight:
-                        # Unanswered: send them again on a new connection.
-                        queue[:0] = list(inflight)
-                if not keep:
-                    inflight.clear()
-                    self._close(conn)
-                    conn = None
-        finally:
-            if conn is not None:
-                self._close(conn)
-
-    @staticmethod
-    def _close(conn):
-        for part in reversed(conn):
-            try:
-                part.close()
-            except (OSError, ssl.SSLError):
-                pass
-
-    @staticmethod
-    def _fail_all(batch, retry, message):
-        for index, method, path, url in batch:
-            retry.append((index, method, path, url, OioError(
-                message, method=method, url=url, transient=True)))
-
-    def run(self, requests_list, warn=None):
-        """``requests_list``: ``[(method, route, params)]`` of namespaced
-        routes. Returns a list, in order, of decoded bodies or OioError."""
-        results = [_UNSET] * len(requests_list)
-        pending = []
-        for i, (method, route, params) in enumerate(requests_list):
-            query = "&".join("%s=%s" % (quote(str(k), safe=""), quote(str(v), safe=""))
-                             for k, v in sorted(params.items()))
-            path = "%s/%s/%s/%s" % (self.prefix, API_VERSION,
-                                    quote(self.client.namespace, safe=""), route)
-            if query:
-                path += "?" + query
-            url = "%s://%s:%d%s" % ("https" if self.https else "http", self.host, self.port, path)
-            pending.append((i, method.upper(), path, url))
-        attempt = 0
-        while pending:
-            attempt += 1
-            retry = []
-            lock = threading.Lock()
-            queue = list(pending)
-            workers = min(self.connections, max(1, len(queue) // self.depth + 1))
-            threads = [threading.Thread(target=self._worker,
-                                        args=(queue, lock, results, retry))
-                       for dummy in range(workers)]
-            for t in threads:
-                t.daemon = True
-                t.start()
-            for t in threads:
-                t.join()
-            if not retry:
-                break
-            retry.sort(key=lambda r: r[0])
-            if attempt > self.client.retries:
-                for index, dummy, dummy2, dummy3, err in retry:
-                    results[index] = err
-                break
-            if warn:
-                warn("retrying %d request(s) (attempt %d of %d) after transient failures, "
-                     "first: %s" % (len(retry), attempt + 1, self.client.retries + 1, retry[0][4]))
-            self.sleep(min(self.client.max_backoff, self.client.backoff * (2 ** (attempt - 1))))
-            pending = [r[:4] for r in retry]
-        for index, value in enumerate(results):
-            if value is _UNSET:  # defensive: never hand back a silent success
-                results[index] = OioError("no answer", method=requests_list[index][0],
-                                          url=requests_list[index][1], transient=True)
-        return results
-
-
 def meta1_bases(digits):
     return [base_name(k.ljust(4, "0"), digits) for k in short_prefixes(digits)]
-
-
-def scan_meta1_elections(client, digits, bases=None, connections=2, depth=64, warn=None,
-                         reader=None):
-    """Status of every meta1 base (or of ``bases``): ``[(base, summary)]``
-    where a failed request gives a summary in state ``error``."""
-    bases = list(bases) if bases is not None else meta1_bases(digits)
-    reader = reader or PipelinedReader(client, connections=connections, depth=depth)
-    answers = reader.run([("POST", "admin/status", {"type": "meta1", "cid": base_cid(b)})
-                          for b in bases], warn=warn)
-    out = []
-    for base, answer in zip(bases, answers):
-        if isinstance(answer, OioError):
-            out.append((base, error_summary(answer)))
-            continue
-        try:
-            out.append((base, summarize_status(peer_results(answer))))
-        except OioError as exc:
-            out.append((base, error_summary(exc)))
-    return out
-
-
-def ping_meta1_bases(client, bases, connections=2, depth=64, warn=None, reader=None):
-    """Ping each meta1 base; returns ``{base: problem}`` for the failed ones."""
-    reader = reader or PipelinedReader(client, connections=connections, depth=depth)
-    answers = reader.run([("POST", "admin/ping", {"type": "meta1", "cid": base_cid(b)})
-                          for b in bases], warn=warn)
-    return dict((b, str(a)) for b, a in zip(bases, answers) if isinstance(a, OioError))
 
 
 def error_summary(err):
     return {"master": None, "slaves": [], "peers": {}, "healthy": False, "state": "error",
             "problems": [str(err)]}
+
+
+class ScanAborted(OioError):
+    """Too many bases could not be read: the scan stopped, naming the cause."""
+
+
+def read_error_limit(total):
+    """How many bases a scan may fail to read before it stops and fails:
+    a small share (1%, at least 10) of the bases it reads."""
+    return max(READ_ERROR_MIN, int(total * READ_ERROR_SHARE))
+
+
+class BulkCalls(object):
+    """One admin route called on many meta1 bases through the client, with
+    at most ``concurrency`` requests (so connections) at once.
+
+    Each request goes through :meth:`OioClient.proxy` with its retries of
+    transient failures; the retry warnings are counted and only the first
+    few are passed on. Once more than :func:`read_error_limit` requests
+    failed for good, the remaining ones are not sent and :meth:`run` raises
+    :class:`ScanAborted` with the first cause. ``requests``, ``seconds``
+    and :meth:`stats` tell what all the runs of this object cost.
+    """
+
+    MAX_WARNINGS = 5
+
+    def __init__(self, client, concurrency=DEFAULT_CONCURRENCY, warn=None, clock=time.time):
+        self.client = client
+        self.concurrency = max(1, int(concurrency))
+        self.warn = warn
+        self.clock = clock
+        self.requests = 0
+        self.seconds = 0.0
+        self.retried = 0
+        self._lock = threading.Lock()
+
+    def _warn(self, message):
+        with self._lock:
+            self.retried += 1
+            first = self.retried <= self.MAX_WARNINGS
+        if first and self.warn:
+            self.warn(message)
+
+    def run(self, action, bases, limit=None):
+        """``[(base, per-peer map or OioError)]`` in the order of ``bases``."""
+        bases = list(bases)
+        limit = read_error_limit(len(bases)) if limit is None else limit
+        failed = []
+        stop = threading.Event()
+
+        def one(base):
+            if stop.is_set():
+                return None
+            try:
+                resp = self.client.proxy("POST", "admin/" + action,
+                                         {"type": "meta1", "cid": base_cid(base)},
+                                         idempotent=True)
+                return peer_results(resp.body, resp.method, resp.url)
+            except OioError as exc:
+                with self._lock:
+                    failed.append(exc)
+                    if len(failed) > limit:
+                        stop.set()
+                return exc
+
+        before = self.client.request_count
+        started = self.clock()
+        saved_warn = self.client.warn
+        self.client.warn = self._warn
+        try:
+            results = self.client.map_bounded(one, bases, self.concurrency)
+        finally:
+            self.client.warn = saved_warn
+            self.seconds += self.clock() - started
+            self.requests += self.client.request_count - before
+        if stop.is_set():
+            unsent = sum(1 for dummy, value, dummy2 in results if value is None)
+            raise ScanAborted(
+                "could not read %d meta1 bases (more than %d of %d), so the scan stopped "
+                "(%d not sent); first failure: %s" % (
+                    len(failed), limit, len(bases), unsent, failed[0]),
+                method=failed[0].method, url=failed[0].url,
+                http_status=failed[0].http_status, status=failed[0].status)
+        out = []
+        for base, value, err in results:
+            if err is not None:  # not an OioError: a bug, do not hide it
+                raise err
+            out.append((base, value))
+        if self.retried > self.MAX_WARNINGS and self.warn:
+            self.warn("%d more retries after transient failures were not shown"
+                      % (self.retried - self.MAX_WARNINGS))
+            self.retried = self.MAX_WARNINGS
+        return out
+
+    def stats(self):
+        return {"duration": round(self.seconds, 3), "requests": self.requests,
+                "rate": round(self.requests / self.seconds, 1) if self.seconds > 0 else None,
+                "concurrency": self.concurrency}
+
+
+def scan_meta1_elections(client, digits, bases=None, concurrency=DEFAULT_CONCURRENCY,
+                         warn=None, calls=None):
+    """Status of every meta1 base (or of ``bases``): ``[(base, summary)]``
+    where a request that failed for good gives a summary in state ``error``.
+    One ``admin/status`` per base; raises :class:`ScanAborted` when too many
+    bases cannot be read (see :func:`read_error_limit`)."""
+    bases = list(bases) if bases is not None else meta1_bases(digits)
+    calls = calls or BulkCalls(client, concurrency=concurrency, warn=warn)
+    out = []
+    for base, answer in calls.run("status", bases):
+        if isinstance(answer, OioError):
+            out.append((base, error_summary(answer)))
+        else:
+            out.append((base, summarize_status(answer)))
+    return out
+
+
+def ping_meta1_bases(client, bases, concurrency=DEFAULT_CONCURRENCY, warn=None, calls=None):
+    """Ping each meta1 base; returns ``{base: problem}`` for the failed ones."""
+    calls = calls or BulkCalls(client, concurrency=concurrency, warn=warn)
+    return dict((b, str(a)) for b, a in calls.run("ping", bases) if isinstance(a, OioError))
+
+
+def select_bases(digits, sample_size=None, include=None, rng=None):
+    """The meta1 bases to verify: every one when ``sample_size`` is None,
+    else a random sample of that many plus the ``include`` ones (base names
+    or prefixes of any length, normalised to the namespace's digits).
+    Returns ``(bases in scan order, scope)`` with scope ``all`` or ``sample``."""
+    every = meta1_bases(digits)
+    if sample_size is None or sample_size >= len(every):
+        return every, "all"
+    chosen = set((rng or random.SystemRandom()).sample(every, max(0, int(sample_size))))
+    for name in include or ():
+        chosen.add(normalize_meta1_base(name, digits))
+    return [b for b in every if b in chosen], "sample"
+
+
+def normalize_meta1_base(name, digits):
+    """A meta1 base name (``AB00``), prefix or cid -> the base name for ``digits``."""
+    text = str(name).strip().upper()
+    if not text or len(text) > 64 or not _is_hex(text):
+        raise ValueError("a meta1 base is named by hex characters (a prefix or a cid), got %r"
+                         % (name,))
+    return base_name(text[:4].ljust(4, "0"), digits)
 
 
 def aggregate(scan, max_unhealthy=1000):
@@ -671,24 +553,43 @@ def aggregate(scan, max_unhealthy=1000):
             "peer_problems": by_peer, "healthy": total_unhealthy == 0}
 
 
-def elect_meta1_bases(client, digits, timeout, check_mode=False, connections=2, depth=64,
-                      warn=None, sleep=time.sleep, clock=time.time, max_unhealthy=1000):
+def verify_meta1_elections(client, digits, concurrency=DEFAULT_CONCURRENCY, warn=None,
+                           max_unhealthy=1000, sample_size=None, include=None):
+    """``oio_election_info all_bases``: the aggregate of the scan of every
+    meta1 base (or of a sample), with ``scope`` and ``stats``."""
+    bases, scope = select_bases(digits, sample_size, include)
+    calls = BulkCalls(client, concurrency=concurrency, warn=warn)
+    agg = aggregate(scan_meta1_elections(client, digits, bases=bases, calls=calls),
+                    max_unhealthy=max_unhealthy)
+    agg["scope"] = scope
+    agg["stats"] = calls.stats()
+    return agg
+
+
+def elect_meta1_bases(client, digits, timeout, check_mode=False, concurrency=DEFAULT_CONCURRENCY,
+                      warn=None, sleep=time.sleep, clock=time.time, max_unhealthy=1000,
+                      sample_size=None, include=None):
     """``openio directory warmup`` done right: read every meta1 base's
-    status, ping only the unhealthy ones and read them again until healthy
-    or ``timeout``. Returns ``(aggregate of the final state, pinged count)``."""
-    reader = PipelinedReader(client, connections=connections, depth=depth)
-    scan = scan_meta1_elections(client, digits, connections=connections, depth=depth,
-                                warn=warn, reader=reader)
+    status (or a sample's), ping only the unhealthy ones and read them
+    again until healthy or ``timeout``. Returns ``(aggregate of the final
+    state with scope and stats, pinged count)``. Bases that could not be
+    read are not counted as to ping in check mode: an unanswered request
+    is not a change."""
+    bases, scope = select_bases(digits, sample_size, include)
+    calls = BulkCalls(client, concurrency=concurrency, warn=warn)
+    scan = scan_meta1_elections(client, digits, bases=bases, calls=calls)
     state = dict(scan)
-    todo = [b for b, s in scan if not s["healthy"]]
+    if check_mode:
+        todo = [b for b, s in scan if not s["healthy"] and s["state"] != "error"]
+    else:
+        todo = [b for b, s in scan if not s["healthy"]]
     pinged = len(todo)
     if todo and not check_mode:
         deadline = clock() + max(0.0, float(timeout))
         delay = 0.5
         while todo:
-            ping_meta1_bases(client, todo, warn=warn, reader=reader)
-            for base, summary in scan_meta1_elections(client, digits, bases=todo,
-                                                      warn=warn, reader=reader):
+            ping_meta1_bases(client, todo, calls=calls)
+            for base, summary in scan_meta1_elections(client, digits, bases=todo, calls=calls):
                 state[base] = summary
             todo = [b for b in todo if not state[b]["healthy"]]
             remaining = deadline - clock()
@@ -697,4 +598,7 @@ def elect_meta1_bases(client, digits, timeout, check_mode=False, connections=2, 
             sleep(min(delay, remaining))
             delay = min(delay * 2, 4.0)
     final = [(b, state[b]) for b, dummy in scan]
-    return aggregate(final, max_unhealthy=max_unhealthy), pinged
+    agg = aggregate(final, max_unhealthy=max_unhealthy)
+    agg["scope"] = scope
+    agg["stats"] = calls.stats()
+    return agg, pinged

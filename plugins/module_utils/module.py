@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import time
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -45,7 +46,7 @@ class OioModule(object):
     validation end as one readable ``fail_json`` line.
     """
 
-    def __init__(self, argument_spec=None, supports_check_mode=True, **kwargs):
+    def __init__(self, argument_spec=None, supports_check_mode=True, report_stats=False, **kwargs):
         spec = oio_argument_spec()
         spec.update(argument_spec or {})
         self.module = AnsibleModule(argument_spec=spec,
@@ -66,6 +67,9 @@ class OioModule(object):
         self.changed = False
         self._before = None
         self._after = None
+        # Long operations report what they cost (RV stats).
+        self.report_stats = report_stats
+        self._started = time.time()
 
     @property
     def check_mode(self):
@@ -80,8 +84,17 @@ class OioModule(object):
     def fail(self, msg, **kwargs):
         self.module.fail_json(msg=msg, **kwargs)
 
+    def stats(self):
+        """Seconds since the module started, HTTP requests sent (retries
+        included) and their rate."""
+        duration = time.time() - self._started
+        requests = self.client.request_count
+        return {"duration": round(duration, 3), "requests": requests,
+                "rate": round(requests / duration, 1) if duration > 0 else None}
+
     def run(self, work):
         """Call ``work(self)``, which returns the result dict, and exit."""
+        self._started = time.time()
         try:
             result = work(self) or {}
         except InvalidInput as exc:
@@ -93,6 +106,8 @@ class OioModule(object):
 
     def exit(self, **result):
         result.setdefault("changed", self.changed)
+        if self.report_stats:
+            result.setdefault("stats", self.stats())
         if self.module._diff and (self._before is not None or self._after is not None):
             result["diff"] = {"before": self._before if self._before is not None else {},
                               "after": self._after if self._after is not None else {}}

@@ -44,6 +44,11 @@ notes:
   - The statuses come from C(POST /v3.0/<NS>/admin/status), which contacts every peer. A peer
     answers 200 when master, 303 with the master's address when slave, 500 when the
     election failed, and 2 to 9 when it cannot be reached.
+  - With O(all_bases=true), each base costs the cluster a few milliseconds (the proxy asks
+    every peer), so a digits-4 namespace takes minutes on a real cluster, whatever
+    O(concurrency). RV(stats) says what the scan cost; run a long scan with C(async) and
+    C(poll). A scan that cannot read more than 1% of the bases (at least 10) stops and fails
+    with the first cause.
 extends_documentation_fragment:
   - openio.sds.connection
   - openio.sds.base
@@ -81,6 +86,29 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+scope:
+  description: With O(all_bases=true), V(all) when every meta1 base was read, V(sample) when only a
+    sample (O(verify=sample)); the counts cover the bases read.
+  returned: when O(all_bases=true)
+  type: str
+stats:
+  description: With O(all_bases=true), what the scan cost.
+  returned: when O(all_bases=true)
+  type: dict
+  contains:
+    duration:
+      description: Seconds spent sending requests and reading the answers.
+      type: float
+    requests:
+      description: HTTP requests sent, retries included.
+      type: int
+    rate:
+      description: Requests per second.
+      type: float
+    concurrency:
+      description: Requests at once (at most as many connections).
+      type: int
+  sample: {"duration": 231.4, "requests": 65536, "rate": 283.2, "concurrency": 8}
 base:
   description: The base (one base only).
   returned: when O(all_bases=false)
@@ -164,26 +192,33 @@ peer_problems:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
-    BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec,
-    aggregate, election_debug, election_status, meta1_digits, resolve_base,
-    scan_meta1_elections)
+    BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec, check_scan_params,
+    election_debug, election_status, meta1_digits, normalize_meta1_base, resolve_base,
+    scan_scope, verify_meta1_elections)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 
 
 def work(module):
     p = module.params
     client = module.client
+    problem = check_scan_params(p)
+    if problem:
+        raise InvalidInput(problem)
     if p["all_bases"]:
         if p["type"] != "meta1":
             raise InvalidInput("all_bases is only for type meta1")
         if p["account"] or p["reference"] or p["cid"] or p["debug"]:
             raise InvalidInput("all_bases does not go with account, reference, cid or debug")
-        if p["connections"] < 1 or p["pipeline_depth"] < 1 or p["max_unhealthy"] < 0:
-            raise InvalidInput("connections and pipeline_depth must be 1 or more, "
-                               "max_unhealthy 0 or more")
-        scan = scan_meta1_elections(client, meta1_digits(client), connections=p["connections"],
-                                    depth=p["pipeline_depth"], warn=module.module.warn)
-        return aggregate(scan, max_unhealthy=p["max_unhealthy"])
+        digits = meta1_digits(client)
+        sample_size, include = scan_scope(p)
+        try:
+            for name in include:
+                normalize_meta1_base(name, digits)
+        except ValueError as exc:
+            raise InvalidInput("include_bases: %s" % exc)
+        return verify_meta1_elections(client, digits, concurrency=p["concurrency"],
+                                      warn=module.module.warn, max_unhealthy=p["max_unhealthy"],
+                                      sample_size=sample_size, include=include)
     try:
         base = resolve_base(client, p["type"], p["account"], p["reference"], p["cid"])
     except ValueError as exc:

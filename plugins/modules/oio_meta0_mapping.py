@@ -162,6 +162,21 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+stats:
+  description: What the task cost, reading and (unless in check mode) applying.
+  returned: always
+  type: dict
+  contains:
+    duration:
+      description: Seconds the task took.
+      type: float
+    requests:
+      description: HTTP requests sent, retries included.
+      type: int
+    rate:
+      description: Requests per second.
+      type: float
+  sample: {"duration": 165.2, "requests": 243873, "rate": 1476.2}
 operation:
   description: What was (or, in check mode, would be) done.
   returned: always
@@ -312,6 +327,7 @@ def main():
         ),
         required_if=[("state", "decommissioned", ["services"]),
                      ("state", "present", ["mapping"])],
+        report_stats=True,
     )
     module.run(run_mapping)
 

@@ -56,5 +56,12 @@ def test_transcript(transcript, answers):
     answer = answers[transcript.name]
     assert answer.error is None, answer.error
     problems = compare(transcript, answer.status, answer.headers, answer.body)
+    if HAVE_SERVER:
+        # Over HTTP the transport must match too: the captured requests did not
+        # ask for keep-alive, and 7.3.0 answered Connection: Close to each.
+        expected = transcript.response_headers.get("connection")
+        got = dict((k.lower(), v) for k, v in answer.headers.items()).get("connection")
+        if expected is not None and (got or "").lower() != expected.lower():
+            problems.append("header connection: expected %s, got %s" % (expected, got))
     assert not problems, "%s %s\n  %s" % (transcript.method, transcript.target,
                                           "\n  ".join(problems))

@@ -1,5 +1,6 @@
 """Elections and base moves through module_utils against the simulator:
-the pipelined reader under faults, and a meta1 base move (meta0 side)."""
+the all-bases scan under faults and its connections, and a meta1 base move
+(meta0 side)."""
 from ansible_collections.openio.sds.plugins.module_utils import election as el
 from ansible_collections.openio.sds.plugins.module_utils import sqlbase
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
@@ -19,12 +20,39 @@ def test_scan_retries_transient_failures(sim_factory):
                               {"match": "admin/status", "service": "proxy", "action": "drop",
                                "after": 40, "times": 1}]})
     warnings = []
-    reader = el.PipelinedReader(cli, connections=2, depth=16, sleep=lambda s: None)
-    scan = el.scan_meta1_elections(cli, 2, reader=reader, warn=warnings.append)
+    scan = el.scan_meta1_elections(cli, 2, concurrency=2, warn=warnings.append)
     agg = el.aggregate(scan)
     assert agg["total"] == 256
     assert agg["counts"]["healthy"] == 256, agg["unhealthy"][:3]
     assert warnings and "retrying" in warnings[0]
+    assert sim.writes() == []
+
+
+def test_scan_one_request_per_base_on_at_most_concurrency_connections(sim_factory):
+    sim = sim_factory("small_bootstrapped")
+    cli, dummy = client_for(sim)
+    sim.reset_stats()
+    agg = el.verify_meta1_elections(cli, 2, concurrency=3)
+    stats = sim.stats()
+    assert agg["total"] == 256 and agg["healthy"] and agg["scope"] == "all"
+    assert stats["by_route"] == {"POST /v3.0/OPENIO/admin/status": 256}
+    assert stats["connections"]["proxy"] <= 3
+    assert stats["max_in_flight"] <= 3
+    assert stats["pipelined_connections"] == 0
+    assert agg["stats"]["requests"] == 256 and agg["stats"]["concurrency"] == 3
+
+
+def test_scan_fails_when_the_proxy_goes_away(sim_factory):
+    sim = sim_factory("small_bootstrapped")
+    cli, dummy = client_for(sim, retries=1)
+    sim.set_faults({"rules": [{"match": "admin/status", "service": "proxy", "action": "drop",
+                               "after": 30}]})
+    try:
+        el.elect_meta1_bases(cli, 2, timeout=0, check_mode=True, concurrency=2)
+    except el.ScanAborted as exc:
+        assert "could not read" in str(exc) and "cannot reach the service" in str(exc)
+    else:
+        raise AssertionError("the scan did not fail")
     assert sim.writes() == []
 
 
@@ -39,6 +67,7 @@ def test_scan_names_a_down_meta1(sim_factory):
     # Warm-up cannot fix a dead peer: it pings only the unhealthy bases, then gives up.
     sim.reset_writes()
     agg2, pinged = el.elect_meta1_bases(cli, 2, timeout=0, sleep=lambda s: None)
+    assert agg2["stats"]["requests"] == 256 + 2 * pinged
     assert pinged == agg["unhealthy_count"]
     writes = sim.writes()
     assert len(writes) == pinged

@@ -110,6 +110,46 @@ def test_bootstrap_check_mode_then_twice(sim_factory, run_playbook):
     assert sim.writes() == []
 
 
+def test_bootstrap_digits4_scans_every_base_first_then_a_sample(sim_factory, run_playbook):
+    """A first bootstrap of a digits-4 namespace verifies all 65,536 meta1
+    elections; a second run on the healthy namespace sends at most 2,000
+    requests in all, changes nothing and still verifies a sample."""
+    sim = sim_factory("small", meta1_digits=4)
+    extra = {"oio_expected_meta1": 6, "oio_expected_rawx": 6}
+    sim.reset_stats()
+    first = run_playbook(playbook("bootstrap"), sim, extra_vars=extra)
+    assert first.rc == 0 and first.changed > 0
+    statuses = sim.stats()["by_route"].get("POST /v3.0/OPENIO/admin/status", 0)
+    assert statuses >= 65536
+    assert "meta1 elections: 65536 of 65536 bases healthy, 0 pinged" in first.output
+
+    sim.reset_stats()
+    sim.reset_writes()
+    second = run_playbook(playbook("bootstrap"), sim, extra_vars=extra)
+    stats = sim.stats()
+    assert second.rc == 0 and second.changed == 0
+    assert sim.writes() == []
+    assert stats["requests"] <= 2000, stats["by_route"]
+    assert stats["by_route"]["POST /v3.0/OPENIO/admin/status"] >= 1000
+    assert "1000 of 1000 sampled bases (of 65536" in second.output
+
+
+def test_bootstrap_verifies_what_it_is_asked_to(sim_factory, run_playbook):
+    sim = sim_factory("small_bootstrapped")
+    status = "POST /v3.0/OPENIO/admin/status"
+    runs = {}
+    for verify in ("sample", "all", "none"):
+        sim.reset_stats()
+        result = run_playbook(playbook("bootstrap"), sim, extra_vars={
+            "oio_expected_meta1": 6, "oio_expected_rawx": 6,
+            "oio_bootstrap_verify_elections": verify, "oio_bootstrap_election_sample_size": 10})
+        assert result.rc == 0 and result.changed == 0
+        runs[verify] = (sim.stats()["by_route"].get(status, 0), result.output)
+    assert runs["sample"][0] == 10 and "10 of 10 sampled bases (of 256" in runs["sample"][1]
+    assert runs["all"][0] == 256 and "256 of 256 bases healthy" in runs["all"][1]
+    assert runs["none"][0] == 0 and "not verified" in runs["none"][1]
+
+
 def test_connection_from_module_defaults_only(sim_factory, run_playbook, tmp_path):
     """No OIO_PROXYD_URL/OIO_NS in the environment: the playbook's variables
     reach the modules through module_defaults (group/openio.sds.oio)."""

@@ -1,6 +1,6 @@
 """Pure logic of elections, base moves and admin properties: health rule,
-base naming, property plans, move plans, and the pipelined reader against a
-tiny local server that closes its connections."""
+base naming, property plans, move plans, base selection, and the bulk calls
+through the client against a tiny local server that closes its connections."""
 import json
 import socket
 import threading
@@ -219,11 +219,12 @@ def test_check_peers():
     assert "not registered" in sqlbase.check_peers([A, "127.0.0.1:1"], known)
 
 
-# -- pipelined reader ---------------------------------------------------------
+# -- bulk calls through the client --------------------------------------------
 
 class ClosingServer(object):
-    """Answers each request with ``Connection: close``, like a server that
-    does not keep connections; the first ``fail`` answers are 503."""
+    """Answers each request with ``Connection: Close``, like oio-proxy to a
+    request that does not ask for keep-alive; the first ``fail`` answers are
+    503. Answers a per-peer map naming the path."""
 
     def __init__(self, fail=0):
         self.sock = socket.socket()
@@ -233,6 +234,7 @@ class ClosingServer(object):
         self.port = self.sock.getsockname()[1]
         self.fail = fail
         self.served = 0
+        self.lock = threading.Lock()
         self.thread = threading.Thread(target=self.loop)
         self.thread.daemon = True
         self.thread.start()
@@ -250,12 +252,15 @@ class ClosingServer(object):
                     break
                 data += chunk
             path = data.split(b" ", 2)[1].decode() if data else ""
-            self.served += 1
-            if self.served <= self.fail:
+            with self.lock:
+                self.served += 1
+                served = self.served
+            if served <= self.fail:
                 body = b'{"status":503,"message":"busy"}'
                 head = b"HTTP/1.1 503 Service unavailable"
             else:
-                body = json.dumps({"path": path}).encode()
+                body = json.dumps({A: {"status": {"status": 200, "message": path},
+                                       "body": ""}}).encode()
                 head = b"HTTP/1.1 200 OK"
             conn.sendall(head + b"\r\nConnection: Close\r\nContent-Type: application/json\r\n"
                          b"Content-Length: %d\r\n\r\n" % len(body) + body)
@@ -265,30 +270,69 @@ class ClosingServer(object):
         self.sock.close()
 
 
-def test_pipelined_reader_with_a_server_that_closes():
+def test_bulk_calls_with_a_server_that_closes():
     server = ClosingServer(fail=2)
     try:
         warnings = []
         cli = OioClient("http://127.0.0.1:%d" % server.port, "OPENIO", retries=2,
                         sleep=lambda s: None)
-        reader = el.PipelinedReader(cli, connections=2, depth=8, sleep=lambda s: None)
-        reqs = [("POST", "admin/status", {"type": "meta1", "cid": "%04X" % i}) for i in range(20)]
-        out = reader.run(reqs, warn=warnings.append)
-        assert [o["path"] for o in out] == [
-            "/v3.0/OPENIO/admin/status?cid=%04X&type=meta1" % i for i in range(20)]
-        assert len(warnings) == 1 and "retrying 2 request(s)" in warnings[0]
+        calls = el.BulkCalls(cli, concurrency=2, warn=warnings.append)
+        bases = ["%04X" % i for i in range(20)]
+        out = calls.run("status", bases)
+        assert [b for b, dummy in out] == bases
+        assert [a[A]["message"] for b, a in out] == [
+            "/v3.0/OPENIO/admin/status?type=meta1&cid=%s" % el.base_cid(b) for b in bases]
+        assert len(warnings) == 2 and all("retrying" in w for w in warnings)
+        stats = calls.stats()
+        assert stats["requests"] == 22 and stats["concurrency"] == 2
     finally:
         server.close()
 
 
-def test_pipelined_reader_reports_a_dead_server():
+def test_bulk_calls_fail_when_the_server_is_gone():
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
     cli = OioClient("http://127.0.0.1:%d" % port, "OPENIO", retries=1, sleep=lambda s: None)
-    out = el.PipelinedReader(cli, sleep=lambda s: None).run(
-        [("POST", "admin/status", {"type": "meta1", "cid": "0000"})])
-    assert isinstance(out[0], el.OioError)
-    assert "cannot reach the service" in str(out[0])
-    assert out[0].url.endswith("/v3.0/OPENIO/admin/status?cid=0000&type=meta1")
+    warnings = []
+    with pytest.raises(el.ScanAborted) as info:
+        el.scan_meta1_elections(cli, 4, concurrency=2, warn=warnings.append)
+    text = str(info.value)
+    assert "more than 655 of 65536" in text and "cannot reach the service" in text
+    # It stopped early: far fewer requests than bases.
+    assert cli.request_count < 2000
+    assert len(warnings) <= el.BulkCalls.MAX_WARNINGS + 1
+
+
+def test_a_few_unreadable_bases_are_errors_not_a_failure():
+    server = ClosingServer(fail=3)
+    try:
+        cli = OioClient("http://127.0.0.1:%d" % server.port, "OPENIO", retries=0,
+                        sleep=lambda s: None)
+        scan = el.scan_meta1_elections(cli, 1, concurrency=1)
+        states = [s["state"] for dummy, s in scan]
+        assert len(scan) == 16 and states.count("error") == 3
+    finally:
+        server.close()
+
+
+def test_select_bases():
+    every, scope = el.select_bases(2)
+    assert scope == "all" and len(every) == 256
+    import random
+    some, scope = el.select_bases(2, 10, ["ab", "AB00", "0123456789"], rng=random.Random(1))
+    assert scope == "sample" and "AB00" in some and "0100" in some and 10 <= len(some) <= 12
+    assert some == sorted(some, key=every.index)
+    assert el.select_bases(2, 1000)[1] == "all"
+    with pytest.raises(ValueError):
+        el.normalize_meta1_base("XYZ", 4)
+    assert el.normalize_meta1_base("7d2a15", 4) == "7D2A"
+
+
+def test_check_scan_params():
+    ok = {"concurrency": 8, "max_unhealthy": 1000, "sample_size": 1000,
+          "connections": None, "pipeline_depth": None}
+    assert el.check_scan_params(ok) is None
+    assert "concurrency" in el.check_scan_params(dict(ok, pipeline_depth=64))
+    assert "1 or more" in el.check_scan_params(dict(ok, concurrency=0))

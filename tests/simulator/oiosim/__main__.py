@@ -24,6 +24,8 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=0, help="proxy port (0 = a free one)")
     parser.add_argument("--port-file", help="write the URLs here (JSON) once ready")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--profile", default="none",
+                        help="latency profile of the proxy: none (answers at once) or real")
     parser.add_argument("--ttl", type=float, default=3600.0,
                         help="stop by itself after this many seconds")
     args = parser.parse_args(argv)
@@ -37,7 +39,7 @@ def main(argv=None):
         topo["namespace"] = args.namespace
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    app = App(topo, seed=args.seed, port=args.port, loop=loop)
+    app = App(topo, seed=args.seed, port=args.port, loop=loop, profile=args.profile)
     renamed = snapshot.restore(app.ns, topo[snapshot.KEY]) if snapshot.KEY in topo else None
     loop.run_until_complete(app.start())
     stop = loop.create_future()

@@ -28,6 +28,9 @@ class Control(object):
             ("POST", "services/up"): self.up,
             ("POST", "meta0/restart"): self.meta0_restart,
             ("GET", "state"): self.state,
+            ("GET", "profile"): self.get_profile,
+            ("PUT", "profile"): self.put_profile,
+            ("DELETE", "profile"): self.clear_profile,
         }.get(key)
         if handler is None:
             return Response(404, {"error": "unknown control route %s %s" % key})
@@ -52,12 +55,32 @@ class Control(object):
         return Response(204)
 
     def get_stats(self, req):
-        return Response(200, {"requests": self.app.requests, "by_route": dict(self.app.by_route)})
+        doc = {"requests": self.app.requests, "by_route": dict(self.app.by_route)}
+        doc.update(self.app.transport_stats())
+        return Response(200, doc)
 
     def reset_stats(self, req):
         self.app.requests = 0
         self.app.by_route = {}
+        self.app.reset_transport_stats()
         return Response(204)
+
+    def get_profile(self, req):
+        profile = self.app.profile
+        return Response(200, profile.public() if profile else {"name": "none"})
+
+    def put_profile(self, req):
+        """``{"name": "real"}`` or a custom ``{"routes": [{"match", "ms"}],
+        "default_ms", "max_concurrent"}``."""
+        body = self._body(req)
+        if not isinstance(body, dict):
+            raise ValueError("expected an object")
+        self.app.set_profile(body["name"] if set(body) == {"name"} else body)
+        return self.get_profile(req)
+
+    def clear_profile(self, req):
+        self.app.set_profile(None)
+        return self.get_profile(req)
 
     def _faults_doc(self):
         ns = self.app.ns

@@ -2,8 +2,18 @@
 the proxy and one per rdir service, all on 127.0.0.1.
 
 The HTTP parsing is hand-written and minimal (Content-Length and chunked
-request bodies, keep-alive, pipelining) because throughput matters: the
-benchmarks send tens of thousands of small requests.
+request bodies) because throughput matters: the benchmarks send tens of
+thousands of small requests.
+
+The transport behaves like the 7.3.0 oio-proxy: a connection is kept only
+when the request asks for it (``Connection: Keep-Alive``), every other answer
+says ``Connection: Close`` and the connection is closed; and pipelining is not
+served: a request that arrives before the answer to the previous one on the
+same connection is never answered, and the connection stays silent.
+
+A latency profile (``PROFILES``, ``--profile``, ``/_sim/profile``) makes the
+proxy take the time a real cluster takes: per route a range of milliseconds,
+and a cap on the requests it serves at once (the others wait their turn).
 """
 import asyncio
 import json
@@ -36,6 +46,86 @@ RDIR_WRITE_ROUTES = frozenset([
     ("POST", "/v1/rdir/meta2/create"), ("POST", "/v1/rdir/meta2/push"),
     ("POST", "/v1/rdir/meta2/delete"), ("DELETE", "/v1/rdir/meta2/delete")])
 MAX_HEADER = 65536
+
+# Latency profiles of the proxy. "real" is drawn from a 7.3.0 namespace (3 meta0,
+# 3 meta1, digits 4) whose proxy ran on a 2-core machine: admin/status cost 2.4 to
+# 4.7 ms per base at the proxy (it asks every peer), and the proxy served about
+# 300 requests/s whatever the number of connections or requests at once; a
+# keep-alive connection saved nothing measurable. The other admin routes also go
+# to every peer and get the same range; the remaining routes were not measured
+# and get a smaller one.
+PROFILES = {
+    "none": None,
+    "real": {"routes": [{"match": "/admin/", "ms": [2.4, 4.7]}],
+             "default_ms": [0.5, 1.5],
+             "max_concurrent": 1},
+}
+
+
+class Profile(object):
+    """Latency per route (first matching ``match`` substring of the path,
+    else ``default_ms``) and at most ``max_concurrent`` requests served at
+    once (0: no cap)."""
+
+    def __init__(self, doc, seed=None):
+        if isinstance(doc, str):
+            if doc not in PROFILES:
+                raise ValueError("unknown profile %r (known: %s)" % (doc, ", ".join(sorted(PROFILES))))
+            name, doc = doc, PROFILES[doc]
+        else:
+            name = (doc or {}).get("name", "custom")
+        doc = dict(doc or {})
+        self.name = name
+        self.routes = []
+        for rule in doc.get("routes") or []:
+            self.routes.append((str(rule.get("match", "")), self._range(rule.get("ms", 0))))
+        self.default = self._range(doc.get("default_ms", 0))
+        self.max_concurrent = int(doc.get("max_concurrent") or 0)
+        if self.max_concurrent < 0:
+            raise ValueError("max_concurrent must be 0 or more")
+        self.rng = random.Random(seed)
+        self.busy_until = []
+
+    @staticmethod
+    def _range(value):
+        if isinstance(value, (int, float)):
+            value = [value, value]
+        low, high = float(value[0]), float(value[1])
+        if low < 0 or high < low:
+            raise ValueError("a latency range is [low, high] in ms with 0 <= low <= high")
+        return low, high
+
+    def delay(self, path):
+        low, high = self.default
+        for match, rng in self.routes:
+            if match in path:
+                low, high = rng
+                break
+        return self.rng.uniform(low, high) / 1000.0
+
+    def public(self):
+        return {"name": self.name, "max_concurrent": self.max_concurrent,
+                "default_ms": list(self.default),
+                "routes": [{"match": m, "ms": list(r)} for m, r in self.routes]}
+
+    async def serve(self, path):
+        """Wait as long as the request takes, queueing behind the others
+        when ``max_concurrent`` are being served. Each of the
+        ``max_concurrent`` servers keeps the time it is busy until, so that
+        the lateness of one wake-up of the event loop does not add up over
+        the queue: the rate matches the latencies of the profile."""
+        delay = self.delay(path)
+        if not self.max_concurrent:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            return
+        now = asyncio.get_event_loop().time()
+        if len(self.busy_until) != self.max_concurrent:
+            self.busy_until = [now] * self.max_concurrent
+        slot = min(range(self.max_concurrent), key=self.busy_until.__getitem__)
+        done = max(now, self.busy_until[slot]) + delay
+        self.busy_until[slot] = done
+        await asyncio.sleep(done - now)
 
 
 class Faults(object):
@@ -97,6 +187,7 @@ class Endpoint(object):
 
 
 class HttpProtocol(asyncio.Protocol):
+    """One connection: one request at a time, like oio-proxy."""
 
     def __init__(self, app, endpoint):
         self.app = app
@@ -105,6 +196,8 @@ class HttpProtocol(asyncio.Protocol):
         self.transport = None
         self.busy = False
         self.closing = False
+        self.stalled = False
+        self.counted = False
 
     def connection_made(self, transport):
         self.transport = transport
@@ -115,34 +208,58 @@ class HttpProtocol(asyncio.Protocol):
         self.closing = True
 
     def data_received(self, data):
-        self.buf += data
-        if not self.busy:
-            self.process()
-
-    def process(self):
-        while not self.closing:
-            parsed = self.parse()
-            if parsed is None:
-                return
-            req, keep = parsed
-            actions = self.app.faults.decide(self.ep.kind, req) if not req.path.startswith("/_sim") else ()
-            delay = sum(float(a.get("latency_ms", 0)) for a in actions if a["action"] == "latency")
-            if delay > 0:
-                self.busy = True
-                asyncio.ensure_future(self.delayed(req, keep, actions, delay / 1000.0))
-                return
-            self.respond(req, keep, actions)
-
-    async def delayed(self, req, keep, actions, delay):
-        await asyncio.sleep(delay)
-        self.busy = False
-        if self.closing:
+        if self.closing or self.stalled:
             return
-        self.respond(req, keep, actions)
+        if self.busy:
+            # A request sent before the answer to the previous one.
+            self.stall()
+            return
+        self.buf += data
         self.process()
 
-    def respond(self, req, keep, actions):
+    def stall(self):
+        """Pipelined requests are never answered; the connection stays silent."""
+        self.stalled = True
+        self.buf.clear()
+        self.app.pipelined += 1
+
+    def process(self):
+        if self.busy or self.closing or self.stalled:
+            return
+        parsed = self.parse()
+        if parsed is None:
+            return
+        req, keep = parsed
+        if self.buf:
+            # More bytes came with this request: a pipelined one.
+            self.stall()
+        self.busy = True
+        control = self.ep.kind == "proxy" and req.path.startswith("/_sim")
+        actions = () if control else self.app.faults.decide(self.ep.kind, req)
+        if not control:
+            self.app.started_request(self)
+        delay = sum(float(a.get("latency_ms", 0)) for a in actions if a["action"] == "latency")
+        profile = self.app.profile if (self.ep.kind == "proxy" and not control) else None
+        if delay > 0 or profile is not None:
+            asyncio.ensure_future(self.delayed(req, keep, actions, delay / 1000.0, profile))
+            return
+        self.respond(req, keep, actions, control)
+
+    async def delayed(self, req, keep, actions, delay, profile):
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if profile is not None:
+            await profile.serve(req.path)
+        if self.closing:
+            self.app.ended_request()
+            return
+        self.respond(req, keep, actions, False)
+
+    def respond(self, req, keep, actions, control):
         resp = self.app.dispatch(self.ep, req, actions)
+        if not control:
+            self.app.ended_request()
+        self.busy = False
         if resp.drop:
             self.closing = True
             self.transport.abort()
@@ -151,6 +268,8 @@ class HttpProtocol(asyncio.Protocol):
         if not keep:
             self.closing = True
             self.transport.close()
+            return
+        self.process()
 
     def parse(self):
         buf = self.buf
@@ -203,8 +322,9 @@ class HttpProtocol(asyncio.Protocol):
         path, _, raw_query = target.partition("?")
         if "%" in path:
             path = "/".join(unquote(seg) for seg in path.split("/"))
-        conn = headers.get("connection", "").lower()
-        keep = conn != "close" and (version == "HTTP/1.1" or conn == "keep-alive")
+        # Like oio-proxy: kept only when asked for, whatever the HTTP version.
+        tokens = [t.strip() for t in headers.get("connection", "").lower().split(",")]
+        keep = "keep-alive" in tokens
         req = Request(method, path, raw_query, None, body, self.ep.port)
         req.headers = headers
         return req, keep
@@ -218,7 +338,7 @@ def encode(resp, keep):
         lines.append("%s: %s" % (k, v))
     lines.append("Content-Length: %d" % len(payload))
     if not keep:
-        lines.append("Connection: close")
+        lines.append("Connection: Close")
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     return head + payload
 
@@ -226,13 +346,15 @@ def encode(resp, keep):
 class App(object):
     """The whole simulated namespace behind its sockets."""
 
-    def __init__(self, topo, seed=None, port=0, loop=None):
+    def __init__(self, topo, seed=None, port=0, loop=None, profile=None):
         self.loop = loop or asyncio.new_event_loop()
         self.seed = seed
         self.faults = Faults(seed)
         self.writes = WriteLog()
         self.requests = 0
         self.by_route = {}
+        self.reset_transport_stats()
+        self.profile = None
         self.endpoints = {}          # addr -> Endpoint
         self.proxy_ep = Endpoint("proxy", "proxy", None)
         self._bind(self.proxy_ep, port)
@@ -241,7 +363,34 @@ class App(object):
         self.proxy = Proxy(self.ns)
         self.proxy_ep.service = self.proxy
         self.control = Control(self)
+        self.set_profile(profile)
         self.started = time.time()
+
+    # -------------------------------------------------------------- transport stats
+    def reset_transport_stats(self):
+        self.connections = {"proxy": 0, "rdir": 0}
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.pipelined = 0
+
+    def started_request(self, protocol):
+        if not protocol.counted:
+            protocol.counted = True
+            self.connections[protocol.ep.kind] = self.connections.get(protocol.ep.kind, 0) + 1
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def ended_request(self):
+        self.in_flight = max(0, self.in_flight - 1)
+
+    def transport_stats(self):
+        """Connections that carried a request (control API excluded), most
+        requests in progress at once, connections stalled by pipelining."""
+        return {"connections": dict(self.connections), "max_in_flight": self.max_in_flight,
+                "pipelined_connections": self.pipelined}
+
+    def set_profile(self, doc):
+        self.profile = None if doc in (None, "none") else Profile(doc, self.seed)
 
     # -------------------------------------------------------------- listener API
     def _bind(self, ep, port=0):

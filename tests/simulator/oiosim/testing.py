@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 class Simulator(object):
 
     def __init__(self, preset=None, topology=None, namespace=None, seed=0, ttl=900,
-                 port=0, python=None, start_timeout=30.0):
+                 port=0, python=None, start_timeout=30.0, profile=None):
         self.preset = preset
         self.topology = topology
         self._ns_override = namespace
@@ -29,6 +29,7 @@ class Simulator(object):
         self.port = port
         self.python = python or sys.executable
         self.start_timeout = start_timeout
+        self.profile = profile
         self.proc = None
         self.info = None
         self._tmpdir = None
@@ -41,6 +42,8 @@ class Simulator(object):
                "--port", str(self.port), "--ttl", str(self.ttl)]
         if self.seed is not None:
             cmd += ["--seed", str(self.seed)]
+        if self.profile:
+            cmd += ["--profile", self.profile]
         if self._ns_override:
             cmd += ["--namespace", self._ns_override]
         if self.topology is not None:
@@ -167,3 +170,8 @@ class Simulator(object):
 
     def state(self):
         return self._call("GET", "/state")
+
+    def set_profile(self, profile):
+        """A profile name ("real", "none") or a custom profile document."""
+        body = {"name": profile} if isinstance(profile, str) else profile
+        return self._call("PUT", "/profile", body)
