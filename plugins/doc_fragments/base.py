@@ -38,11 +38,13 @@ options:
     description:
       - With O(all_bases=true), return at most this many unhealthy bases. The counts always
         cover every base.
+      - At least 0.
     type: int
     default: 1000
   connections:
     description:
       - With O(all_bases=true), number of keep-alive connections to the proxy.
+      - From 1 to 16.
     type: int
     default: 2
   pipeline_depth:
@@ -50,6 +52,7 @@ options:
       - With O(all_bases=true), requests in flight on each connection (HTTP/1.1 pipelining).
         V(1) sends one request at a time. A proxy that closes its connections is handled by
         sending one request per connection.
+      - From 1 to 1024.
     type: int
     default: 64
 '''

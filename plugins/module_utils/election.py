@@ -84,6 +84,11 @@ def all_bases_scan_spec():
                 pipeline_depth=dict(type="int", default=64))
 
 
+# Ranges of the all-bases scan options (OioModule ``ranges``).
+ALL_BASES_SCAN_RANGES = dict(max_unhealthy=(0, None), connections=(1, 16),
+                             pipeline_depth=(1, 1024))
+
+
 # AnsibleModule rules that go with base_identity_spec().
 BASE_IDENTITY_RULES = dict(required_together=[("account", "reference")],
                            mutually_exclusive=[("cid", "account")])

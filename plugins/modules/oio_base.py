@@ -75,6 +75,7 @@ options:
   wait_timeout:
     description:
       - After a move, how long to wait, in seconds, for a healthy election.
+      - From 0 to 86400.
     type: float
     default: 30
 extends_documentation_fragment:
@@ -272,8 +273,12 @@ def work(module):
     return {"base": out, "actions": actions}
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(wait_timeout=(0, 86400))
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta1", "meta2", "sqlx"]),
         **base_identity_spec(),

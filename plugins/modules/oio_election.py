@@ -48,6 +48,7 @@ options:
     description:
       - With O(state=elected), how long to wait, in seconds, for the election to become
         healthy after the ping.
+      - From 0 to 86400.
     type: float
     default: 30
   check_type:
@@ -142,7 +143,7 @@ unhealthy:
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
-    BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec,
+    BASE_IDENTITY_RULES, ALL_BASES_SCAN_RANGES, all_bases_scan_spec, base_identity_spec,
     call_problems, election_debug, election_status, elect_meta1_bases, in_election, leave,
     meta1_digits, resolve_base, sync, sync_problems, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
@@ -247,8 +248,12 @@ def work(module):
     return result
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(ALL_BASES_SCAN_RANGES, wait_timeout=(0, 86400))
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta0", "meta1", "meta2", "sqlx"]),
         **base_identity_spec(),

@@ -164,7 +164,7 @@ peer_problems:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
-    BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec,
+    BASE_IDENTITY_RULES, ALL_BASES_SCAN_RANGES, all_bases_scan_spec, base_identity_spec,
     aggregate, election_debug, election_status, meta1_digits, resolve_base,
     scan_meta1_elections)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
@@ -195,8 +195,12 @@ def work(module):
     return result
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = ALL_BASES_SCAN_RANGES
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta0", "meta1", "meta2", "sqlx"]),
         **base_identity_spec(),

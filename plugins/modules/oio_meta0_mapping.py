@@ -59,6 +59,7 @@ options:
   replicas:
     description:
       - Number of meta1 services per base.
+      - From 1 to 5.
     type: int
     default: 3
   digits:
@@ -66,6 +67,7 @@ options:
       - Number of hex digits of a cid that select its meta1 base (0 to 4).
       - Defaults to the namespace option C(ns.meta1_digits) (or C(meta1_digits)) read from
         C(conscience/info), else 4. A value that contradicts the namespace option is refused.
+      - From 0 to 4.
     type: int
   min_dist:
     description:
@@ -80,10 +82,12 @@ options:
       - Move at most this many base replicas in this run (V(balanced) and
         V(decommissioned)); the rest is reported in RV(pending_moves) and done by the
         next runs. Every prefix of a plan is a valid mapping.
+      - At least 0.
     type: int
   concurrency:
     description:
       - How many bases are copied, and then cleaned up, in parallel.
+      - From 1 to 64.
     type: int
     default: 8
   return_moves:
@@ -251,8 +255,13 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0 import run_mappin
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(concurrency=(1, 64), digits=(0, 4), max_moves=(0, None), replicas=(1, 5))
+
+
 def main():
     module = OioModule(
+        ranges=RANGES,
         argument_spec=dict(
             state=dict(type="str", default="bootstrapped",
                        choices=["bootstrapped", "balanced", "decommissioned", "present"]),

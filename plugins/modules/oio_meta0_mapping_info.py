@@ -21,12 +21,14 @@ options:
   replicas:
     description:
       - Expected number of meta1 services per base.
+      - From 1 to 5.
     type: int
     default: 3
   digits:
     description:
       - Number of hex digits of a cid that select its meta1 base.
       - Defaults to the namespace option C(ns.meta1_digits) (or C(meta1_digits)), else 4.
+      - From 0 to 4.
     type: int
   min_dist:
     description:
@@ -36,6 +38,7 @@ options:
   max_items:
     description:
       - At most this many entries in each list of RV(check) (totals are always complete).
+      - From 0 to 100000.
     type: int
     default: 20
   return_mapping:
@@ -185,8 +188,12 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0 import run_info
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(digits=(0, 4), max_items=(0, 100000), replicas=(1, 5))
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         replicas=dict(type="int", default=3),
         digits=dict(type="int"),
         min_dist=dict(type="int", default=1),
