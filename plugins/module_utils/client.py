@@ -163,7 +163,7 @@ def normalize_url(url):
     except ValueError:
         raise ValueError("proxy_url has an invalid port")
     if parts.scheme.lower() not in URL_SCHEMES:
-        raise ValueError("proxy_url must start with http:// or https://, got %r://"
+        raise ValueError("proxy_url must start with http:// or https://, not %s://"
                          % parts.scheme)
     if not parts.hostname:
         raise ValueError("proxy_url has no host")

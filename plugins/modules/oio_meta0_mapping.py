@@ -73,9 +73,14 @@ options:
     description:
       - Minimum distance between the locations (C(tag.loc)) of the services of a base,
         1 distinct volumes, 2 distinct hosts, 3 distinct racks, 4 distinct sites.
-      - When the topology cannot honour it, the largest distance that can is used and a
-        warning says so.
-    type: int
+      - V(auto) uses the largest distance the meta1 services with a score above 0 can
+        honour for every base (with O(state=decommissioned), without the services being
+        decommissioned), reported in RV(min_dist). For example 3 when they span three racks
+        and O(replicas=3). The C(openio.sds.bootstrap) role uses it by default.
+      - An integer from 1 to 4, or V(auto).
+      - When the topology cannot honour a number, the largest distance that can is used and
+        a warning says so.
+    type: raw
     default: 1
   max_moves:
     description:
@@ -159,9 +164,14 @@ replicas:
   returned: always
   type: int
 min_dist:
-  description: Requested minimum distance.
+  description: Minimum distance planned with (the number chosen when O(min_dist=auto)).
   returned: always
   type: int
+min_dist_requested:
+  description: O(min_dist) as requested, V(auto) or the number.
+  returned: unless the task fails
+  type: raw
+  sample: auto
 initialised:
   description: Whether meta0 holds a mapping (after the task, unless in check mode).
   returned: always
@@ -252,6 +262,8 @@ apply:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import run_mapping
+from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
+    min_dist_spec, with_min_dist)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 
 
@@ -269,7 +281,7 @@ def main():
             mapping=dict(type="dict"),
             replicas=dict(type="int", default=3),
             digits=dict(type="int"),
-            min_dist=dict(type="int", default=1),
+            min_dist=min_dist_spec(default=1),
             max_moves=dict(type="int"),
             concurrency=dict(type="int", default=8),
             return_moves=dict(type="bool", default=False),
@@ -278,7 +290,7 @@ def main():
         required_if=[("state", "decommissioned", ["services"]),
                      ("state", "present", ["mapping"])],
     )
-    module.run(run_mapping)
+    module.run(with_min_dist(run_mapping))
 
 
 if __name__ == "__main__":

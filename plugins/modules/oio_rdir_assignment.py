@@ -78,6 +78,8 @@ options:
     description:
       - Service ID or address of an rdir to move every volume away from, for example
         before decommissioning it. Nothing is assigned to it.
+      - It must name an rdir the conscience lists, or one that some volume is still
+        assigned to; anything else fails before any write, naming the value.
     type: str
   rebalance:
     description:
