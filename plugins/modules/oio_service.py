@@ -55,7 +55,8 @@ options:
     default: 1
   service_ids:
     description:
-      - With O(state=available), services (IDs or addresses) that must all be ready.
+      - With O(state=available), services (IDs or addresses) that must all be ready. When
+        the wait times out, the error names those the conscience does not list at all.
     type: list
     elements: str
     default: []
@@ -122,7 +123,7 @@ import time
 
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.services import (
-    availability, find_service, list_services, set_lock)
+    availability, find_service, list_services, set_lock, unknown_keys)
 
 
 def lock_or_unlock(module):
@@ -168,6 +169,9 @@ def wait_available(module):
         if waited >= params["wait_timeout"]:
             detail = "missing or not ready: %s" % ", ".join(missing) if missing else \
                 "%d of %d ready" % (len(ready_services), params["min_count"])
+            unknown = unknown_keys(services, missing)
+            if unknown:
+                detail += "; not in the conscience at all: %s" % ", ".join(unknown)
             module.fail("timed out after %ss waiting for %s services with a score >= %d (%s)"
                         % (params["wait_timeout"], params["type"], params["min_score"], detail),
                         services=ready_services, waited=waited)
