@@ -157,10 +157,12 @@ def normalize_url(url):
     if url_userinfo(url) is not None:
         raise ValueError("proxy_url must not contain a user or password ('user:password@'): "
                          "oio-proxy has no authentication; remove that part")
+    parts = urlsplit(url)
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+        valid_port = parts.port is None or 0 < parts.port < 65536
+    except ValueError:  # not a number, or beyond 65535
+        valid_port = False
+    if not valid_port:
         raise ValueError("proxy_url has an invalid port")
     if parts.scheme.lower() not in URL_SCHEMES:
         raise ValueError("proxy_url must start with http:// or https://, not %s://"
@@ -169,7 +171,6 @@ def normalize_url(url):
         raise ValueError("proxy_url has no host")
     if parts.query or parts.fragment:
         raise ValueError("proxy_url must not contain a query or a fragment")
-    del port
     return url
 
 
@@ -371,7 +372,10 @@ class OioClient(object):
     # -- URL builders ----------------------------------------------------
 
     def proxy_route(self, route):
-        check_namespace(self.namespace)
+        try:
+            check_namespace(self.namespace)
+        except ValueError as exc:
+            raise OioError(str(exc))
         return "%s/%s/%s/%s" % (self.proxy_url, API_VERSION,
                                 quote(self.namespace, safe=""), route)
 

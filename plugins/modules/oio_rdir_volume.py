@@ -57,7 +57,7 @@ options:
       - Incident date to set, in seconds since the epoch. Records with an older
         modification time are the ones to rebuild.
       - Not with O(state=cleared), which deletes it.
-      - At least 0.
+      - At least 1.
     type: int
   all:
     description:
@@ -306,7 +306,7 @@ def _predict_status(status, prediction, exists, rawx, admin):
 
 
 # Ranges of the number options, checked before anything is sent.
-RANGES = dict(incident_date=(0, None))
+RANGES = dict(incident_date=(1, None))
 
 
 def main():
