@@ -38,6 +38,7 @@ options:
     description:
       - With O(all_bases=true), return at most this many unhealthy bases. The counts always
         cover every base.
+      - At least 0.
     type: int
     default: 1000
   concurrency:
@@ -48,6 +49,7 @@ options:
       - A real proxy spends a few milliseconds of the cluster's work on each C(admin/status)
         (it asks every peer); beyond a few requests at once the cluster, not the client, sets
         the pace.
+      - From 1 to 64.
     type: int
     default: 8
   verify:
@@ -61,6 +63,7 @@ options:
   sample_size:
     description:
       - With O(verify=sample), how many bases chosen at random are read.
+      - At least 0.
     type: int
     default: 1000
   include_bases:

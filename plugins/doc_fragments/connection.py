@@ -13,8 +13,11 @@ options:
   proxy_url:
     description:
       - URL of the oio-proxy of the namespace, for example V(http://10.0.0.1:6006).
-      - A missing scheme means C(http://). With C(https://) the proxy is reached over TLS,
-        and so are the rdir services.
+      - A missing scheme means C(http://); C(https://) reaches the proxy over TLS. The rdir
+        services have their own scheme, O(rdir_scheme).
+      - oio-proxy has no authentication, so a URL with user information
+        (C(http://user:password@host)) is refused before anything is sent, and the password
+        is masked in the task result.
       - If not set, the environment variable E(OIO_PROXYD_URL) is used.
     type: str
     required: true
@@ -22,6 +25,8 @@ options:
     description:
       - Name of the OpenIO namespace, for example V(OPENIO). The proxy rejects a
         namespace that is not its own (HTTP 400).
+      - 1 to 63 characters among ASCII letters, digits, C(.), C(_) and C(-), starting with a
+        letter or a digit. Anything else is refused before a request is sent.
       - If not set, the environment variable E(OIO_NS) is used.
     type: str
     required: true
@@ -30,6 +35,7 @@ options:
     description:
       - Seconds to wait for one answer. Also sent to the proxy as the request's
         deadline budget (C(x-oio-timeout)).
+      - Greater than 0, at most 86400.
       - If not set, the environment variable E(OIO_TIMEOUT) is used.
     type: float
     default: 30
@@ -41,6 +47,10 @@ options:
       - Reads are always retried. A write is retried only where it is idempotent on
         the server, or when the connection could not be opened at all. Each retry
         leaves a warning.
+      - 0 to 20.
+      - After 5 connection failures in a row to one endpoint (the proxy or one rdir
+        service), the remaining requests to it fail at once instead of being retried, so
+        that a dead proxy is reported within seconds with what was done and what was not.
       - If not set, the environment variable E(OIO_RETRIES) is used.
     type: int
     default: 3
@@ -63,6 +73,15 @@ options:
       - If not set, the environment variable E(OIO_REQUEST_ID) is used.
     type: str
     default: ansible-openio
+  rdir_scheme:
+    description:
+      - Scheme of the requests sent to the rdir services, which are reached directly at
+        their conscience address, not through the proxy. They speak plain HTTP in a
+        standard deployment, whatever the scheme of O(proxy_url).
+      - If not set, the environment variable E(OIO_RDIR_SCHEME) is used.
+    type: str
+    choices: [http, https]
+    default: http
 notes:
   - Proxy settings from the environment (E(HTTP_PROXY), E(HTTPS_PROXY), C(.netrc)) are
     not used, since the modules talk to the cluster's own services directly.

@@ -16,6 +16,7 @@ options:
         reference C(_OIOSDS/meta0-writer), created atomically), then plans again from the
         mapping as it is. Another task holding it is waited for up to this many seconds;
         then the task fails, naming the holder and writing nothing.
+      - From 0 to 86400.
       - Check mode never takes the lease, and neither does a task that changes nothing.
       - A first bootstrap (no mapping yet, so no meta1 to hold the lease) runs without it.
     type: float
@@ -25,6 +26,7 @@ options:
       - How long the lease stays valid without being renewed, in seconds. The holder renews
         it right before each C(meta0_force) and destroys it when done; an expired lease (its
         holder died) is taken over, with a warning.
+      - From 1 to 604800.
     type: float
     default: 3600
 '''

@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import json
 import random
+import re
 import threading
 import time
 import traceback
@@ -24,9 +25,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 try:
-    from urllib.parse import quote
+    from urllib.parse import quote, urlsplit
 except ImportError:  # pragma: no cover - Python 2 is not a target
     from urllib import quote  # type: ignore
+    from urlparse import urlsplit  # type: ignore
 
 try:
     import requests
@@ -49,6 +51,15 @@ MAX_REQUEST_ID = 63  # the Python SDK truncates there; the proxy logs it as is
 # not heal by itself, so it is not retried.
 TRANSIENT_INTERNAL = frozenset([2, 3, 4, 5, 6, 7, 8, 9, 305, 503, 504, 509])
 TRANSIENT_HTTP = frozenset([503, 504])
+
+# A namespace name goes into every proxy path: letters, digits, '.', '_' and
+# '-', starting with a letter or a digit (so never '.' or '..'), at most 63
+# characters (OpenIO keeps it in a 64-byte buffer).
+NAMESPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+URL_SCHEMES = ("http", "https")
+# Consecutive connection failures to one endpoint (scheme://host:port) after
+# which the client stops sending to it for the rest of the run.
+BREAKER_THRESHOLD = 5
 
 _NOTHING = object()
 
@@ -123,11 +134,60 @@ def error_from_response(method, url, resp):
                     status=status, body=body, transient=transient)
 
 
-def normalize_url(url):
-    url = (url or "").strip().rstrip("/")
-    if url and "://" not in url:
+def url_userinfo(url):
+    """The ``user:password`` part of a URL, or None."""
+    url = (url or "").strip()
+    if "://" not in url:
         url = "http://" + url
+    netloc = urlsplit(url).netloc
+    if "@" not in netloc:
+        return None
+    return netloc.rsplit("@", 1)[0]
+
+
+def normalize_url(url):
+    """``proxy_url`` with a scheme and without a trailing slash. Refuses what
+    cannot be right: another scheme than http(s), no host, user information
+    (oio-proxy has no authentication, so a password there could only leak
+    into messages and logs), a query or a fragment. The errors never repeat
+    the URL."""
+    url = (url or "").strip().rstrip("/")
+    if not url:
+        raise ValueError("proxy_url is empty")
+    if "://" not in url:
+        url = "http://" + url
+    if url_userinfo(url) is not None:
+        raise ValueError("proxy_url must not contain a user or password ('user:password@'): "
+                         "oio-proxy has no authentication; remove that part")
+    parts = urlsplit(url)
+    try:
+        valid_port = parts.port is None or 0 < parts.port < 65536
+    except ValueError:  # not a number, or beyond 65535
+        valid_port = False
+    if not valid_port:
+        raise ValueError("proxy_url has an invalid port")
+    if parts.scheme.lower() not in URL_SCHEMES:
+        raise ValueError("proxy_url must start with http:// or https://, not %s://"
+                         % parts.scheme)
+    if not parts.hostname:
+        raise ValueError("proxy_url has no host")
+    if parts.query or parts.fragment:
+        raise ValueError("proxy_url must not contain a query or a fragment")
     return url
+
+
+def check_namespace(namespace):
+    """Raise ValueError unless ``namespace`` is a valid namespace name."""
+    if not isinstance(namespace, str) or not NAMESPACE_RE.match(namespace):
+        raise ValueError("namespace must be 1 to 63 characters among letters, digits, '.', "
+                         "'_' and '-', starting with a letter or a digit, got %r" % (namespace,))
+    return namespace
+
+
+def endpoint_of(url):
+    """``scheme://host:port`` of a URL: the unit the circuit breaker counts on."""
+    parts = urlsplit(url)
+    return "%s://%s" % (parts.scheme, parts.netloc)
 
 
 class OioClient(object):
@@ -146,11 +206,17 @@ class OioClient(object):
 
     def __init__(self, proxy_url, namespace, timeout=30.0, retries=3,
                  validate_certs=True, ca_path=None, request_id=None, warn=None,
-                 backoff=0.5, max_backoff=8.0, pool_size=32, sleep=time.sleep):
+                 backoff=0.5, max_backoff=8.0, pool_size=32, sleep=time.sleep,
+                 rdir_scheme="http", breaker_threshold=BREAKER_THRESHOLD):
         if not HAS_REQUESTS:
             raise OioError("the Python library 'requests' is required")
-        self.proxy_url = normalize_url(proxy_url)
-        self.namespace = namespace
+        try:
+            self.proxy_url = normalize_url(proxy_url)
+            self.namespace = check_namespace(namespace)
+        except ValueError as exc:
+            raise OioError(str(exc))
+        if rdir_scheme not in URL_SCHEMES:
+            raise OioError("rdir_scheme must be http or https, got %r" % (rdir_scheme,))
         self.timeout = float(timeout)
         self.retries = max(0, int(retries))
         self.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
@@ -160,12 +226,17 @@ class OioClient(object):
         self.max_backoff = max_backoff
         self.pool_size = pool_size
         self.sleep = sleep
-        self.scheme = self.proxy_url.split("://", 1)[0] if self.proxy_url else "http"
+        # rdir services are reached directly, not through the proxy, and speak
+        # plain HTTP in a standard deployment: their scheme is their own.
+        self.rdir_scheme = rdir_scheme
         self._idle_sessions = []
         self._lock = threading.Lock()
         self.sessions_opened = 0
         self.request_count = 0
         self.retry_count = 0
+        self.breaker_threshold = max(1, int(breaker_threshold))
+        self._failures = {}     # endpoint -> consecutive connection failures
+        self.open_circuits = {}  # endpoint -> the error that opened it
 
     # -- transport -------------------------------------------------------
 
@@ -245,8 +316,10 @@ class OioClient(object):
             hdrs["Content-Type"] = "application/json"
         attempts = self.retries + 1
         attempt = 0
+        endpoint = endpoint_of(url)
         while True:
             attempt += 1
+            self._check_circuit(method, url, endpoint)
             with self._lock:
                 self.request_count += 1
             try:
@@ -255,10 +328,12 @@ class OioClient(object):
                     timeout=(min(self.timeout, 10.0), self.timeout), verify=self.verify)
             except rexc.RequestException as exc:
                 err, safe = self._network_error(method, url, exc, idempotent)
+                self._count_failure(endpoint, exc, err)
                 if safe and attempt < attempts:
                     self._pause(attempt, attempts, err)
                     continue
                 raise err
+            self._count_success(endpoint)
             if resp.status_code < 400:
                 return OioResponse(resp.status_code, resp.headers, _decode(resp), resp.url, method)
             if expect and resp.status_code in expect:
@@ -270,6 +345,43 @@ class OioClient(object):
                 self._pause(attempt, attempts, err)
                 continue
             raise err
+
+    # -- circuit breaker -------------------------------------------------
+
+    def _check_circuit(self, method, url, endpoint):
+        """Fail at once when ``endpoint`` already failed too many times in a
+        row: a dead proxy is reported in seconds, not after every remaining
+        request went through its retries."""
+        cause = self.open_circuits.get(endpoint)
+        if cause is not None:
+            raise OioError("not sent: %d consecutive connection failures to %s, the client "
+                           "stopped sending to it (last: %s)"
+                           % (self.breaker_threshold, endpoint, cause.message),
+                           method=method, url=url, transient=False)
+
+    def _count_failure(self, endpoint, exc, err):
+        if not isinstance(exc, (rexc.ConnectionError, rexc.ConnectTimeout)) or \
+                isinstance(exc, rexc.SSLError):
+            return
+        with self._lock:
+            count = self._failures.get(endpoint, 0) + 1
+            self._failures[endpoint] = count
+            opened = count >= self.breaker_threshold and endpoint not in self.open_circuits
+            if opened:
+                self.open_circuits[endpoint] = err
+        if opened:
+            self.warn("%d consecutive connection failures to %s: no more requests are sent "
+                      "to it in this run" % (count, endpoint))
+
+    def _count_success(self, endpoint):
+        if self._failures.get(endpoint):
+            with self._lock:
+                self._failures[endpoint] = 0
+
+    def circuit_open(self, url=None):
+        """Whether requests to the endpoint of ``url`` (default: the proxy)
+        are no longer sent."""
+        return endpoint_of(url or self.proxy_url) in self.open_circuits
 
     def _network_error(self, method, url, exc, idempotent):
         # A connect failure means the request never left: safe to resend
@@ -299,6 +411,10 @@ class OioClient(object):
     # -- URL builders ----------------------------------------------------
 
     def proxy_route(self, route):
+        try:
+            check_namespace(self.namespace)
+        except ValueError as exc:
+            raise OioError(str(exc))
         return "%s/%s/%s/%s" % (self.proxy_url, API_VERSION,
                                 quote(self.namespace, safe=""), route)
 
@@ -313,7 +429,7 @@ class OioClient(object):
         return self.request(method, url, params=params, **kwargs)
 
     def rdir_url(self, rdir_addr, route):
-        return "%s://%s/%s" % (self.scheme, rdir_addr, route.lstrip("/"))
+        return "%s://%s/%s" % (self.rdir_scheme, rdir_addr, route.lstrip("/"))
 
     def rdir(self, method, rdir_addr, route, params=None, **kwargs):
         """A route of one rdir service, reached directly at its address."""

@@ -108,6 +108,11 @@ def scan_scope(params):
     return params["sample_size"], list(params["include_bases"] or [])
 
 
+# Ranges of the all-bases scan options (OioModule ``ranges``).
+ALL_BASES_SCAN_RANGES = dict(max_unhealthy=(0, None), concurrency=(1, 64),
+                             sample_size=(0, None))
+
+
 # AnsibleModule rules that go with base_identity_spec().
 BASE_IDENTITY_RULES = dict(required_together=[("account", "reference")],
                            mutually_exclusive=[("cid", "account")])

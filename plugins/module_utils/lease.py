@@ -42,6 +42,10 @@ def lease_spec():
                 lease_ttl=dict(type="float", default=3600.0))
 
 
+# Their ranges, for OioModule(ranges=...).
+LEASE_RANGES = dict(lease_timeout=(0, 86400), lease_ttl=(1, 604800))
+
+
 class LeaseBusy(OioError):
     """Another writer holds the lease."""
 

@@ -41,6 +41,9 @@ from ansible_collections.openio.sds.plugins.module_utils.names import (
 )
 
 MAX_REPLICAS = 5
+MAX_DIST = 4
+# ``min_dist: auto``: the largest distance the topology can honour.
+AUTO = "auto"
 _HEX = frozenset("0123456789ABCDEF")
 
 
@@ -59,6 +62,55 @@ def _check_params(replicas, digits, min_dist):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise PlanningError("%s must be an integer between %d and %d, got %r"
                                 % (name, low, high, value))
+
+
+def parse_min_dist(value):
+    """``min_dist`` as given by a user: V(auto), or an integer from 1 to 4
+    (a numeric string, as templating gives, is accepted)."""
+    if isinstance(value, str) and value.strip().lower() == AUTO:
+        return AUTO
+    if isinstance(value, bool):
+        raise PlanningError("min_dist must be auto or an integer from 1 to %d, got %r"
+                            % (MAX_DIST, value))
+    try:
+        number = int(value)
+        if isinstance(value, float) and number != value:
+            raise ValueError(value)
+        if isinstance(value, str) and value.strip() != str(number):
+            raise ValueError(value)
+    except (TypeError, ValueError):
+        raise PlanningError("min_dist must be auto or an integer from 1 to %d, got %r"
+                            % (MAX_DIST, value))
+    if not 1 <= number <= MAX_DIST:
+        raise PlanningError("min_dist must be auto or an integer from 1 to %d, got %r"
+                            % (MAX_DIST, value))
+    return number
+
+
+def auto_min_dist(services, replicas, excluded=()):
+    """The largest distance (4 down to 1) at which the services with a score
+    > 0, minus ``excluded`` (addresses or IDs), offer at least ``replicas``
+    distinct locations: with it every base can have its replicas that far
+    apart. 1 when even distinct volumes are too few (the planner then says
+    why)."""
+    usable = []
+    excluded = set(excluded or ())
+    for svc in services or ():
+        if not isinstance(svc, dict):
+            continue
+        sid = svc.get("id") or (svc.get("tags") or {}).get("tag.service_id")
+        if svc.get("addr") in excluded or (sid and sid in excluded):
+            continue
+        try:
+            if _score(svc) <= 0:
+                continue
+        except PlanningError:
+            continue
+        usable.append(service_location(svc))
+    for dist in range(MAX_DIST, 0, -1):
+        if len(set(masked_location(loc, dist) for loc in usable)) >= replicas:
+            return dist
+    return 1
 
 
 def _score(service):

@@ -14,7 +14,10 @@ import time
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.openio.sds.plugins.module_utils.client import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, OioClient, OioError)
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, OioClient, OioError, url_userinfo)
+
+# Ranges of the connection options, checked like the modules' own ``ranges``.
+CONNECTION_RANGES = dict(timeout=(0.001, 86400), retries=(0, 20))
 
 
 class InvalidInput(ValueError):
@@ -35,7 +38,33 @@ def oio_argument_spec():
         ca_path=dict(type="path", fallback=(env_fallback, ["OIO_CA_PATH"])),
         request_id=dict(type="str", default="ansible-openio",
                         fallback=(env_fallback, ["OIO_REQUEST_ID"])),
+        rdir_scheme=dict(type="str", default="http", choices=["http", "https"],
+                         fallback=(env_fallback, ["OIO_RDIR_SCHEME"])),
     )
+
+
+def range_problem(name, value, low=None, high=None):
+    """The error for a number option out of ``[low, high]`` (either end may
+    be None), or None when it fits."""
+    if value is None:
+        return None
+    if (low is not None and value < low) or (high is not None and value > high):
+        if high is None:
+            return "%s must be at least %s, got %r" % (name, low, value)
+        if low is None:
+            return "%s must be at most %s, got %r" % (name, high, value)
+        return "%s must be between %s and %s, got %r" % (name, low, high, value)
+    return None
+
+
+def check_ranges(params, ranges):
+    """First problem of ``params`` against ``{name: (low, high)}``, or None."""
+    for name in sorted(ranges):
+        low, high = ranges[name]
+        problem = range_problem(name, params.get(name), low, high)
+        if problem:
+            return problem
+    return None
 
 
 class OioModule(object):
@@ -46,30 +75,52 @@ class OioModule(object):
     validation end as one readable ``fail_json`` line.
     """
 
-    def __init__(self, argument_spec=None, supports_check_mode=True, report_stats=False, **kwargs):
+    def __init__(self, argument_spec=None, supports_check_mode=True, report_stats=False,
+                 ranges=None, **kwargs):
+        """``ranges``: ``{option: (low, high)}`` for the number options of the
+        module (either end may be None); checked before anything is sent."""
         spec = oio_argument_spec()
         spec.update(argument_spec or {})
         self.module = AnsibleModule(argument_spec=spec,
                                     supports_check_mode=supports_check_mode, **kwargs)
+        self.params = self.module.params
+        self._hide_url_credentials()
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"),
                                   exception=REQUESTS_IMPORT_ERROR)
-        self.params = self.module.params
         if self.params["timeout"] <= 0:
-            self.module.fail_json(msg="timeout must be greater than 0")
-        if self.params["retries"] < 0:
-            self.module.fail_json(msg="retries must be 0 or more")
-        self.client = OioClient(
-            self.params["proxy_url"], self.params["namespace"],
-            timeout=self.params["timeout"], retries=self.params["retries"],
-            validate_certs=self.params["validate_certs"], ca_path=self.params["ca_path"],
-            request_id=self.params["request_id"], warn=self.module.warn)
+            self.module.fail_json(msg="timeout must be greater than 0, got %r"
+                                  % self.params["timeout"])
+        all_ranges = dict(CONNECTION_RANGES)
+        all_ranges.update(ranges or {})
+        problem = check_ranges(self.params, all_ranges)
+        if problem:
+            self.module.fail_json(msg=problem)
+        try:
+            self.client = OioClient(
+                self.params["proxy_url"], self.params["namespace"],
+                timeout=self.params["timeout"], retries=self.params["retries"],
+                validate_certs=self.params["validate_certs"], ca_path=self.params["ca_path"],
+                request_id=self.params["request_id"], warn=self.module.warn,
+                rdir_scheme=self.params["rdir_scheme"])
+        except OioError as exc:
+            self.module.fail_json(msg=str(exc))
         self.changed = False
         self._before = None
         self._after = None
         # Long operations report what they cost (RV stats).
         self.report_stats = report_stats
         self._started = time.time()
+
+    def _hide_url_credentials(self):
+        """A ``user:password@`` in proxy_url is refused (the client says so),
+        and masked wherever the result repeats it (``invocation`` included)."""
+        userinfo = url_userinfo(self.params.get("proxy_url"))
+        if userinfo:
+            self.module.no_log_values.add(userinfo)
+            secret = userinfo.split(":", 1)[-1]
+            if secret:
+                self.module.no_log_values.add(secret)
 
     @property
     def check_mode(self):

@@ -229,9 +229,27 @@ def _selected_ids(volumes, service_ids):
     return [v["id"] for v in volumes if v["id"] in wanted or v["addr"] in wanted]
 
 
+def check_reassign_from(rdirs, assignments, key):
+    """``reassign_from`` must name an rdir: one the conscience lists (by ID or
+    address) or one some volume is still assigned to. A typo would otherwise
+    move nothing and say nothing."""
+    if not key:
+        return
+    index = RdirIndex(rdirs)
+    if index.resolve(key) is not None:
+        return
+    if any(key in hosts for hosts in assignments.values()):
+        return
+    known = sorted(set(r["id"] for r in rdirs))
+    raise InvalidInput("reassign_from %r is not an rdir service: the conscience does not list "
+                       "it (by ID or address) and no volume is assigned to it; known rdirs: %s"
+                       % (key, ", ".join(known) or "none"))
+
+
 def plan(volumes, rdirs, assignments, errors, params):
     """Run the planner; volumes whose assignment could not be read are kept
     out of scope, so they are never reassigned blindly."""
+    check_reassign_from(rdirs, assignments, params.get("reassign_from"))
     scope = _selected_ids(volumes, params.get("service_ids"))
     if scope is None:
         scope = [v["id"] for v in volumes]

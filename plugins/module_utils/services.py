@@ -36,6 +36,11 @@ def find_service(services, key):
     return None
 
 
+def unknown_keys(services, keys):
+    """The ``keys`` (IDs or addresses) that name none of ``services``."""
+    return [k for k in keys or () if find_service(services, k) is None]
+
+
 def lock_payload(service, service_type, score):
     # The conscience takes addresses only: a service ID is refused (400).
     return {"addr": service["addr"], "type": service_type, "score": int(score)}

@@ -75,6 +75,7 @@ options:
   wait_timeout:
     description:
       - After a move, how long to wait, in seconds, for a healthy election.
+      - From 0 to 86400.
     type: float
     default: 30
   allow_fewer_replicas:
@@ -169,7 +170,7 @@ removed:
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BASE_IDENTITY_RULES, base_identity_spec, resolve_base)
-from ansible_collections.openio.sds.plugins.module_utils.lease import WriterLease, lease_spec
+from ansible_collections.openio.sds.plugins.module_utils.lease import LEASE_RANGES, WriterLease, lease_spec
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
 from ansible_collections.openio.sds.plugins.module_utils.services import list_services
@@ -303,8 +304,12 @@ def work(module):
     return {"base": out, "actions": actions}
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(LEASE_RANGES, wait_timeout=(0, 86400))
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta1", "meta2", "sqlx"]),
         **base_identity_spec(),

@@ -52,6 +52,7 @@ options:
     description:
       - With O(state=elected), how long to wait, in seconds, for the election to become
         healthy after the ping.
+      - From 0 to 86400.
     type: float
     default: 30
   check_type:
@@ -169,10 +170,10 @@ unhealthy:
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
-    BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec, call_problems,
-    check_scan_params, election_debug, election_status, elect_meta1_bases, in_election, leave,
-    meta1_digits, normalize_meta1_base, resolve_base, scan_scope, sync, sync_problems,
-    wait_elected)
+    BASE_IDENTITY_RULES, ALL_BASES_SCAN_RANGES, all_bases_scan_spec, base_identity_spec,
+    call_problems, check_scan_params, election_debug, election_status, elect_meta1_bases,
+    in_election, leave, meta1_digits, normalize_meta1_base, resolve_base, scan_scope, sync,
+    sync_problems, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 
 
@@ -282,8 +283,12 @@ def work(module):
     return result
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(ALL_BASES_SCAN_RANGES, wait_timeout=(0, 86400))
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta0", "meta1", "meta2", "sqlx"]),
         **base_identity_spec(),

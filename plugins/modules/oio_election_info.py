@@ -192,9 +192,9 @@ peer_problems:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
-    BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec, check_scan_params,
-    election_debug, election_status, meta1_digits, normalize_meta1_base, resolve_base,
-    scan_scope, verify_meta1_elections)
+    BASE_IDENTITY_RULES, ALL_BASES_SCAN_RANGES, all_bases_scan_spec, base_identity_spec,
+    check_scan_params, election_debug, election_status, meta1_digits, normalize_meta1_base,
+    resolve_base, scan_scope, verify_meta1_elections)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 
 
@@ -230,8 +230,12 @@ def work(module):
     return result
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = ALL_BASES_SCAN_RANGES
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta0", "meta1", "meta2", "sqlx"]),
         **base_identity_spec(),

@@ -80,6 +80,7 @@ options:
   replicas:
     description:
       - Number of meta1 services per base.
+      - From 1 to 5.
     type: int
     default: 3
   digits:
@@ -87,24 +88,32 @@ options:
       - Number of hex digits of a cid that select its meta1 base (0 to 4).
       - Defaults to the namespace option C(ns.meta1_digits) (or C(meta1_digits)) read from
         C(conscience/info), else 4. A value that contradicts the namespace option is refused.
+      - From 0 to 4.
     type: int
   min_dist:
     description:
       - Minimum distance between the locations (C(tag.loc)) of the services of a base,
         1 distinct volumes, 2 distinct hosts, 3 distinct racks, 4 distinct sites.
-      - When the topology cannot honour it, the largest distance that can is used and a
-        warning says so.
-    type: int
+      - V(auto) uses the largest distance the meta1 services with a score above 0 can
+        honour for every base (with O(state=decommissioned), without the services being
+        decommissioned), reported in RV(min_dist). For example 3 when they span three racks
+        and O(replicas=3). The C(openio.sds.bootstrap) role uses it by default.
+      - An integer from 1 to 4, or V(auto).
+      - When the topology cannot honour a number, the largest distance that can is used and
+        a warning says so.
+    type: raw
     default: 1
   max_moves:
     description:
       - Move at most this many base replicas in this run (V(balanced) and
         V(decommissioned)); the rest is reported in RV(pending_moves) and done by the
         next runs. Every prefix of a plan is a valid mapping.
+      - At least 0.
     type: int
   concurrency:
     description:
       - How many bases are copied, and then cleaned up, in parallel.
+      - From 1 to 64.
     type: int
     default: 8
   return_moves:
@@ -192,9 +201,14 @@ replicas:
   returned: always
   type: int
 min_dist:
-  description: Requested minimum distance.
+  description: Minimum distance planned with (the number chosen when O(min_dist=auto)).
   returned: always
   type: int
+min_dist_requested:
+  description: O(min_dist) as requested, V(auto) or the number.
+  returned: unless the task fails
+  type: raw
+  sample: auto
 initialised:
   description: Whether meta0 holds a mapping (after the task, unless in check mode).
   returned: always
@@ -303,13 +317,21 @@ copies_left:
       type: dict
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.lease import lease_spec
+from ansible_collections.openio.sds.plugins.module_utils.lease import LEASE_RANGES, lease_spec
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import run_mapping
+from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
+    min_dist_spec, with_min_dist)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+
+
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(LEASE_RANGES, concurrency=(1, 64), digits=(0, 4), max_moves=(0, None),
+              replicas=(1, 5))
 
 
 def main():
     module = OioModule(
+        ranges=RANGES,
         argument_spec=dict(
             state=dict(type="str", default="bootstrapped",
                        choices=["bootstrapped", "balanced", "decommissioned", "present"]),
@@ -317,7 +339,7 @@ def main():
             mapping=dict(type="dict"),
             replicas=dict(type="int", default=3),
             digits=dict(type="int"),
-            min_dist=dict(type="int", default=1),
+            min_dist=min_dist_spec(default=1),
             max_moves=dict(type="int"),
             concurrency=dict(type="int", default=8),
             check_copies=dict(type="bool", default=True),
@@ -329,7 +351,7 @@ def main():
                      ("state", "present", ["mapping"])],
         report_stats=True,
     )
-    module.run(run_mapping)
+    module.run(with_min_dist(run_mapping))
 
 
 if __name__ == "__main__":

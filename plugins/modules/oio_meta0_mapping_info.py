@@ -21,21 +21,26 @@ options:
   replicas:
     description:
       - Expected number of meta1 services per base.
+      - From 1 to 5.
     type: int
     default: 3
   digits:
     description:
       - Number of hex digits of a cid that select its meta1 base.
       - Defaults to the namespace option C(ns.meta1_digits) (or C(meta1_digits)), else 4.
+      - From 0 to 4.
     type: int
   min_dist:
     description:
       - Expected minimum distance between the locations of the services of a base.
-    type: int
+      - An integer from 1 to 4, or V(auto) for the largest distance the meta1 services with
+        a score above 0 can honour for every base (reported in RV(min_dist)).
+    type: raw
     default: 1
   max_items:
     description:
       - At most this many entries in each list of RV(check) (totals are always complete).
+      - From 0 to 100000.
     type: int
     default: 20
   return_mapping:
@@ -100,9 +105,14 @@ replicas:
   returned: always
   type: int
 min_dist:
-  description: Expected minimum distance.
+  description: Expected minimum distance (the number chosen when O(min_dist=auto)).
   returned: always
   type: int
+min_dist_requested:
+  description: O(min_dist) as requested, V(auto) or the number.
+  returned: unless the task fails
+  type: raw
+  sample: auto
 bases:
   description: Number of bases (16^digits).
   returned: always
@@ -182,19 +192,25 @@ meta0_peers:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import run_info
+from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
+    min_dist_spec, with_min_dist)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(digits=(0, 4), max_items=(0, 100000), replicas=(1, 5))
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         replicas=dict(type="int", default=3),
         digits=dict(type="int"),
-        min_dist=dict(type="int", default=1),
+        min_dist=min_dist_spec(default=1),
         max_items=dict(type="int", default=20),
         return_mapping=dict(type="bool", default=False),
         compare_peers=dict(type="bool", default=False),
     ))
-    module.run(run_info)
+    module.run(with_min_dist(run_info))
 
 
 if __name__ == "__main__":

@@ -56,12 +56,14 @@ options:
       - The most volumes of this type one rdir may index.
       - When some volumes cannot get an rdir under that limit, the task fails before
         writing anything and names them.
+      - At least 1.
     type: int
   min_dist:
     description:
       - Minimum distance between a volume and its rdir, and between the rdirs of one
         volume (1 other volume, 2 other host, 3 other rack, 4 other site).
       - An assignment closer than that is replaced.
+      - From 1 to 4.
     type: int
     default: 1
   replicas:
@@ -69,12 +71,15 @@ options:
       - Number of rdir per volume. OpenIO SDS 7.3.0 uses only one; with more, they are
         stored comma-separated in one entry as newer releases do, and 7.3.0 tools see
         only the first.
+      - From 1 to 5.
     type: int
     default: 1
   reassign_from:
     description:
       - Service ID or address of an rdir to move every volume away from, for example
         before decommissioning it. Nothing is assigned to it.
+      - It must name an rdir the conscience lists, or one that some volume is still
+        assigned to; anything else fails before any write, naming the value.
     type: str
   rebalance:
     description:
@@ -85,6 +90,7 @@ options:
   concurrency:
     description:
       - How many requests run at the same time, for reads and writes.
+      - From 1 to 128.
     type: int
     default: 16
 notes:
@@ -248,8 +254,12 @@ def work(module):
     return result
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(concurrency=(1, 128), max_per_rdir=(1, None), min_dist=(1, 4), replicas=(1, 5))
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         service_type=dict(type="str", required=True, choices=["rawx", "meta2"]),
         service_ids=dict(type="list", elements="str"),
         include_locked=dict(type="bool", default=False),

@@ -33,16 +33,19 @@ options:
   min_dist:
     description:
       - Distance under which an rdir is reported V(too_close) to its volume.
+      - From 1 to 4.
     type: int
     default: 1
   replicas:
     description:
       - rdir per volume expected; fewer is reported V(missing).
+      - From 1 to 5.
     type: int
     default: 1
   concurrency:
     description:
       - How many reads run at the same time.
+      - From 1 to 128.
     type: int
     default: 16
 extends_documentation_fragment:
@@ -156,8 +159,12 @@ def work(module):
     return {"volumes": vols, "rdirs": rdir_report, "summary": summary}
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(concurrency=(1, 128), min_dist=(1, 4), replicas=(1, 5))
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         service_type=dict(type="str", required=True, choices=["rawx", "meta2"]),
         service_ids=dict(type="list", elements="str"),
         min_dist=dict(type="int", default=1),

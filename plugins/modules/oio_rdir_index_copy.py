@@ -85,11 +85,13 @@ options:
   page_size:
     description:
       - Records read per request, 1 to 10000.
+      - From 1 to 10000.
     type: int
     default: 1000
   concurrency:
     description:
       - How many pushes (or deletions) run at the same time.
+      - From 1 to 64.
     type: int
     default: 8
 extends_documentation_fragment:
@@ -251,8 +253,12 @@ def work(module):
     return result
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(concurrency=(1, 64), page_size=(1, 10000))
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         service_type=dict(type="str", required=True, choices=["rawx", "meta2"]),
         volume=dict(type="str", required=True, aliases=["service_id"]),
         source=dict(type="str", required=True),

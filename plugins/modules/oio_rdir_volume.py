@@ -57,6 +57,7 @@ options:
       - Incident date to set, in seconds since the epoch. Records with an older
         modification time are the ones to rebuild.
       - Not with O(state=cleared), which deletes it.
+      - At least 1.
     type: int
   all:
     description:
@@ -304,8 +305,12 @@ def _predict_status(status, prediction, exists, rawx, admin):
     return out
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(incident_date=(1, None))
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         service_type=dict(type="str", default="rawx", choices=["rawx", "meta2"]),
         volume=dict(type="str", required=True, aliases=["service_id"]),
         state=dict(type="str", default="present",

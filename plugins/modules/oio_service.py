@@ -37,23 +37,26 @@ options:
     default: available
   score:
     description:
-      - The score to lock at, 0 to 100.
+      - The score to lock at, from 0 to 100.
     type: int
     default: 0
   min_count:
     description:
       - With O(state=available), how many services must be ready.
+      - At least 0.
     type: int
     default: 1
   min_score:
     description:
       - With O(state=available), the lowest score a ready service may have. The default, 1,
         means every ready service has a score above 0.
+      - From 0 to 100.
     type: int
     default: 1
   service_ids:
     description:
-      - With O(state=available), services (IDs or addresses) that must all be ready.
+      - With O(state=available), services (IDs or addresses) that must all be ready. When
+        the wait times out, the error names those the conscience does not list at all.
     type: list
     elements: str
     default: []
@@ -62,11 +65,13 @@ options:
       - With O(state=available), seconds to wait before failing. V(0) checks once.
       - The conscience refreshes what the proxy lists every few seconds, so a lock or unlock
         may take that long to show.
+      - From 0 to 86400.
     type: int
     default: 60
   wait_interval:
     description:
       - Seconds between two checks while waiting.
+      - From 0.1 to 3600.
     type: float
     default: 2
 extends_documentation_fragment:
@@ -118,7 +123,7 @@ import time
 
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.services import (
-    availability, find_service, list_services, set_lock)
+    availability, find_service, list_services, set_lock, unknown_keys)
 
 
 def lock_or_unlock(module):
@@ -164,14 +169,22 @@ def wait_available(module):
         if waited >= params["wait_timeout"]:
             detail = "missing or not ready: %s" % ", ".join(missing) if missing else \
                 "%d of %d ready" % (len(ready_services), params["min_count"])
+            unknown = unknown_keys(services, missing)
+            if unknown:
+                detail += "; not in the conscience at all: %s" % ", ".join(unknown)
             module.fail("timed out after %ss waiting for %s services with a score >= %d (%s)"
                         % (params["wait_timeout"], params["type"], params["min_score"], detail),
                         services=ready_services, waited=waited)
         time.sleep(params["wait_interval"])
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(min_count=(0, None), min_score=(0, 100), score=(0, 100),
+              wait_interval=(0.1, 3600), wait_timeout=(0, 86400))
+
+
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(ranges=RANGES, argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"]),
         service=dict(type="str"),
         state=dict(type="str", default="available", choices=["locked", "unlocked", "available"]),

@@ -88,3 +88,87 @@ def test_names_are_url_encoded(sim_factory):
     cli.proxy("POST", "reference/create", {"acct": "acct&x=1", "ref": name})
     shown = cli.proxy("GET", "reference/show", {"acct": "acct&x=1", "ref": name}).body
     assert shown["name"] == name and shown["account"] == "acct&x=1"
+
+
+# --- safety rails --------------------------------------------------------
+
+@pytest.mark.parametrize("url, problem", [
+    ("http://user:pw@127.0.0.1:6006", "must not contain a user or password"),
+    ("http://user@127.0.0.1:6006", "must not contain a user or password"),
+    ("ftp://127.0.0.1:6006", "must start with http:// or https://"),
+    ("http://:6006", "has no host"),
+    ("http://127.0.0.1:99999", "invalid port"),
+    ("http://127.0.0.1:6006/?x=1", "query or a fragment"),
+    ("", "proxy_url is empty"),
+])
+def test_bad_proxy_urls_are_refused_without_repeating_them(url, problem):
+    with pytest.raises(oio.OioError) as info:
+        oio.OioClient(url, "OPENIO")
+    assert problem in str(info.value)
+    assert "pw" not in str(info.value)
+
+
+@pytest.mark.parametrize("namespace", ["..", ".", "../OPENIO", "OPEN/IO", "OPEN IO", "",
+                                       "-x", "N" * 64, None, "OPENIO?x=1", "é"])
+def test_bad_namespaces_are_refused(namespace):
+    with pytest.raises(oio.OioError) as info:
+        oio.OioClient("127.0.0.1:6006", namespace)
+    assert "namespace must be 1 to 63 characters" in str(info.value)
+
+
+@pytest.mark.parametrize("namespace", ["OPENIO", "ns-1", "my_ns.prod", "N" * 63, "1"])
+def test_good_namespaces(namespace):
+    assert oio.OioClient("127.0.0.1:6006", namespace).namespace == namespace
+
+
+def test_rdir_scheme_is_its_own():
+    cli = oio.OioClient("https://127.0.0.1:6006", "OPENIO")
+    assert cli.rdir_url("127.0.0.1:6300", "/v1/status") == "http://127.0.0.1:6300/v1/status"
+    cli = oio.OioClient("http://127.0.0.1:6006", "OPENIO", rdir_scheme="https")
+    assert cli.rdir_url("127.0.0.1:6300", "v1/status") == "https://127.0.0.1:6300/v1/status"
+    with pytest.raises(oio.OioError):
+        oio.OioClient("http://127.0.0.1:6006", "OPENIO", rdir_scheme="ftp")
+
+
+def test_circuit_opens_after_consecutive_connection_failures():
+    warnings = []
+    cli = oio.OioClient("127.0.0.1:%d" % free_port(), "OPENIO", retries=3,
+                        warn=warnings.append, sleep=lambda s: None)
+    for dummy in range(10):
+        with pytest.raises(oio.OioError):
+            cli.conscience_list("meta1")
+    # 5 attempts opened the circuit; the other requests were never sent.
+    assert cli.request_count == oio.BREAKER_THRESHOLD
+    assert cli.circuit_open()
+    with pytest.raises(oio.OioError) as info:
+        cli.proxy("POST", "conscience/lock", json_body={}, idempotent=True)
+    assert "not sent: 5 consecutive connection failures" in str(info.value)
+    assert not info.value.transient
+    assert any("no more requests are sent" in w for w in warnings)
+
+
+def test_circuit_is_per_endpoint_and_reset_by_an_answer(simulator):
+    cli, dummy = make_client(simulator, retries=0)
+    dead = "127.0.0.1:%d" % free_port()
+    for dummy_i in range(oio.BREAKER_THRESHOLD - 1):
+        with pytest.raises(oio.OioError):
+            cli.rdir("GET", dead, "v1/status")
+    # An answer from the dead endpoint's neighbour does not reset its count...
+    assert cli.conscience_list("meta1")
+    with pytest.raises(oio.OioError):
+        cli.rdir("GET", dead, "v1/status")
+    assert cli.circuit_open("http://" + dead)
+    # ...and the proxy keeps working.
+    assert not cli.circuit_open()
+    assert cli.conscience_list("meta1")
+
+
+def test_dropped_connections_open_the_circuit(simulator):
+    simulator.set_faults({"rules": [{"service": "proxy", "match": "", "rate": 1.0,
+                                     "action": "drop"}]})
+    cli, dummy = make_client(simulator, retries=3)
+    for dummy_i in range(6):
+        with pytest.raises(oio.OioError):
+            cli.conscience_list("meta1")
+    assert cli.circuit_open()
+    assert simulator.stats()["requests"] == oio.BREAKER_THRESHOLD

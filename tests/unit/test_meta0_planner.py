@@ -448,3 +448,45 @@ def test_real_mapping_checks_clean():
     # Nothing to do on it, and the payload sends back the same document.
     assert not rebalance(mapping, services, 3, 4, 1).changed
     assert meta0_payload(mapping, 4) == dict((k.upper(), v) for k, v in meta0.items())
+
+
+# --- min_dist auto ---------------------------------------------------------
+
+def test_parse_min_dist():
+    from ansible_collections.openio.sds.plugins.module_utils.meta0_planner import (
+        AUTO, parse_min_dist)
+    assert parse_min_dist("auto") == AUTO
+    assert parse_min_dist(" AUTO ") == AUTO
+    assert parse_min_dist(3) == 3
+    assert parse_min_dist("2") == 2
+    assert parse_min_dist(4.0) == 4
+    for bad in (0, 5, -1, "far", "2.5", 2.5, True, None, [], ""):
+        with pytest.raises(PlanningError):
+            parse_min_dist(bad)
+
+
+def test_auto_min_dist_is_the_largest_the_topology_honours():
+    from ansible_collections.openio.sds.plugins.module_utils.meta0_planner import auto_min_dist
+    three_racks = [svc(n, rack=n % 3) for n in range(6)]
+    assert auto_min_dist(three_racks, 3) == 3
+    assert auto_min_dist(three_racks, 4) == 2      # four replicas: only 3 racks
+    two_sites = [svc(n, site=n % 2, rack=n % 3) for n in range(6)]
+    assert auto_min_dist(two_sites, 2) == 4
+    assert auto_min_dist(two_sites, 3) == 3
+    one_host = [svc(n, host=1, vol=n) for n in range(3)]
+    assert auto_min_dist(one_host, 3) == 1
+    assert auto_min_dist(one_host, 4) == 1         # the planner then says why
+    # Score 0 and excluded services do not count.
+    locked = three_racks[:5] + [dict(three_racks[5], score=0)]
+    assert auto_min_dist(locked, 3) == 3
+    rack0 = [s["addr"] for s in three_racks if s["location"].startswith("dc1.rack0")]
+    assert auto_min_dist(three_racks, 3, excluded=rack0) == 2
+    assert auto_min_dist(three_racks, 3, excluded=["meta1-0", "meta1-3"]) == 2
+
+
+def test_auto_min_dist_bootstrap_separates_every_base():
+    from ansible_collections.openio.sds.plugins.module_utils.meta0_planner import auto_min_dist
+    services = [svc(n, rack=n % 3) for n in range(6)]
+    dist = auto_min_dist(services, 3)
+    result = bootstrap(services, replicas=3, digits=2, min_dist=dist)
+    assert check(result.mapping, services, 3, 2, 3)["min_dist_violations"]["count"] == 0

@@ -1,0 +1,18 @@
+"""Safety rails that a playbook cannot check from inside: what ansible-playbook
+prints at -vvv (module invocations included) never holds the password of a
+proxy_url with user information."""
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SECRET = "S3cretPw-4711"  # the password the safety_credentials target uses
+
+
+def test_credentials_never_printed(sim_factory, run_playbook):
+    sim = sim_factory("small")
+    result = run_playbook(os.path.join(HERE, "targets", "safety_credentials", "main.yml"),
+                          sim, args=("-vvv",))
+    assert result.rc == 0
+    assert result.failed == 0
+    # The refused tasks show their invocation, with the user information masked.
+    assert '"proxy_url": "http://********@' in result.output
+    assert SECRET not in result.output
