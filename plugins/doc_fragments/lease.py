@@ -23,10 +23,11 @@ options:
     default: 600
   lease_ttl:
     description:
-      - How long the lease stays valid without being renewed, in seconds. The holder renews
-        it right before each C(meta0_force) and destroys it when done; an expired lease (its
-        holder died) is taken over, with a warning.
-      - From 1 to 604800.
+      - How long the lease stays valid without being extended, in seconds. The holder extends
+        it every third of this while it runs, checks it right before each C(meta0_force), and
+        destroys it when done; the lease of a task that died (its proxy unreachable, say)
+        expires after this long, and is then taken over, with a warning.
+      - From 3 to 86400.
     type: float
-    default: 3600
+    default: 300
 '''

@@ -14,7 +14,9 @@ that created it and 202 to everyone else. Its properties record the
 holder, a token, the start and the expiry. A writer that finds it waits,
 up to its timeout, then fails naming the holder; an expired lease is
 destroyed and taken over. The holder checks it still holds the lease (and
-extends it) right before each force, and destroys it when done. A first
+extends it) right before each force, extends it every third of its ttl
+while it runs, and destroys it when done: the lease of a task that died
+expires after one ttl. A first
 bootstrap cannot take it (without a mapping there is no meta1 to hold the
 reference); meta0 itself then refuses nothing, and the read-back of the
 force catches a concurrent bootstrap.
@@ -26,6 +28,7 @@ __metaclass__ = type
 import getpass
 import os
 import socket
+import threading
 import time
 import uuid
 
@@ -39,11 +42,11 @@ POLL = 2.0
 def lease_spec():
     """Options of the modules that write meta0 (``openio.sds.lease`` fragment)."""
     return dict(lease_timeout=dict(type="float", default=600.0),
-                lease_ttl=dict(type="float", default=3600.0))
+                lease_ttl=dict(type="float", default=300.0))
 
 
 # Their ranges, for OioModule(ranges=...).
-LEASE_RANGES = dict(lease_timeout=(0, 86400), lease_ttl=(1, 604800))
+LEASE_RANGES = dict(lease_timeout=(0, 86400), lease_ttl=(3, 86400))
 
 
 class LeaseBusy(OioError):
@@ -64,7 +67,7 @@ def default_holder():
 
 class WriterLease(object):
 
-    def __init__(self, client, holder=None, timeout=600.0, ttl=3600.0,
+    def __init__(self, client, holder=None, timeout=600.0, ttl=300.0,
                  sleep=time.sleep, clock=time.time):
         if timeout < 0:
             raise ValueError("lease_timeout must be 0 or more, got %r" % (timeout,))
@@ -79,6 +82,7 @@ class WriterLease(object):
         self.token = None
         self.waited = 0.0
         self.taken_over = None
+        self._stop = threading.Event()
 
     @property
     def params(self):
@@ -113,6 +117,7 @@ class WriterLease(object):
             # A 202 may answer our own retried create: the token tells.
             if resp.status == 201 or (current or {}).get("token") == self.token:
                 self.waited = now - start
+                self._heartbeat()
                 return self
             if current is None:
                 continue  # released between the create and the read
@@ -143,18 +148,42 @@ class WriterLease(object):
             raise LeaseBusy("the meta0 writer lease was lost (now held by %s): nothing more "
                             "is forced; run the task again"
                             % ((current or {}).get("holder") or "nobody"))
+        self._extend()
+
+    def _extend(self):
         now = self.clock()
         self.client.proxy("POST", "reference/set_properties", self.params,
                           json_body={"properties": {"expiry": "%d" % (now + self.ttl),
                                                     "expiry_time": _iso(now + self.ttl)}},
                           idempotent=True)
 
+    def _heartbeat(self):
+        """Extend the lease every third of its ttl while the task runs, so
+        that a short ttl covers a long apply and the lease of a task that
+        died expires soon. A failed extension is not fatal: ``renew``
+        checks the lease before every force."""
+        def beat():
+            while not self._stop.wait(self.ttl / 3.0):
+                try:
+                    self._extend()
+                except OioError:
+                    pass
+        thread = threading.Thread(target=beat, name="meta0-lease")
+        thread.daemon = True
+        thread.start()
+
     def release(self):
-        """Destroy the lease if it is still ours."""
+        """Destroy the lease if it is still ours. Best effort: when the proxy
+        cannot be reached the task has already failed with the cause, and the
+        lease expires by itself after ``ttl``. Returns whether it was released."""
+        self._stop.set()
         if self.token is None:
-            return
+            return False
         try:
             if (self.read() or {}).get("token") == self.token:
                 self._destroy()
+            return True
+        except OioError:
+            return False
         finally:
             self.token = None

@@ -354,9 +354,12 @@ class Applier(object):
             if self.before_force is not None:
                 self.before_force()
             served = load_meta0(self.client)
-        except OioError:
+        except OioError as exc:
             self._rollback(jobs)
-            raise
+            raise ApplyError("meta0 was not updated: the lease and the mapping could not be "
+                             "checked right before the force: %s" % exc,
+                             method=exc.method, url=exc.url, http_status=exc.http_status,
+                             status=exc.status, body=exc.body, transient=exc.transient)
         changed = [j[0] for j in jobs
                    if not all(same_peers(served.get(p), j[1]) for p in siblings(j[0], self.digits))]
         if changed:
@@ -493,8 +496,8 @@ def held_copies(client, current, addrs, digits, concurrency=8):
     """Ask the services ``addrs`` themselves which of the bases meta0 does
     not map to them they still hold (``admin/has`` with their service IDs,
     one request per base). Returns ``(held, unknown, scanned)``: ``{base
-    key: [holders]}``, the bases some of them did not answer for, and how
-    many bases were asked about."""
+    key: [holders]}``, ``[(base key, cause)]`` of the bases some of them
+    did not answer for, and how many bases were asked about."""
     wanted = set(addrs)
     keys = [k for k in short_prefixes(digits) if not wanted & set(current.get(k) or ())]
 
@@ -503,7 +506,7 @@ def held_copies(client, current, addrs, digits, concurrency=8):
     held, unknown = {}, []
     for (key, answer, err) in client.map_bounded(ask, keys, concurrency):
         if err is not None or any(v is None for v in answer.values()):
-            unknown.append(key)
+            unknown.append((key, str(err) if err is not None else "a peer did not answer"))
             continue
         holders = sorted(a for a, has in answer.items() if has)
         if holders:
@@ -700,8 +703,9 @@ def _run_mapping(m, p, lease):
         if unknown:
             m.fail("cannot tell whether %s still hold copies of %d base(s) that meta0 no "
                    "longer maps to them (first: %s): admin/has got no answer from them; "
-                   "nothing was written" % (", ".join(leaving), len(unknown),
-                                            ", ".join(unknown[:5])))
+                   "nothing was written. Last cause: %s"
+                   % (", ".join(leaving), len(unknown),
+                      ", ".join(k for k, dummy in unknown[:5]), unknown[-1][1]))
     changed = (bool(p["payload"]) or bool(moved_bases(p["current"], p["target"]))
                or bool(held))
     counts_before = bases_per_service(p["current"], services)
