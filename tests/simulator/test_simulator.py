@@ -112,9 +112,8 @@ def test_rdir_service_down_and_up(sim_factory):
 
 
 def test_large_preset_starts(sim_factory):
-    t0 = time.time()
+    # Functional only: how fast it starts is bench/bench_simulator.py's figure.
     sim = sim_factory("large")
-    assert time.time() - t0 < 5
     st = sim.state()
     assert st["counts"]["meta1"] == 300 and st["counts"]["rawx"] == 2000
     assert st["meta0_initialised"] is True
