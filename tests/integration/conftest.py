@@ -13,8 +13,8 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# tests/conftest.py has put the collection tree there and on sys.path.
-COLLECTIONS = os.path.join(ROOT, "build", "collections")
+# collections/ansible_collections/openio/sds links to the repo root.
+COLLECTIONS = os.path.join(ROOT, "collections")
 COMMON = os.path.join(ROOT, "tests", "integration", "common")
 RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
                    r"\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)")
