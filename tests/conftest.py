@@ -93,8 +93,8 @@ def pytest_terminal_summary(terminalreporter):
     passed = sum(1 for o in _OUTCOMES.values() if o == "passed")
     tr = terminalreporter
     tr.section("conformance")
-    tr.write_line("transcripts passing: %d/%d (%.1f%%)" % (passed, total,
-                                                        100.0 * passed / total))
+    tr.write_line("transcripts passing: %d/%d (%.1f%%)"
+                  % (passed, total, 100.0 * passed / total))
     for outcome in ("failed", "xfail", "xpass", "skipped"):
         names = sorted(n for n, o in _OUTCOMES.items() if o == outcome)
         if names:
