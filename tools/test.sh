@@ -165,7 +165,9 @@ for pyver in "${versions[@]}"; do
           "galaxy:galaxy build, install, shipped tests from the installed copy")
   [ "$mode" = full ] && stages+=("lint:ansible-lint (production profile, offline)"
                                  "molecule:molecule scenarios")
-  if run_stage "$pyver: virtualenv" stage_venv; then
+  # Not as an `if` condition: that would turn `set -e` off inside the stage.
+  run_stage "$pyver: virtualenv" stage_venv
+  if [ "${results[${#results[@]}-1]}" = passed ]; then
     [ -n "$readme_venv" ] || readme_venv=$venv
     for entry in "${stages[@]}"; do
       wanted "${entry%%:*}" && run_stage "$pyver: ${entry#*:}" "stage_${entry%%:*}"
