@@ -1,40 +1,39 @@
 # Two entry points: `make demo` and `make test`. Both create their own
 # virtualenvs from the pinned requirements on first use.
+# Python 3.11 and 3.13 are looked for on PATH, then under pyenv
+# (tools/find_python.sh); name them with PY311=... or PY313=....
 SHELL := /bin/bash
-PYTHON ?= python3
-PY313 ?= $(shell pyenv root 2>/dev/null || echo /root/.pyenv)/versions/3.13.0/bin/python3.13
+PY311 ?=
+PY313 ?=
 VENV := .venv
 VENV313 := .venv313
 
-.PHONY: demo test test-311 test-313 venv venv313 sanity lint bench clean runtime
+.PHONY: demo test test-311 test-313 venv venv313 bench clean runtime
 
 venv: $(VENV)/.installed
 venv313: $(VENV313)/.installed
 
 $(VENV)/.installed: requirements/py311.txt
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements/py311.txt
-	touch $@
+	bash tools/venv.sh $(VENV) 3.11 requirements/py311.txt $(PY311)
 
 $(VENV313)/.installed: requirements/py313.txt
-	$(PY313) -m venv $(VENV313)
-	$(VENV313)/bin/pip install -q --disable-pip-version-check -r requirements/py313.txt
-	touch $@
+	bash tools/venv.sh $(VENV313) 3.13 requirements/py313.txt $(PY313)
 
 ## demo: start a simulated namespace, bootstrap it with the playbooks, audit it
 demo: venv
 	bash tools/demo.sh $(VENV)
 
-## test: everything CI runs, on Python 3.11 + ansible-core 2.19 and Python 3.13 + newest core
-test: venv venv313
-	bash tools/test.sh $(VENV) 3.11 full
-	bash tools/test.sh $(VENV313) 3.13 core
+## test: everything CI runs, on Python 3.11 + ansible-core 2.19 and Python 3.13
+## + newest core, then the README's commands; every stage runs, a summary
+## table ends the output, and the exit status is 1 if any stage failed.
+test:
+	bash tools/test.sh 3.11 3.13
 
-test-311: venv
-	bash tools/test.sh $(VENV) 3.11 full
+test-311:
+	bash tools/test.sh 3.11
 
-test-313: venv313
-	bash tools/test.sh $(VENV313) 3.13 core
+test-313:
+	bash tools/test.sh 3.13
 
 bench: venv
 	bash tools/bench.sh $(VENV)
@@ -42,5 +41,6 @@ bench: venv
 runtime: venv
 	$(VENV)/bin/python tools/update_runtime.py
 
+## clean: build outputs, including ansible-test's virtualenvs (build/ansible-test-home)
 clean:
 	rm -rf build tests/output .pytest_cache

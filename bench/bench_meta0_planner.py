@@ -20,8 +20,8 @@ import sys
 import time
 import tracemalloc
 
-_COLLECTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build",
-                            "collections")
+# collections/ansible_collections/openio/sds links to the repo root.
+_COLLECTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "collections")
 if os.path.abspath(_COLLECTIONS) not in sys.path:
     sys.path.insert(0, os.path.abspath(_COLLECTIONS))
 
@@ -66,6 +66,10 @@ def row(op, count, result, elapsed, peak, svcs, min_dist):
             "yes" if report["ok"] else "no")
 
 
+def goal(text, met, figure):
+    print("goal %s: %s (%s)" % (text, "met" if met else "NOT met", figure))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--min-dist", type=int, default=3)
@@ -105,7 +109,23 @@ def main():
         print(fmt % line)
     print("\nmoves = base replicas moved; lower bd = sum over services of max(0, count - target)"
           "\nmax/min = bases per service with a positive target after the operation;"
-          " max dev = largest |count - target|")
+          " max dev = largest |count - target|\n")
+    by_op = {}
+    for line in lines:
+        by_op.setdefault(line[0], []).append(line)
+    boot = max(float(x[2]) for x in by_op["bootstrap"])
+    goal("bootstrap < 0.15 s", boot < 0.15, "slowest %.3f s" % boot)
+    reb = max(float(x[2]) for x in by_op["rebalance"])
+    goal("rebalance < 1 s", reb < 1.0, "slowest %.3f s" % reb)
+    excess = max((x[4] - x[5]) / float(max(1, x[5]))
+                 for x in by_op["rebalance"] + by_op["decommission"])
+    goal("moves within 1% of the lower bound (rebalance, decommission)", excess <= 0.01,
+         "worst +%.2f%%" % (100 * excess))
+    dev = max(x[7] for x in lines)
+    goal("spread within 1 of the target", dev <= 1, "largest deviation %s" % dev)
+    bad = [x for x in lines if x[8] or x[9] != "yes"]
+    goal("min_dist respected and the mapping check clean", not bad,
+         "%d of %d rows with a violation" % (len(bad), len(lines)))
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
+# collections/ansible_collections/openio/sds links to the repo root.
+sys.path.insert(0, os.path.join(ROOT, "collections"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
 
 from oiosim.testing import Simulator  # noqa: E402
@@ -80,7 +81,7 @@ def ansible_run(sim):
         path = os.path.join(tmp, "play.yml")
         with open(path, "w") as handle:
             handle.write(book)
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections"),
                    ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_HOME=tmp,
                    ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
                    OIO_PROXYD_URL=sim.proxy_url, OIO_NS=sim.namespace)
@@ -93,6 +94,10 @@ def ansible_run(sim):
     if proc.returncode != 0:
         raise SystemExit(proc.stdout[-3000:])
     return elapsed, sim.stats()["requests"]
+
+
+def goal(text, met, figure):
+    print("goal %s: %s (%s)" % (text, "met" if met else "NOT met", figure))
 
 
 def main():
@@ -114,16 +119,22 @@ def main():
         print("large preset, %d run(s) each, concurrency %d (load average %.2f)"
               % (args.repeat, args.concurrency, os.getloadavg()[0]))
         results = {}
+        per_volume = {}
         for name, func, conc in rows:
             best, median, cpu, requests, volumes = measure(sim, func, conc, args.repeat)
             results[name] = best
+            per_volume[name] = (requests - 2) / float(volumes)
             print("%-22s best %6.3f s  median %6.3f s  client CPU %6.3f s  %5d requests "
                   "for %d volumes (%.3f per volume beyond the 2 lists)"
                   % (name, best, median, cpu, requests, volumes,
                      (requests - 2) / float(volumes)))
-        verdict = "OK" if results["no-change"] < 3.0 else "SLOW"
-        print("no-change under 3 s: %s; speed-up over the sequential baseline: %.2fx"
-              % (verdict, results["baseline (sequential)"] / results["no-change"]))
+        print("speed-up over the sequential baseline: %.2fx"
+              % (results["baseline (sequential)"] / results["no-change"]))
+        goal("no-change run < 3 s", results["no-change"] < 3.0,
+             "best %.3f s" % results["no-change"])
+        worst = max(per_volume["info"], per_volume["no-change"])
+        goal("<= 1 request per volume beyond the 2 conscience lists", worst <= 1.0,
+             "%.3f per volume" % worst)
         if args.ansible:
             elapsed, requests = ansible_run(sim)
             print("%-22s %6.3f s  %5d requests (ansible-playbook, end to end)"

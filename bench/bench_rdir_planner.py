@@ -25,7 +25,8 @@ import time
 import tracemalloc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "build", "collections"))
+# collections/ansible_collections/openio/sds links to the repo root.
+sys.path.insert(0, os.path.join(HERE, "..", "collections"))
 
 from ansible_collections.openio.sds.plugins.module_utils.location import (  # noqa: E402
     distance,
@@ -149,9 +150,15 @@ def measure(func):
 def report(label, volumes, rdirs, assignments, elapsed, peak):
     unassigned = sum(1 for v in volumes if not assignments.get(v["id"]))
     load = loads(rdirs, assignments).values()
+    REPORTED.append((label, unassigned))
     print("  %-22s %8.3f s %9.1f MiB   unassigned %5d   own host %5d   load %d..%d"
           % (label, elapsed, peak / 2.0 ** 20, unassigned,
              own_host(volumes, rdirs, assignments), min(load), max(load)))
+
+
+REPORTED = []
+def goal(text, met, figure):
+    print("goal %s: %s (%s)" % (text, "met" if met else "NOT met", figure))
 
 
 SCENARIOS = [
@@ -175,6 +182,12 @@ def main():
         base, elapsed, peak = measure(lambda: baseline_greedy(
             volumes, rdirs, max_per_rdir=cap, min_dist=min_dist))
         report("BASELINE 7.3.0 greedy", volumes, rdirs, base, elapsed, peak)
+    # Every scenario has a valid assignment (the planner shows it):
+    # the goal is that the planner never leaves a volume without an rdir.
+    left = [n for label, n in REPORTED if label == "planner"]
+    print()
+    goal("never leave a volume unassigned when a valid assignment exists",
+         not any(left), "planner: %d unassigned over %d scenarios" % (sum(left), len(left)))
 
 
 if __name__ == "__main__":

@@ -12,27 +12,39 @@ import pytest
 TESTS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TESTS)
 SIM_DIR = os.path.join(TESTS, "simulator")
-if SIM_DIR not in sys.path:
-    sys.path.insert(0, SIM_DIR)
 
-# The collection lives at the repo root: expose it as
-# ansible_collections.openio.sds through a symlink under build/collections.
-COLLECTIONS = os.path.join(ROOT, "build", "collections")
-_LINK = os.path.join(COLLECTIONS, "ansible_collections", "openio", "sds")
-if not os.path.exists(_LINK):
-    try:
-        os.makedirs(os.path.dirname(_LINK), exist_ok=True)
-        os.symlink(ROOT, _LINK)
-    except FileExistsError:
-        pass
+
+def _collections_dir():
+    """The directory holding ansible_collections/openio/sds.
+
+    An installed copy (.../ansible_collections/openio/sds) is used where it
+    lies; a clone has collections/ansible_collections/openio/sds, a link to
+    the repo root. Nothing is written either way.
+    """
+    namespace_dir = os.path.dirname(ROOT)
+    top = os.path.dirname(namespace_dir)
+    if (os.path.basename(ROOT), os.path.basename(namespace_dir),
+            os.path.basename(top)) == ("sds", "openio", "ansible_collections"):
+        return os.path.dirname(top)
+    return os.path.join(ROOT, "collections")
+
+
+COLLECTIONS = _collections_dir()
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 
-from oiosim.testing import Simulator  # noqa: E402
+# The simulated namespace is development tooling, not shipped: its fixtures
+# exist only where it does (a clone).
+HAVE_SIMULATOR = os.path.isdir(os.path.join(SIM_DIR, "oiosim"))
+if HAVE_SIMULATOR and SIM_DIR not in sys.path:
+    sys.path.insert(0, SIM_DIR)
 
 
 @pytest.fixture
 def sim_factory():
+    if not HAVE_SIMULATOR:
+        pytest.skip("tests/simulator is not part of this copy")
+    from oiosim.testing import Simulator
     started = []
 
     def factory(preset=None, topology=None, **overrides):
@@ -55,3 +67,35 @@ def sim_factory():
 @pytest.fixture
 def simulator(sim_factory):
     return sim_factory("small")
+
+
+# The `conformance` section at the end of a run: the pass rate of the
+# captured exchanges replayed by tests/conformance/test_transcripts.py.
+_OUTCOMES = {}
+
+
+def pytest_runtest_logreport(report):
+    if "test_transcripts.py::test_transcript[" not in report.nodeid:
+        return
+    name = report.nodeid.split("[", 1)[1].rstrip("]")
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        if hasattr(report, "wasxfail"):
+            outcome = "xfail" if report.skipped else "xpass"
+        else:
+            outcome = report.outcome
+        _OUTCOMES[name] = outcome
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _OUTCOMES:
+        return
+    total = len(_OUTCOMES)
+    passed = sum(1 for o in _OUTCOMES.values() if o == "passed")
+    tr = terminalreporter
+    tr.section("conformance")
+    tr.write_line("transcripts passing: %d/%d (%.1f%%)"
+                  % (passed, total, 100.0 * passed / total))
+    for outcome in ("failed", "xfail", "xpass", "skipped"):
+        names = sorted(n for n, o in _OUTCOMES.items() if o == outcome)
+        if names:
+            tr.write_line("%s (%d): %s" % (outcome, len(names), ", ".join(names)))

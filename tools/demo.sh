@@ -10,9 +10,8 @@ bin="$root/$venv/bin"
 work=$(mktemp -d)
 portfile="$work/sim.json"
 export ANSIBLE_HOME="$work/ansible-home"
-mkdir -p build/collections/ansible_collections/openio
-ln -sfn "$root" build/collections/ansible_collections/openio/sds
-export ANSIBLE_COLLECTIONS_PATH="$root/build/collections"
+# collections/ansible_collections/openio/sds links to the repo root.
+export ANSIBLE_COLLECTIONS_PATH="$root/collections"
 export ANSIBLE_PIPELINING=1
 export ANSIBLE_ROLES_PATH="$root/roles"
 export ANSIBLE_PYTHON_INTERPRETER="$bin/python"

@@ -1,69 +1,120 @@
 #!/usr/bin/env bash
-# The whole test suite for one virtualenv. Stage "full" adds ansible-lint and
-# the molecule scenarios, which do not depend on the Python version.
-set -euo pipefail
-venv=${1:?usage: test.sh VENV PYTHON_VERSION [full|core]}
-pyver=${2:?usage: test.sh VENV PYTHON_VERSION [full|core]}
-mode=${3:-full}
+# Everything CI runs (`make test`), for each Python given (default: 3.11 with
+# ansible-core 2.19, then 3.13 with the newest ansible-core), then the
+# README's commands. Every stage runs even when an earlier one failed; the
+# run ends with a table (stage, result, time) and exits 1 if any stage failed.
+#   tools/test.sh [3.11] [3.13]
+# STAGES="doc galaxy readme" (keys of the stage_* functions) runs only those,
+# after the virtualenvs.
+# The 3.11 run also does ansible-lint and the molecule scenarios, which do not
+# depend on the Python version.
+set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-bin="$root/$venv/bin"
-export PATH="$bin:$PATH"
+versions=("$@")
+[ ${#versions[@]} -gt 0 ] || versions=(3.11 3.13)
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# A private ANSIBLE_HOME: no stale installed copy of the collection shadows the live code.
+# Nothing here depends on HOME or writes to it: Ansible's home, temp and async
+# directories and the tools' caches live under $tmp, ansible-test's under build/.
 export ANSIBLE_HOME="$tmp/ansible-home"
-mkdir -p build/collections/ansible_collections/openio
-ln -sfn "$root" build/collections/ansible_collections/openio/sds
-export ANSIBLE_COLLECTIONS_PATH="$root/build/collections"
+export ANSIBLE_LOCAL_TEMP="$tmp/ansible-local-tmp"
+export ANSIBLE_REMOTE_TEMP="$tmp/ansible-remote-tmp"
+export ANSIBLE_ASYNC_DIR="$tmp/ansible-async"
+export XDG_CACHE_HOME="$tmp/cache"
+export ANSIBLE_COLLECTIONS_PATH="$root/collections"
 export ANSIBLE_PIPELINING=1
 
-stage() { printf '\n=== [%s] %s (%ss)\n' "$pyver" "$1" "$SECONDS"; }
+# --- stages -----------------------------------------------------------------
+# Each runs in a subshell with `set -e`, with $venv, $pyver and $bin set and
+# the virtualenv's bin first on PATH.
 
-stage "generated files are up to date"
-"$bin/python" tools/update_runtime.py --check
+stage_venv() {
+  make --no-print-directory "$venv/.installed"
+  "$bin/ansible" --version | sed -n 1p
+}
 
-stage "modules and plugins render with ansible-doc"
-for m in plugins/modules/*.py; do
-  name=$(basename "$m" .py)
-  "$bin/ansible-doc" -j "openio.sds.$name" | "$bin/python" -c \
-    "import json,sys; d=json.load(sys.stdin); assert d, 'no doc for $name'; assert d['openio.sds.$name']['doc']['short_description']"
-done
+stage_runtime() {
+  "$bin/python" tools/update_runtime.py --check
+}
 
-for p in plugins/inventory/*.py plugins/lookup/*.py; do
-  kind=$(basename "$(dirname "$p")"); name=$(basename "$p" .py)
-  "$bin/ansible-doc" -t "$kind" -j "openio.sds.$name" | "$bin/python" -c \
-    "import json,sys; d=json.load(sys.stdin); assert d, 'no doc for $name'; assert d['openio.sds.$name']['doc']['short_description']"
-done
+stage_doc() {
+  for m in plugins/modules/*.py; do
+    name=$(basename "$m" .py)
+    "$bin/ansible-doc" -j "openio.sds.$name" | "$bin/python" -c \
+      "import json,sys; d=json.load(sys.stdin); assert d, 'no doc for $name'; assert d['openio.sds.$name']['doc']['short_description']"
+  done
+  for p in plugins/inventory/*.py plugins/lookup/*.py; do
+    kind=$(basename "$(dirname "$p")"); name=$(basename "$p" .py)
+    "$bin/ansible-doc" -t "$kind" -j "openio.sds.$name" | "$bin/python" -c \
+      "import json,sys; d=json.load(sys.stdin); assert d, 'no doc for $name'; assert d['openio.sds.$name']['doc']['short_description']"
+  done
+  echo "$(ls plugins/modules/*.py | wc -l) modules and $(ls plugins/inventory/*.py plugins/lookup/*.py | wc -l) plugins documented"
+}
 
-stage "pytest: unit, simulator, conformance, integration"
-# Most of a playbook test is spent waiting on subprocesses and the simulator,
-# so four workers on two cores halve the wall time.
-"$bin/python" -m pytest -p no:cacheprovider -n 4 --dist worksteal -q tests
+stage_pytest() {
+  # Most of a playbook test is spent waiting on subprocesses and the
+  # simulator, so four workers on two cores halve the wall time.
+  "$bin/python" -m pytest -p no:cacheprovider -n 4 --dist worksteal -q tests
+}
 
-stage "ansible-test sanity"
-bash tools/setup_ansible_test.sh "$venv"
-bash tools/sanity.sh "$venv" "$pyver" > "$tmp/sanity.log" 2>&1 || { cat "$tmp/sanity.log"; exit 1; }
-grep -E '^(Running sanity test|WARNING: Skipping)' "$tmp/sanity.log" | sed -n '1,40p' | wc -l | xargs printf 'sanity tests run: %s\n'
+stage_sanity() {
+  # ansible-test keeps its virtualenvs and pip cache under ~/.ansible/test:
+  # give it a home under build/ (removed by make clean) with the user's pip
+  # configuration, if any.
+  local home="$root/build/ansible-test-home" conf
+  for conf in .config/pip/pip.conf .pip/pip.conf; do
+    if [ -f "$HOME/$conf" ] && [ ! -e "$home/$conf" ]; then
+      mkdir -p "$(dirname "$home/$conf")"
+      cp "$HOME/$conf" "$home/$conf"
+    fi
+  done
+  mkdir -p "$home"
+  HOME="$home" bash tools/setup_ansible_test.sh "$venv"
+  if ! HOME="$home" bash tools/sanity.sh "$venv" "$pyver" > "$tmp/sanity-$pyver.log" 2>&1; then
+    cat "$tmp/sanity-$pyver.log"
+    return 1
+  fi
+  grep -cE '^Running sanity test' "$tmp/sanity-$pyver.log" | xargs printf 'sanity tests run: %s\n'
+}
 
-stage "galaxy build and install of the built tarball"
-rm -rf build/dist build/installed
-"$bin/ansible-galaxy" collection build --force --output-path build/dist . >/dev/null
-env -u ANSIBLE_COLLECTIONS_PATH "$bin/ansible-galaxy" collection install --force build/dist/openio-sds-*.tar.gz -p build/installed >/dev/null
-ANSIBLE_COLLECTIONS_PATH="$root/build/installed" "$bin/ansible-doc" -j openio.sds.oio_service_info >/dev/null
-echo "built and installed: $(ls build/dist)"
+stage_galaxy() {
+  local out="build/galaxy-$pyver" installed
+  rm -rf "$out"
+  "$bin/ansible-galaxy" collection build --force --output-path "$out/dist" . >/dev/null
+  env -u ANSIBLE_COLLECTIONS_PATH "$bin/ansible-galaxy" collection install --force \
+    "$out"/dist/openio-sds-*.tar.gz -p "$out/installed" >/dev/null
+  echo "built and installed: $(ls "$out/dist")"
+  installed="$root/$out/installed/ansible_collections/openio/sds"
+  # Only what runs is shipped: nothing that needs the simulator.
+  for path in tests/simulator tests/integration tests/conformance extensions bench tools; do
+    [ ! -e "$installed/$path" ] || { echo "$path is shipped but cannot run there"; return 1; }
+  done
+  ANSIBLE_COLLECTIONS_PATH="$root/$out/installed" "$bin/ansible-doc" -j openio.sds.oio_meta0_mapping \
+    | grep -q '"short_description"'
+  # The shipped tests, run from the installed copy, must pass and write nothing there.
+  (cd "$installed" && find . | sort > "$tmp/before" \
+    && PYTHONDONTWRITEBYTECODE=1 "$bin/python" -m pytest -p no:cacheprovider -q \
+    && find . | sort > "$tmp/after")
+  if ! diff -u "$tmp/before" "$tmp/after"; then
+    echo "the shipped tests wrote into the installed collection"
+    return 1
+  fi
+}
 
-if [ "$mode" = full ]; then
-  stage "ansible-lint (production profile, offline)"
+stage_lint() {
   "$bin/ansible-lint" --offline -q
+}
 
-  stage "molecule scenarios (two at a time)"
+stage_molecule() {
+  local scenarios failed=() pids entry s i
   mapfile -t scenarios < <(cd extensions/molecule && for d in */; do
     [ -f "$d/molecule.yml" ] && echo "${d%/}"; done)
   run_scenario() {
     (cd extensions && "$bin/molecule" test -s "$1") > "$tmp/molecule-$1.log" 2>&1
   }
-  failed=()
+  # Two at a time: the machine has two cores.
   for ((i = 0; i < ${#scenarios[@]}; i += 2)); do
     pids=()
     for s in "${scenarios[@]:i:2}"; do run_scenario "$s" & pids+=("$!:$s"); done
@@ -75,6 +126,78 @@ if [ "$mode" = full ]; then
       fi
     done
   done
-  [ ${#failed[@]} -eq 0 ] || { echo "failed scenarios: ${failed[*]}"; exit 1; }
+  [ ${#failed[@]} -eq 0 ] || { echo "failed scenarios: ${failed[*]}"; return 1; }
+}
+
+stage_readme() {
+  bash tools/readme_commands.sh "$venv"
+}
+
+# --- runner -----------------------------------------------------------------
+
+names=() results=() times=()
+record() { names+=("$1"); results+=("$2"); times+=("$3"); }
+
+wanted() {  # KEY
+  [ -z "${STAGES:-}" ] || [[ " $STAGES " == *" $1 "* ]]
+}
+
+run_stage() {  # NAME FUNCTION
+  local name=$1 start=$SECONDS rc
+  printf '\n=== %s\n' "$name"
+  ( set -e; export PATH="$bin:$PATH"; "$2" )
+  rc=$?
+  if [ $rc -eq 0 ]; then record "$name" passed $((SECONDS - start))
+  else record "$name" FAILED $((SECONDS - start)); printf '=== %s: FAILED\n' "$name"; fi
+  return $rc
+}
+
+skip_stage() {  # NAME REASON
+  printf '\n=== %s: skipped (%s)\n' "$1" "$2"
+  record "$1" "skipped: $2" 0
+}
+
+readme_venv=""
+for pyver in "${versions[@]}"; do
+  case "$pyver" in
+    3.11) venv=.venv; mode=full ;;
+    3.13) venv=.venv313; mode=core ;;
+    *) echo "unknown Python version $pyver (3.11 or 3.13)" >&2; exit 2 ;;
+  esac
+  bin="$root/$venv/bin"
+  stages=("runtime:generated files are up to date" "doc:modules render with ansible-doc"
+          "pytest:pytest (unit, simulator, conformance, integration)" "sanity:ansible-test sanity"
+          "galaxy:galaxy build, install, shipped tests from the installed copy")
+  [ "$mode" = full ] && stages+=("lint:ansible-lint (production profile, offline)"
+                                 "molecule:molecule scenarios")
+  # Not as an `if` condition: that would turn `set -e` off inside the stage.
+  run_stage "$pyver: virtualenv" stage_venv
+  if [ "${results[${#results[@]}-1]}" = passed ]; then
+    [ -n "$readme_venv" ] || readme_venv=$venv
+    for entry in "${stages[@]}"; do
+      wanted "${entry%%:*}" && run_stage "$pyver: ${entry#*:}" "stage_${entry%%:*}"
+    done
+  else
+    for entry in "${stages[@]}"; do
+      wanted "${entry%%:*}" && skip_stage "$pyver: ${entry#*:}" "no virtualenv"
+    done
+  fi
+done
+if ! wanted readme; then
+  :
+elif [ -n "$readme_venv" ]; then
+  venv=$readme_venv bin="$root/$readme_venv/bin"
+  run_stage "README commands, as written" stage_readme
+else
+  skip_stage "README commands, as written" "no virtualenv"
 fi
-stage "done"
+
+fmt() { if [ "$1" -ge 60 ]; then printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); else printf '%ds' "$1"; fi; }
+printf '\n=== Summary\n%-66s %-24s %8s\n' stage result time
+status=0
+for i in "${!names[@]}"; do
+  printf '%-66s %-24s %8s\n' "${names[$i]}" "${results[$i]}" "$(fmt "${times[$i]}")"
+  [ "${results[$i]}" = passed ] || status=1
+done
+printf '%-66s %-24s %8s\n' total "$([ $status -eq 0 ] && echo passed || echo FAILED)" "$(fmt "$SECONDS")"
+exit $status

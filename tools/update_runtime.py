@@ -7,7 +7,7 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REQUIRES_ANSIBLE = ">=2.16.0"
+REQUIRES_ANSIBLE = ">=2.19.0"  # the oldest ansible-core that make test runs
 
 
 def render():

@@ -13,8 +13,8 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# tests/conftest.py has put the collection tree there and on sys.path.
-COLLECTIONS = os.path.join(ROOT, "build", "collections")
+# collections/ansible_collections/openio/sds links to the repo root.
+COLLECTIONS = os.path.join(ROOT, "collections")
 COMMON = os.path.join(ROOT, "tests", "integration", "common")
 RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
                    r"\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)")
@@ -36,8 +36,13 @@ def ansible_env(tmp_path, sim=None):
     env = dict(os.environ)
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
+        # Everything Ansible writes stays under the test's temp folder: the
+        # async wrapper and async_status must agree on the job directory
+        # whatever HOME says.
         "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
+        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-local-tmp"),
+        "ANSIBLE_REMOTE_TEMP": str(tmp_path / "ansible-remote-tmp"),
+        "ANSIBLE_ASYNC_DIR": str(tmp_path / "ansible-async"),
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
         # Local connection without temp files: about 20% faster per task.
         "ANSIBLE_PIPELINING": "1",

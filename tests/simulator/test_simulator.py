@@ -112,7 +112,7 @@ def test_rdir_service_down_and_up(sim_factory):
 
 
 def test_large_preset_starts(sim_factory):
-    # Its start time is a figure of bench/bench_simulator.py, not a test.
+    # Functional only: how fast it starts is bench/bench_simulator.py's figure.
     sim = sim_factory("large")
     st = sim.state()
     assert st["counts"]["meta1"] == 300 and st["counts"]["rawx"] == 2000
