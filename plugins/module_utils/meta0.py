@@ -27,7 +27,7 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BaseRef, call_problems, leave, peer_results, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.lease import LeaseBusy, WriterLease
-from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     NUM_PREFIXES,
     base_cid,
