@@ -99,7 +99,7 @@ class OioModule(object):
                 timeout=self.params["timeout"], retries=self.params["retries"],
                 validate_certs=self.params["validate_certs"], ca_path=self.params["ca_path"],
                 request_id=self.params["request_id"], warn=self.module.warn,
-                rdir_scheme=self.params["rdir_scheme"])
+                rdir_scheme=self.params["rdir_scheme"], check_mode=self.module.check_mode)
         except OioError as exc:
             self.module.fail_json(msg=str(exc))
         self.changed = False
