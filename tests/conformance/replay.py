@@ -296,11 +296,6 @@ def http_call(hostport, method, target, headers, body, timeout=30):
 
 # ----------------------------------------------------------------- simulator
 
-def server_available():
-    return (os.path.exists(os.path.join(SIM_DIR, "oiosim", "__main__.py"))
-            and os.path.exists(os.path.join(SIM_DIR, "presets", "lab.yaml")))
-
-
 class SimulatorProcess(object):
     """``python -m oiosim --preset lab`` in a child process, stopped by PID."""
 
