@@ -3,9 +3,10 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-for path in (HERE, os.path.join(os.path.dirname(HERE), "simulator")):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+# compare.py and replay.py sit beside the tests (tests/conftest.py has put
+# the simulator on the path).
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
 _OUTCOMES = {}
 
