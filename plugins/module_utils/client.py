@@ -98,6 +98,26 @@ class OioError(Exception):
         }
 
 
+
+# POST routes that only read: the admin routes of the RUN_ALL mode that do
+# not change a base, the properties reads, and the rdir index listings.
+READ_POSTS = ("admin/status", "admin/has", "admin/get_properties", "admin/debug", "admin/info",
+              "reference/get_properties", "rdir/fetch", "rdir/meta2/fetch")
+
+
+def is_write(method, url):
+    """Whether a request may change the cluster."""
+    if method in ("GET", "HEAD"):
+        return False
+    path = urlsplit(url).path.rstrip("/")
+    return not any(path.endswith("/" + route) for route in READ_POSTS)
+
+
+class WriteInCheckMode(OioError):
+    """A write attempted by a client built for check mode: a bug, refused
+    before anything is sent."""
+
+
 class OioResponse(object):
     """Status, headers and decoded body (JSON when it parses, else text)."""
 
@@ -207,7 +227,7 @@ class OioClient(object):
     def __init__(self, proxy_url, namespace, timeout=30.0, retries=3,
                  validate_certs=True, ca_path=None, request_id=None, warn=None,
                  backoff=0.5, max_backoff=8.0, pool_size=32, sleep=time.sleep,
-                 rdir_scheme="http", breaker_threshold=BREAKER_THRESHOLD):
+                 rdir_scheme="http", breaker_threshold=BREAKER_THRESHOLD, check_mode=False):
         if not HAS_REQUESTS:
             raise OioError("the Python library 'requests' is required")
         try:
@@ -229,6 +249,9 @@ class OioClient(object):
         # rdir services are reached directly, not through the proxy, and speak
         # plain HTTP in a standard deployment: their scheme is their own.
         self.rdir_scheme = rdir_scheme
+        # The one check-mode gate: a client of a task in check mode refuses
+        # every write, so a forgotten branch fails loudly instead of writing.
+        self.check_mode = bool(check_mode)
         self._idle_sessions = []
         self._lock = threading.Lock()
         self.sessions_opened = 0
@@ -300,6 +323,9 @@ class OioClient(object):
         handles itself (returned instead of raised), e.g. 404 on a lookup.
         """
         method = method.upper()
+        if self.check_mode and is_write(method, url):
+            raise WriteInCheckMode("internal error: a write was attempted in check mode, and "
+                                   "refused: %s %s" % (method, url), method=method, url=url)
         if idempotent is None:
             idempotent = method in ("GET", "HEAD")
         hdrs = {

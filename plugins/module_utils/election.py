@@ -20,7 +20,7 @@ import time
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.names import (
-    base_cid, base_name, check_name_lengths, compute_cid, is_cid, short_prefixes,
+    base_cid, base_name, check_name_lengths, compute_cid, is_cid, base_keys,
     split_base_name)
 
 BASE_TYPES = ("meta0", "meta1", "meta2", "sqlx")
@@ -383,7 +383,7 @@ def wait_elected(client, base, timeout, check_mode=False, interval=0.5, sleep=ti
 # -- every meta1 base -------------------------------------------------------
 
 def meta1_bases(digits):
-    return [base_name(k.ljust(4, "0"), digits) for k in short_prefixes(digits)]
+    return [base_name(k.ljust(4, "0"), digits) for k in base_keys(digits)]
 
 
 def error_summary(err):

@@ -27,12 +27,12 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BaseRef, call_problems, leave, peer_results, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.lease import LeaseBusy, WriterLease
-from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     NUM_PREFIXES,
     base_cid,
     is_addr,
-    short_prefixes,
+    base_keys,
     siblings,
 )
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
@@ -143,7 +143,7 @@ def normalize_user_mapping(mapping, digits):
     if lengths == set([4]) and len(mapping) == NUM_PREFIXES:
         prefixes = dict((k.upper(), v) for k, v in mapping.items())
     elif lengths == set([digits]):
-        missing = sorted(set(short_prefixes(digits)) - set(k.upper() for k in mapping))
+        missing = sorted(set(base_keys(digits)) - set(k.upper() for k in mapping))
         if missing:
             raise PayloadError("the mapping misses %d of the %d bases (first: %s)"
                                % (len(missing), 16 ** digits,
@@ -499,7 +499,7 @@ def held_copies(client, current, addrs, digits, concurrency=8):
     key: [holders]}``, ``[(base key, cause)]`` of the bases some of them
     did not answer for, and how many bases were asked about."""
     wanted = set(addrs)
-    keys = [k for k in short_prefixes(digits) if not wanted & set(current.get(k) or ())]
+    keys = [k for k in base_keys(digits) if not wanted & set(current.get(k) or ())]
 
     def ask(key):
         return copies(client, meta1_base(key, digits), sorted(wanted))

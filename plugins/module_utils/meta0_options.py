@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import load_meta1_services
-from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 
 
 def min_dist_spec(default):

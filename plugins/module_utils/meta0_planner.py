@@ -36,9 +36,10 @@ from ansible_collections.openio.sds.plugins.module_utils.location import (
 )
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     is_addr,
-    short_prefixes,
+    base_keys,
     siblings,
 )
+from ansible_collections.openio.sds.plugins.module_utils.services import score_of
 
 MAX_REPLICAS = 5
 MAX_DIST = 4
@@ -115,10 +116,9 @@ def auto_min_dist(services, replicas, excluded=()):
 
 def _score(service):
     try:
-        return max(0, int(float(service.get("score") or 0)))
-    except (TypeError, ValueError):
-        raise PlanningError("service %r has an invalid score %r"
-                            % (service.get("addr"), service.get("score")))
+        return score_of(service)
+    except ValueError as exc:
+        raise PlanningError(str(exc))
 
 
 class _Services(object):
@@ -263,7 +263,7 @@ _KEY_INDEX = {}
 
 def _base_keys(digits):
     if digits not in _KEYS:
-        _KEYS[digits] = tuple(short_prefixes(digits))
+        _KEYS[digits] = tuple(base_keys(digits))
     return _KEYS[digits]
 
 
@@ -986,7 +986,7 @@ def check(mapping, services, replicas=3, digits=4, min_dist=1, inconsistent_base
     mapping = mapping or {}
     # Too few usable services is a finding here, not an error.
     svcs = _Services(services, replicas, min_dist, strict=False)
-    keys = short_prefixes(digits)
+    keys = base_keys(digits)
     key_set = set(keys)
     problems = []
 

@@ -15,13 +15,10 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.openio.sds.plugins.module_utils.client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, OioClient, OioError, url_userinfo)
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 
 # Ranges of the connection options, checked like the modules' own ``ranges``.
 CONNECTION_RANGES = dict(timeout=(0.001, 86400), retries=(0, 20))
-
-
-class InvalidInput(ValueError):
-    """Bad input detected before anything is sent to the cluster."""
 
 
 def oio_argument_spec():
@@ -102,7 +99,7 @@ class OioModule(object):
                 timeout=self.params["timeout"], retries=self.params["retries"],
                 validate_certs=self.params["validate_certs"], ca_path=self.params["ca_path"],
                 request_id=self.params["request_id"], warn=self.module.warn,
-                rdir_scheme=self.params["rdir_scheme"])
+                rdir_scheme=self.params["rdir_scheme"], check_mode=self.module.check_mode)
         except OioError as exc:
             self.module.fail_json(msg=str(exc))
         self.changed = False

@@ -86,7 +86,7 @@ def base_cid(base):
     return base.ljust(64, "0")
 
 
-def short_prefixes(digits):
+def base_keys(digits):
     """All base keys for ``digits`` in lexicographic order ('' for digits 0)."""
     if not 0 <= digits <= 4:
         raise ValueError("digits must be between 0 and 4, got %r" % (digits,))

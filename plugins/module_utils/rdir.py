@@ -18,7 +18,7 @@ import threading
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.location import service_location
-from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     RDIR_ACCOUNT, check_name_lengths, is_addr)
 from ansible_collections.openio.sds.plugins.module_utils.rdir_planner import (

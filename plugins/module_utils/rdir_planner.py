@@ -37,6 +37,7 @@ from ansible_collections.openio.sds.plugins.module_utils.location import (
     service_location,
     split_location,
 )
+from ansible_collections.openio.sds.plugins.module_utils.services import score_of
 
 STATUS_OK = "ok"
 STATUS_MISSING = "missing"
@@ -57,13 +58,6 @@ _MAX_LEVELS = 64
 
 # ---------------------------------------------------------------------------
 # Services and hosts
-
-def _score(service):
-    try:
-        return int(service.get("score", 0) or 0)
-    except (TypeError, ValueError):
-        return 0
-
 
 def _service_id(service):
     tags = service.get("tags") or {}
@@ -116,7 +110,7 @@ class RdirIndex:
                     self._alias.setdefault(alias, rid)
         self.location = {rid: split_location(service_location(r))
                          for rid, r in self.by_id.items()}
-        self.score = {rid: _score(r) for rid, r in self.by_id.items()}
+        self.score = {rid: score_of(r) for rid, r in self.by_id.items()}
 
     def resolve(self, host):
         """rdir ID for a stored host (ID or address), None when unknown."""
@@ -703,7 +697,7 @@ def plan_rdir_assignment(volumes, rdirs, assignments=None, max_per_rdir=None,
         plan.statuses[vid] = volume_status(volume, hosts, index, min_dist, replicas)
         resolved = [index.resolve(h) for h in hosts]
         selected = scope is None or vid in scope
-        locked = _score(volume) <= 0
+        locked = score_of(volume) <= 0
         if not selected or (locked and not include_locked):
             if selected:
                 plan.skipped.append(vid)

@@ -20,7 +20,7 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
-from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     check_name_lengths, compute_cid, is_addr, is_cid)
 

@@ -9,6 +9,16 @@ __metaclass__ = type
 from ansible_collections.openio.sds.plugins.module_utils.location import service_location
 
 
+def score_of(service):
+    """A service's score as an int of 0 or more; ValueError when it is not a
+    number (a broken conscience entry is an error, not a score of 0)."""
+    try:
+        return max(0, int(float(service.get("score") or 0)))
+    except (TypeError, ValueError):
+        raise ValueError("service %r has an invalid score %r"
+                         % (service.get("addr"), service.get("score")))
+
+
 def normalize_service(entry):
     """A conscience entry as the collection returns it: the SDK's ``id``
     (service ID, else address) plus the few tags everybody asks for."""
@@ -16,7 +26,7 @@ def normalize_service(entry):
     return {
         "addr": entry.get("addr"),
         "id": tags.get("tag.service_id") or entry.get("addr"),
-        "score": int(entry.get("score") or 0),
+        "score": score_of(entry),
         "location": service_location(entry),
         "locked": bool(tags.get("tag.lock", False)),
         "up": bool(tags.get("tag.up", True)),

@@ -31,7 +31,7 @@ import time
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import configured_digits, load_meta0
-from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.rdir import (
     SERVICE_TYPES, VolumeIndex, read_assignments)
 from ansible_collections.openio.sds.plugins.module_utils.rdir_index import MAX_PAGE, IndexReader

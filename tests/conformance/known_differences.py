@@ -7,6 +7,3 @@ findings against the simulated proxy, to be fixed there.
 
 KNOWN_DIFFERENCES = {
 }
-
-# Reason used for every proxy capture while no simulator server exists.
-NO_SERVER = "no simulator server (oiosim/__main__.py and presets/lab.yaml): proxy not replayed"

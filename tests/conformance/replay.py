@@ -21,11 +21,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
 SIM_DIR = os.path.join(TESTS, "simulator")
 TRANSCRIPTS = os.path.join(HERE, "transcripts")
-if SIM_DIR not in sys.path:
-    sys.path.insert(0, SIM_DIR)
-
-from oiosim.core import Request  # noqa: E402
-from oiosim.transcripts import load_folder, parse_file  # noqa: E402
+from oiosim.core import Request
+from oiosim.transcripts import load_folder, parse_file
 
 LAB_PROXY = "127.0.0.1:6000"
 LAB_RDIRS = ("127.0.0.1:6018", "127.0.0.1:6019", "127.0.0.1:6020")
@@ -295,11 +292,6 @@ def http_call(hostport, method, target, headers, body, timeout=30):
 
 
 # ----------------------------------------------------------------- simulator
-
-def server_available():
-    return (os.path.exists(os.path.join(SIM_DIR, "oiosim", "__main__.py"))
-            and os.path.exists(os.path.join(SIM_DIR, "presets", "lab.yaml")))
-
 
 class SimulatorProcess(object):
     """``python -m oiosim --preset lab`` in a child process, stopped by PID."""

@@ -1,13 +1,10 @@
 """The transcript parser reads every captured file."""
 import os
-import sys
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "simulator"))
-
-from oiosim.transcripts import load_folder, parse_bytes  # noqa: E402
+from oiosim.transcripts import load_folder, parse_bytes
 
 FOLDER = os.path.join(HERE, "transcripts")
 ALL = load_folder(FOLDER)

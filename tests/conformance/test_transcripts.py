@@ -8,21 +8,17 @@ prerequisites.
 import pytest
 
 from compare import compare
-from known_differences import KNOWN_DIFFERENCES, NO_SERVER
-from replay import (CONTROL, HttpTarget, InProcessTarget, SimulatorProcess,
-                    is_rdir, ordered_transcripts, server_available)
+from known_differences import KNOWN_DIFFERENCES
+from replay import CONTROL, HttpTarget, SimulatorProcess, ordered_transcripts
 
 TRANSCRIPTS = ordered_transcripts()
-HAVE_SERVER = server_available()
 
 
 def _params():
     out = []
     for t in TRANSCRIPTS:
         marks = []
-        if not HAVE_SERVER and not is_rdir(t):
-            marks.append(pytest.mark.skip(reason=NO_SERVER))
-        elif t.name in KNOWN_DIFFERENCES:
+        if t.name in KNOWN_DIFFERENCES:
             marks.append(pytest.mark.xfail(reason=KNOWN_DIFFERENCES[t.name],
                                            strict=True))
         out.append(pytest.param(t, id=t.name, marks=marks))
@@ -31,23 +27,16 @@ def _params():
 
 @pytest.fixture(scope="module")
 def answers():
-    sim = None
-    if HAVE_SERVER:
-        sim = SimulatorProcess(preset="lab")
-        target = HttpTarget(sim.start())
-    else:
-        target = InProcessTarget()
+    sim = SimulatorProcess(preset="lab")
+    target = HttpTarget(sim.start())
     out = {}
     try:
         for t in TRANSCRIPTS:
             for step in CONTROL.get(t.name, ()):
                 target.control_step(*step)
-            if not HAVE_SERVER and not is_rdir(t):
-                continue
             out[t.name] = target.send(t)
     finally:
-        if sim is not None:
-            sim.stop()
+        sim.stop()
     return out
 
 
@@ -56,12 +45,11 @@ def test_transcript(transcript, answers):
     answer = answers[transcript.name]
     assert answer.error is None, answer.error
     problems = compare(transcript, answer.status, answer.headers, answer.body)
-    if HAVE_SERVER:
-        # Over HTTP the transport must match too: the captured requests did not
-        # ask for keep-alive, and 7.3.0 answered Connection: Close to each.
-        expected = transcript.response_headers.get("connection")
-        got = dict((k.lower(), v) for k, v in answer.headers.items()).get("connection")
-        if expected is not None and (got or "").lower() != expected.lower():
-            problems.append("header connection: expected %s, got %s" % (expected, got))
+    # Over HTTP the transport must match too: the captured requests did not
+    # ask for keep-alive, and 7.3.0 answered Connection: Close to each.
+    expected = transcript.response_headers.get("connection")
+    got = dict((k.lower(), v) for k, v in answer.headers.items()).get("connection")
+    if expected is not None and (got or "").lower() != expected.lower():
+        problems.append("header connection: expected %s, got %s" % (expected, got))
     assert not problems, "%s %s\n  %s" % (transcript.method, transcript.target,
                                           "\n  ".join(problems))

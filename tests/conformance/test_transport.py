@@ -12,9 +12,8 @@ import socket
 import pytest
 
 from oiosim.testing import Simulator
-from replay import ordered_transcripts, server_available
+from replay import ordered_transcripts
 
-pytestmark = pytest.mark.skipif(not server_available(), reason="no simulator server")
 
 
 @pytest.fixture(scope="module")

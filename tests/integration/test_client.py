@@ -172,3 +172,23 @@ def test_dropped_connections_open_the_circuit(simulator):
             cli.conscience_list("meta1")
     assert cli.circuit_open()
     assert simulator.stats()["requests"] == oio.BREAKER_THRESHOLD
+
+
+def test_a_client_in_check_mode_refuses_every_write(sim_factory):
+    """The one check-mode gate: reads pass (including the POST routes that
+    only read), a write raises before anything is sent."""
+    sim = sim_factory("small_bootstrapped")
+    client = oio.OioClient(sim.proxy_url, sim.namespace, retries=0, check_mode=True)
+    cid = {"type": "meta1", "cid": "00".ljust(64, "0")}
+    assert client.proxy("GET", "conscience/list", {"type": "meta1"}).status == 200
+    assert client.proxy("POST", "admin/status", cid).status == 200
+    assert client.proxy("POST", "admin/has", cid).status == 200
+    sim.reset_writes()
+    sim.reset_stats()
+    for method, route, body in (("POST", "admin/set_properties", {"properties": {"k": "v"}}),
+                                ("POST", "admin/leave", None),
+                                ("POST", "admin/meta0_force", {"0000": ["127.0.0.1:1"]}),
+                                ("POST", "reference/create", None)):
+        with pytest.raises(oio.WriteInCheckMode, match="check mode"):
+            client.proxy(method, route, cid, json_body=body)
+    assert sim.writes() == [] and sim.stats()["requests"] == 0

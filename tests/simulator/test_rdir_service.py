@@ -1,14 +1,10 @@
 """Handler-level tests of the simulated rdir (no sockets)."""
 import json
-import os
-import sys
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from oiosim.core import Request  # noqa: E402
+from oiosim.core import Request
 from oiosim.rdir import RdirService  # noqa: E402
 
 VOL = "127.0.0.1:6014"

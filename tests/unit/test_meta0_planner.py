@@ -27,7 +27,7 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0_planner import (
     meta0_payload,
     rebalance,
 )
-from ansible_collections.openio.sds.plugins.module_utils.names import short_prefixes
+from ansible_collections.openio.sds.plugins.module_utils.names import base_keys
 
 TRANSCRIPTS = os.path.join(os.path.dirname(__file__), "..", "conformance", "transcripts")
 
@@ -60,7 +60,7 @@ def racks(count, per_rack, start=0, score=50):
 def assert_valid(mapping, services, replicas, digits, min_dist):
     """Independent validation: every base, distinct services, distances."""
     loc = dict((s["addr"], masked_location(s["location"], min_dist)) for s in services)
-    assert sorted(mapping) == short_prefixes(digits)
+    assert sorted(mapping) == base_keys(digits)
     for base, addrs in mapping.items():
         assert len(addrs) == replicas, base
         assert len(set(addrs)) == replicas, base
@@ -112,7 +112,7 @@ def test_bootstrap_matrix(digits, replicas, min_dist):
     locations = set(masked_location(s["location"], min_dist) for s in services)
     report = check(result.mapping, services, replicas, digits, min_dist)
     assert result.moves == [] and result.changed
-    assert sorted(result.mapping) == short_prefixes(digits)
+    assert sorted(result.mapping) == base_keys(digits)
     assert sum(result.counts_after.values()) == 16 ** digits * replicas
     assert spread_ok(result)
     if len(locations) >= replicas:
@@ -343,7 +343,7 @@ def test_payload_round_trip(digits):
     # The payload lists are sorted, as meta0 stores them.
     assert back == dict((k, sorted(v)) for k, v in mapping.items()) and inconsistent == []
     if digits:
-        first = short_prefixes(digits)[1]
+        first = base_keys(digits)[1]
         partial = meta0_payload(mapping, digits, [first])
         assert len(partial) == 16 ** (4 - digits)
         assert meta0_payload(mapping, digits, []) == {}

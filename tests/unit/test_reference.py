@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.reference import (
     apply_op, check_force_body, check_identity, check_properties, check_services,
     check_set_properties_body, check_type_lists, check_types, check_unknown_ids,

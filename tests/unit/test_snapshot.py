@@ -6,7 +6,7 @@ import json
 import pytest
 
 from ansible_collections.openio.sds.plugins.module_utils import snapshot
-from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import compute_cid
 from oiosim import snapshot as sim_snapshot
 from oiosim.namespace import Namespace

@@ -28,10 +28,7 @@ from .namespace import Namespace
 from .proxy import Proxy
 from .control import Control
 
-try:
-    from .rdir import RdirService
-except ImportError:  # the rdir service module is optional for the proxy side
-    from ._rdir_stub import RdirService
+from .rdir import RdirService
 
 REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content",
            301: "Moved Permanently", 400: "Bad request", 403: "Forbidden",
