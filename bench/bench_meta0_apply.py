@@ -87,8 +87,8 @@ def run(n, total, digits, concurrency, min_dist, profile="none"):
         print("  apply time: %.1f s (%.0f requests/s); failed bases %d, cleanup problems %d"
               % (apply_time, total_requests / max(apply_time, 1e-9),
                  report["failed_bases_count"], report["cleanup_problems_count"]))
-        # Once per apply, whatever the number of moves: the force, its
-        # read-back and the cache flush.
+        # Once per apply, whatever the number of moves: meta0 read again
+        # right before the force, the force, its read-back and the cache flush.
         per_apply = sum(count for route, count in by_route.items()
                         if route in ("/admin/meta0_force", "/admin/meta0_list")
                         or route.startswith("/v3.0/cache/flush"))
