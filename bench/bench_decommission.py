@@ -24,7 +24,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
-sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
+sys.path.insert(0, os.path.join(ROOT, "collections"))
 
 from oiosim import topology as topo_mod  # noqa: E402
 from oiosim.testing import Simulator  # noqa: E402

@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
+sys.path.insert(0, os.path.join(ROOT, "collections"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
 
 from ansible_collections.openio.sds.plugins.module_utils import election as el  # noqa: E402

@@ -17,7 +17,8 @@ BIN = os.path.dirname(sys.executable)
 def env_for(tmp_path, sim):
     env = dict(os.environ)
     env.update({
-        "ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, "build", "collections"),
+        # The collection link of a clone, as tests/integration/conftest.py uses.
+        "ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, "collections"),
         "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
         "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
