@@ -98,7 +98,6 @@ class OioError(Exception):
         }
 
 
-
 # POST routes that only read: the admin routes of the RUN_ALL mode that do
 # not change a base, the properties reads, and the rdir index listings.
 READ_POSTS = ("admin/status", "admin/has", "admin/get_properties", "admin/debug", "admin/info",
