@@ -33,6 +33,7 @@ import time
 import uuid
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 
 LEASE_ACCOUNT = "_OIOSDS"
 LEASE_REFERENCE = "meta0-writer"
@@ -51,6 +52,21 @@ LEASE_RANGES = dict(lease_timeout=(0, 86400), lease_ttl=(3, 86400))
 
 class LeaseBusy(OioError):
     """Another writer holds the lease."""
+
+
+def take_lease(client, params, warn):
+    """The lease of a task about to write meta0, from its ``lease_spec``
+    options; LeaseBusy (an OioError: the task fails naming the holder)
+    when another writer keeps it past ``lease_timeout``."""
+    try:
+        lease = WriterLease(client, timeout=params["lease_timeout"], ttl=params["lease_ttl"])
+    except ValueError as exc:
+        raise InvalidInput(str(exc))
+    lease.acquire()
+    if lease.taken_over:
+        warn("took over an expired meta0 writer lease of %s (started %s)"
+             % (lease.taken_over.get("holder", "?"), lease.taken_over.get("start", "?")))
+    return lease
 
 
 def _iso(epoch):
@@ -80,7 +96,6 @@ class WriterLease(object):
         self.sleep = sleep
         self.clock = clock
         self.token = None
-        self.waited = 0.0
         self.taken_over = None
         self._stop = threading.Event()
 
@@ -116,7 +131,6 @@ class WriterLease(object):
             current = self.read() if resp.status != 201 else None
             # A 202 may answer our own retried create: the token tells.
             if resp.status == 201 or (current or {}).get("token") == self.token:
-                self.waited = now - start
                 self._heartbeat()
                 return self
             if current is None:

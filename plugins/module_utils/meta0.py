@@ -26,7 +26,7 @@ from ansible_collections.openio.sds.plugins.module_utils.cache import flush_prox
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BaseRef, call_problems, leave, peer_results, wait_elected)
-from ansible_collections.openio.sds.plugins.module_utils.lease import LeaseBusy, WriterLease
+from ansible_collections.openio.sds.plugins.module_utils.lease import take_lease
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     NUM_PREFIXES,
@@ -346,6 +346,11 @@ class Applier(object):
             problems.append(str(exc))
         return problems
 
+    def _serves(self, served, key, peers):
+        """Whether the ``meta0_list`` answer ``served`` maps every prefix of
+        base ``key`` to ``peers``."""
+        return all(same_peers(served.get(p), peers) for p in siblings(key, self.digits))
+
     def _check_unchanged(self, jobs):
         """Right before the force: the writer still holds its lease, and
         meta0 still maps every prepared base to the peers the plan started
@@ -360,8 +365,7 @@ class Applier(object):
                              "checked right before the force: %s" % exc,
                              method=exc.method, url=exc.url, http_status=exc.http_status,
                              status=exc.status, body=exc.body, transient=exc.transient)
-        changed = [j[0] for j in jobs
-                   if not all(same_peers(served.get(p), j[1]) for p in siblings(j[0], self.digits))]
+        changed = [j[0] for j in jobs if not self._serves(served, j[0], j[1])]
         if changed:
             self._rollback([j for j in jobs if j[0] not in changed])
             raise ApplyError("meta0 changed under the plan for %d base(s) (first: %s): another "
@@ -376,10 +380,9 @@ class Applier(object):
         forced, kept, unknown = [], [], []
         for job in jobs:
             key, old, new = job
-            lists = [served.get(p) for p in siblings(key, self.digits)]
-            if all(same_peers(lst, new) for lst in lists):
+            if self._serves(served, key, new):
                 forced.append(job)
-            elif all(same_peers(lst, old) for lst in lists):
+            elif self._serves(served, key, old):
                 kept.append(job)
             else:
                 unknown.append(job)
@@ -655,23 +658,6 @@ def _plan(m, warn):
         raise _invalid(exc)
 
 
-def take_lease(m):
-    """The meta0 writer lease for a task that is about to write meta0, or
-    a failure naming its holder."""
-    lease = WriterLease(m.client, timeout=m.params["lease_timeout"],
-                        ttl=m.params["lease_ttl"])
-    try:
-        lease.acquire()
-    except ValueError as exc:
-        raise InvalidInput(str(exc))
-    except LeaseBusy as exc:
-        m.fail(str(exc), error=exc.to_dict())
-    if lease.taken_over:
-        m.module.warn("took over an expired meta0 writer lease of %s (started %s)"
-                      % (lease.taken_over.get("holder", "?"), lease.taken_over.get("start", "?")))
-    return lease
-
-
 def run_mapping(m):
     """``oio_meta0_mapping``: plan, then (unless check mode) apply and verify.
     A run that will write an existing mapping plans again under the meta0
@@ -680,7 +666,7 @@ def run_mapping(m):
     lease = None
     if (not m.check_mode and p["initialised"]
             and (p["payload"] or moved_bases(p["current"], p["target"]))):
-        lease = take_lease(m)
+        lease = take_lease(m.client, m.params, m.module.warn)
         p = _plan(m, lambda msg: None)
     try:
         return _run_mapping(m, p, lease)

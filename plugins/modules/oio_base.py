@@ -170,7 +170,7 @@ removed:
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BASE_IDENTITY_RULES, base_identity_spec, resolve_base)
-from ansible_collections.openio.sds.plugins.module_utils.lease import LEASE_RANGES, WriterLease, lease_spec
+from ansible_collections.openio.sds.plugins.module_utils.lease import LEASE_RANGES, lease_spec, take_lease
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
 from ansible_collections.openio.sds.plugins.module_utils.services import list_services
@@ -284,11 +284,7 @@ def work(module):
             # A meta1 move writes meta0: it holds the namespace's writer lease.
             lease = None
             if base.type == "meta1" and plan["force_owner"]:
-                lease = WriterLease(client, timeout=p["lease_timeout"], ttl=p["lease_ttl"])
-                try:
-                    lease.acquire()
-                except ValueError as exc:
-                    raise InvalidInput(str(exc))
+                lease = take_lease(client, p, module.module.warn)
             try:
                 run_move(client, base, owner, plan, desired, changes, p["wait_timeout"],
                          warn=module.module.warn,
