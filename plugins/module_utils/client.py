@@ -51,6 +51,12 @@ MAX_REQUEST_ID = 63  # the Python SDK truncates there; the proxy logs it as is
 # not heal by itself, so it is not retried.
 TRANSIENT_INTERNAL = frozenset([2, 3, 4, 5, 6, 7, 8, 9, 305, 503, 504, 509])
 TRANSIENT_HTTP = frozenset([503, 504])
+# "Prefix not managed": the proxy sent a reference request to a meta1 that its
+# cached meta0 mapping still names, but that a meta0 force (another writer's
+# base move) took the prefix from. The meta1 refused it, so nothing was done:
+# the request is replayed once after the proxy forgets the mapping, whatever
+# the route (the real proxy neither decaches nor retries on it).
+STALE_PREFIX = 450
 
 # A namespace name goes into every proxy path: letters, digits, '.', '_' and
 # '-', starting with a letter or a digit (so never '.' or '..'), at most 63
@@ -341,6 +347,7 @@ class OioClient(object):
             hdrs["Content-Type"] = "application/json"
         attempts = self.retries + 1
         attempt = 0
+        replayed = False
         endpoint = endpoint_of(url)
         while True:
             attempt += 1
@@ -368,6 +375,13 @@ class OioClient(object):
             err = error_from_response(method, resp.url, resp)
             if err.transient and idempotent and attempt < attempts:
                 self._pause(attempt, attempts, err)
+                continue
+            if err.status == STALE_PREFIX and not replayed and not self.check_mode \
+                    and url.startswith(self.proxy_url):
+                replayed = True
+                self.warn("the proxy routed the request by a meta0 mapping that changed since: "
+                          "flushed its cache and sent it again (%s)" % err)
+                self.proxy_global("POST", "cache/flush/high", idempotent=True)
                 continue
             raise err
 

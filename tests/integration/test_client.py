@@ -3,6 +3,7 @@ error bodies, retries and URL-encoding."""
 import socket
 
 import pytest
+import requests
 
 from ansible_collections.openio.sds.plugins.module_utils import client as oio
 
@@ -192,3 +193,26 @@ def test_a_client_in_check_mode_refuses_every_write(sim_factory):
         with pytest.raises(oio.WriteInCheckMode, match="check mode"):
             client.proxy(method, route, cid, json_body=body)
     assert sim.writes() == [] and sim.stats()["requests"] == 0
+
+
+def test_a_request_routed_by_a_stale_meta0_mapping_is_replayed_after_a_flush(sim_factory):
+    """Another writer forced meta0 and the proxy still routes by the old
+    mapping: the old meta1 refuses (450), the client flushes the proxy's
+    cache and sends the request again, once."""
+    sim = sim_factory("small_bootstrapped")
+    cli, warnings = make_client(sim, retries=0)
+    ref = {"acct": "ACCT", "ref": "stale"}
+    cli.proxy("POST", "reference/create", ref)  # the proxy now caches the mapping
+    mapping = cli.proxy("GET", "admin/meta0_list").body
+    meta1 = sorted(set(a for peers in mapping.values() for a in peers))
+    moved = dict((p, [a for a in meta1 if a not in peers][:len(peers)])
+                 for p, peers in mapping.items())
+    # The other writer's force, without the flush that follows it.
+    requests.post("%s/v3.0/%s/admin/meta0_force" % (sim.proxy_url, sim.namespace),
+                  json=moved, timeout=60).raise_for_status()
+    sim.reset_writes()
+    cli.proxy("POST", "reference/set_properties", ref, json_body={"properties": {"k": "v"}})
+    assert [w["path"].split("/v3.0/")[-1] for w in sim.writes()] == [
+        "%s/reference/set_properties" % sim.namespace, "cache/flush/high",
+        "%s/reference/set_properties" % sim.namespace]
+    assert len(warnings) == 1 and "meta0 mapping that changed" in warnings[0]
