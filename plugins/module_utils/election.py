@@ -91,12 +91,6 @@ def check_scan_params(params):
         return ("%s %s removed: every request goes through one HTTP client; set "
                 "concurrency (requests, so connections, at once) instead"
                 % (" and ".join(removed), "was" if len(removed) == 1 else "were"))
-    if params["concurrency"] < 1:
-        return "concurrency must be 1 or more"
-    if params["max_unhealthy"] < 0:
-        return "max_unhealthy must be 0 or more"
-    if params["sample_size"] < 0:
-        return "sample_size must be 0 or more"
     return None
 
 
@@ -116,6 +110,8 @@ ALL_BASES_SCAN_RANGES = dict(max_unhealthy=(0, None), concurrency=(1, 64),
 # AnsibleModule rules that go with base_identity_spec().
 BASE_IDENTITY_RULES = dict(required_together=[("account", "reference")],
                            mutually_exclusive=[("cid", "account")])
+# The all-bases scan names no base.
+ALL_BASES_EXCLUDES = [(name, "all_bases", False) for name in ("account", "reference", "cid")]
 
 
 def meta1_digits(client):
@@ -349,17 +345,16 @@ def call_problems(results):
     return [describe_peer(a, r) for a, r in sorted(results.items()) if r["status"] != 200]
 
 
-def wait_elected(client, base, timeout, check_mode=False, interval=0.5, sleep=time.sleep,
-                 clock=time.time):
+def wait_elected(client, base, timeout, interval=0.5, sleep=time.sleep, clock=time.time):
     """Bring ``base`` to a healthy election. Returns ``(summary, pinged)``.
 
-    Reads the status; a healthy base is left alone. Otherwise (unless in
-    check mode) pings every peer and reads the status again until healthy
+    Reads the status; a healthy base is left alone. Otherwise (unless the
+    client is in check mode) pings every peer and reads the status again until healthy
     or ``timeout`` seconds have passed, then raises an OioError naming the
     peers at fault.
     """
     summary = election_status(client, base)
-    if summary["healthy"] or check_mode:
+    if summary["healthy"] or client.check_mode:
         return summary, not summary["healthy"]
     deadline = clock() + max(0.0, float(timeout))
     ping(client, base)
@@ -571,7 +566,7 @@ def verify_meta1_elections(client, digits, concurrency=DEFAULT_CONCURRENCY, warn
     return agg
 
 
-def elect_meta1_bases(client, digits, timeout, check_mode=False, concurrency=DEFAULT_CONCURRENCY,
+def elect_meta1_bases(client, digits, timeout, concurrency=DEFAULT_CONCURRENCY,
                       warn=None, sleep=time.sleep, clock=time.time, max_unhealthy=1000,
                       sample_size=None, include=None):
     """``openio directory warmup`` done right: read every meta1 base's
@@ -584,12 +579,12 @@ def elect_meta1_bases(client, digits, timeout, check_mode=False, concurrency=DEF
     calls = BulkCalls(client, concurrency=concurrency, warn=warn)
     scan = scan_meta1_elections(client, digits, bases=bases, calls=calls)
     state = dict(scan)
-    if check_mode:
+    if client.check_mode:
         todo = [b for b, s in scan if not s["healthy"] and s["state"] != "error"]
     else:
         todo = [b for b, s in scan if not s["healthy"]]
     pinged = len(todo)
-    if todo and not check_mode:
+    if todo and not client.check_mode:
         deadline = clock() + max(0.0, float(timeout))
         delay = 0.5
         while todo:

@@ -64,6 +64,21 @@ def check_ranges(params, ranges):
     return None
 
 
+def only_with_problem(params, rules):
+    """First problem of ``params`` against ``[(option, key, values)]``: an
+    option that is set (not None, False or empty) while ``params[key]`` is
+    not one of ``values``. The spec's ``required_if`` says what a state
+    needs; this says what it does not take, so a typo'd state cannot make
+    an option a silent no-op."""
+    for option, key, values in rules or ():
+        values = tuple(values) if isinstance(values, (list, tuple)) else (values,)
+        if params.get(option) not in (None, False, [], {}, "") and params.get(key) not in values:
+            return "%s goes with %s %s (%s is %s)" % (
+                option, key, " or ".join(str(v).lower() if isinstance(v, bool) else str(v)
+                                         for v in values), key, params.get(key))
+    return None
+
+
 class OioModule(object):
     """AnsibleModule plus an :class:`OioClient` and diff bookkeeping.
 
@@ -73,9 +88,11 @@ class OioModule(object):
     """
 
     def __init__(self, argument_spec=None, supports_check_mode=True, report_stats=False,
-                 ranges=None, **kwargs):
+                 ranges=None, only_with=None, **kwargs):
         """``ranges``: ``{option: (low, high)}`` for the number options of the
-        module (either end may be None); checked before anything is sent."""
+        module (either end may be None); ``only_with``: ``[(option, key,
+        values)]``, see :func:`only_with_problem`. Both are checked before
+        anything is sent."""
         spec = oio_argument_spec()
         spec.update(argument_spec or {})
         self.module = AnsibleModule(argument_spec=spec,
@@ -90,7 +107,8 @@ class OioModule(object):
                                   % self.params["timeout"])
         all_ranges = dict(CONNECTION_RANGES)
         all_ranges.update(ranges or {})
-        problem = check_ranges(self.params, all_ranges)
+        problem = check_ranges(self.params, all_ranges) or \
+            only_with_problem(self.params, only_with)
         if problem:
             self.module.fail_json(msg=problem)
         try:

@@ -192,9 +192,7 @@ def view(base, peers, table, asked_system):
 
 def absent(module, base):
     p = module.params
-    ids = p["service_ids"] or []
-    if not ids:
-        raise InvalidInput("state absent needs service_ids")
+    ids = p["service_ids"]
     bad = [s for s in ids if not is_addr(s)]
     if bad:
         raise InvalidInput("service_ids must be IP:PORT addresses: %s" % ", ".join(bad))
@@ -218,13 +216,6 @@ def absent(module, base):
 def work(module):
     p = module.params
     client = module.client
-    for name in ("peers", "properties", "system_properties", "purge_properties"):
-        if p["state"] == "absent" and p[name]:
-            raise InvalidInput("%s goes with state present" % name)
-    if p["state"] == "present" and (p["service_ids"] or p["force"]):
-        raise InvalidInput("service_ids and force go with state absent")
-    if p["wait_timeout"] < 0:
-        raise InvalidInput("wait_timeout must be 0 or more")
     problem = check_properties(p["properties"], p["system_properties"])
     if problem:
         raise InvalidInput(problem)
@@ -302,10 +293,14 @@ def work(module):
 
 # Ranges of the number options, checked before anything is sent.
 RANGES = dict(LEASE_RANGES, wait_timeout=(0, 86400))
+# What each state does not take.
+ONLY_WITH = [(name, "state", "present")
+             for name in ("peers", "properties", "system_properties", "purge_properties")] + \
+    [(name, "state", "absent") for name in ("service_ids", "force")]
 
 
 def main():
-    module = OioModule(ranges=RANGES, argument_spec=dict(
+    module = OioModule(ranges=RANGES, only_with=ONLY_WITH, argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta1", "meta2", "sqlx"]),
         **base_identity_spec(),
@@ -319,7 +314,7 @@ def main():
         wait_timeout=dict(type="float", default=30.0),
         allow_fewer_replicas=dict(type="bool", default=False),
         **lease_spec()
-    ), **BASE_IDENTITY_RULES)
+    ), required_if=[("state", "absent", ["service_ids"])], **BASE_IDENTITY_RULES)
     module.run(work)
 
 

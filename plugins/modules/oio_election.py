@@ -170,7 +170,7 @@ unhealthy:
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
-    BASE_IDENTITY_RULES, ALL_BASES_SCAN_RANGES, all_bases_scan_spec, base_identity_spec,
+    ALL_BASES_EXCLUDES, ALL_BASES_SCAN_RANGES, BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec,
     call_problems, check_scan_params, election_debug, election_status, elect_meta1_bases,
     in_election, leave, meta1_digits, normalize_meta1_base, resolve_base, scan_scope, sync,
     sync_problems, wait_elected)
@@ -184,10 +184,6 @@ def short(summary):
 
 def all_bases(module):
     p = module.params
-    if p["type"] != "meta1" or p["state"] != "elected":
-        raise InvalidInput("all_bases is only for type meta1 with state elected")
-    if p["account"] or p["reference"] or p["cid"]:
-        raise InvalidInput("all_bases does not go with account, reference or cid")
     client = module.client
     digits = meta1_digits(client)
     sample_size, include = scan_scope(p)
@@ -197,8 +193,7 @@ def all_bases(module):
     except ValueError as exc:
         raise InvalidInput("include_bases: %s" % exc)
     agg, pinged = elect_meta1_bases(
-        client, digits, p["wait_timeout"], check_mode=module.check_mode,
-        concurrency=p["concurrency"], warn=module.module.warn,
+        client, digits, p["wait_timeout"], concurrency=p["concurrency"], warn=module.module.warn,
         max_unhealthy=p["max_unhealthy"], sample_size=sample_size, include=include)
     module.changed = pinged > 0
     agg["pinged"] = pinged
@@ -217,10 +212,6 @@ def all_bases(module):
 def work(module):
     p = module.params
     client = module.client
-    if p["wait_timeout"] < 0:
-        raise InvalidInput("wait_timeout must be 0 or more")
-    if p["check_type"] is not None and p["state"] != "synced":
-        raise InvalidInput("check_type goes with state synced")
     problem = check_scan_params(p)
     if problem:
         raise InvalidInput(problem)
@@ -285,10 +276,14 @@ def work(module):
 
 # Ranges of the number options, checked before anything is sent.
 RANGES = dict(ALL_BASES_SCAN_RANGES, wait_timeout=(0, 86400))
+# all_bases elects the meta1 bases only: leaving or syncing 65,536 bases at
+# once is not something a typo should start.
+ONLY_WITH = [("check_type", "state", "synced"), ("all_bases", "type", "meta1"),
+             ("all_bases", "state", "elected")] + ALL_BASES_EXCLUDES
 
 
 def main():
-    module = OioModule(ranges=RANGES, argument_spec=dict(
+    module = OioModule(ranges=RANGES, only_with=ONLY_WITH, argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta0", "meta1", "meta2", "sqlx"]),
         **base_identity_spec(),

@@ -192,7 +192,7 @@ peer_problems:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
-    BASE_IDENTITY_RULES, ALL_BASES_SCAN_RANGES, all_bases_scan_spec, base_identity_spec,
+    ALL_BASES_EXCLUDES, ALL_BASES_SCAN_RANGES, BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec,
     check_scan_params, election_debug, election_status, meta1_digits, normalize_meta1_base,
     resolve_base, scan_scope, verify_meta1_elections)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
@@ -205,10 +205,6 @@ def work(module):
     if problem:
         raise InvalidInput(problem)
     if p["all_bases"]:
-        if p["type"] != "meta1":
-            raise InvalidInput("all_bases is only for type meta1")
-        if p["account"] or p["reference"] or p["cid"] or p["debug"]:
-            raise InvalidInput("all_bases does not go with account, reference, cid or debug")
         digits = meta1_digits(client)
         sample_size, include = scan_scope(p)
         try:
@@ -232,10 +228,11 @@ def work(module):
 
 # Ranges of the number options, checked before anything is sent.
 RANGES = ALL_BASES_SCAN_RANGES
+ONLY_WITH = [("all_bases", "type", "meta1"), ("debug", "all_bases", False)] + ALL_BASES_EXCLUDES
 
 
 def main():
-    module = OioModule(ranges=RANGES, argument_spec=dict(
+    module = OioModule(ranges=RANGES, only_with=ONLY_WITH, argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta0", "meta1", "meta2", "sqlx"]),
         **base_identity_spec(),

@@ -128,10 +128,6 @@ from ansible_collections.openio.sds.plugins.module_utils.services import (
 
 def lock_or_unlock(module):
     params = module.params
-    if not params["service"]:
-        raise InvalidInput("service is required with state=%s" % params["state"])
-    if not 0 <= params["score"] <= 100:
-        raise InvalidInput("score must be between 0 and 100")
     current = find_service(list_services(module.client, params["type"]), params["service"])
     if current is None:
         raise InvalidInput("no %s service %r in the conscience" % (params["type"], params["service"]))

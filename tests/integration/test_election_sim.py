@@ -46,11 +46,11 @@ def test_scan_one_request_per_base_on_at_most_concurrency_connections(sim_factor
 
 def test_scan_fails_when_the_proxy_goes_away(sim_factory):
     sim = sim_factory("small_bootstrapped")
-    cli, dummy = client_for(sim, retries=1)
+    cli, dummy = client_for(sim, retries=1, check_mode=True)
     sim.set_faults({"rules": [{"match": "admin/status", "service": "proxy", "action": "drop",
                                "after": 30}]})
     try:
-        el.elect_meta1_bases(cli, 2, timeout=0, check_mode=True, concurrency=2)
+        el.elect_meta1_bases(cli, 2, timeout=0, concurrency=2)
     except el.ScanAborted as exc:
         assert "could not read" in str(exc) and "cannot reach the service" in str(exc)
     else:
