@@ -317,8 +317,13 @@ copies_left:
       type: dict
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.lease import LEASE_RANGES, lease_spec
-from ansible_collections.openio.sds.plugins.module_utils.meta0 import run_mapping
+from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.lease import (
+    LEASE_RANGES, lease_spec, take_lease)
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
+    MAX_REPORTED, Applier, ApplyError, PayloadError, bases_per_service, diff_summary,
+    held_copies, moved_bases, plan, served_mapping, service_addresses)
 from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
     min_dist_spec, with_min_dist)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
@@ -327,6 +332,133 @@ from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 # Ranges of the number options, checked before anything is sent.
 RANGES = dict(LEASE_RANGES, concurrency=(1, 64), digits=(0, 4), max_moves=(0, None),
               replicas=(1, 5))
+
+
+def _plan(m, warn):
+    try:
+        return plan(m.client, m.params, warn)
+    except (PayloadError, planner.PlanningError) as exc:
+        raise InvalidInput(str(exc))
+
+
+def work(m):
+    """Plan, then (unless check mode) apply and verify.
+    A run that will write an existing mapping plans again under the meta0
+    writer lease, from the mapping as it is then."""
+    p = _plan(m, m.module.warn)
+    lease = None
+    if (not m.check_mode and p["initialised"]
+            and (p["payload"] or moved_bases(p["current"], p["target"]))):
+        lease = take_lease(m.client, m.params, m.module.warn)
+        p = _plan(m, lambda msg: None)
+    try:
+        return report_and_apply(m, p, lease)
+    finally:
+        if lease is not None:
+            lease.release()
+
+
+def report_and_apply(m, p, lease):
+    params = m.params
+    client = m.client
+    warn = m.module.warn
+    services = p["services"]
+    moves = p["moves"]
+    held, unknown, scanned = {}, [], 0
+    if params["state"] == "decommissioned" and params.get("check_copies", True):
+        leaving = service_addresses(params["services"], services)
+        held, unknown, scanned = held_copies(client, p["current"], leaving, p["digits"],
+                                             params.get("concurrency") or 8)
+        if unknown:
+            m.fail("cannot tell whether %s still hold copies of %d base(s) that meta0 no "
+                   "longer maps to them (first: %s): admin/has got no answer from them; "
+                   "nothing was written. Last cause: %s"
+                   % (", ".join(leaving), len(unknown),
+                      ", ".join(k for k, dummy in unknown[:5]), unknown[-1][1]))
+    changed = (bool(p["payload"]) or bool(moved_bases(p["current"], p["target"]))
+               or bool(held))
+    counts_before = bases_per_service(p["current"], services)
+    counts_after = bases_per_service(p["target"], services)
+    before, after = diff_summary(counts_before, counts_after, moves)
+    m.record_before(before)
+    m.record_after(after)
+    m.changed = changed
+    res = p["result"]
+    result = {
+        "operation": p["operation"],
+        "digits": p["digits"],
+        "replicas": params["replicas"],
+        "min_dist": params["min_dist"],
+        "initialised": p["initialised"] or (changed and not m.check_mode),
+        "moves_count": len(moves),
+        "moved_bases_count": len(set(mv[0] for mv in moves)),
+        "pending_moves": res.pending_moves if res is not None else 0,
+        "counts_before": counts_before,
+        "counts_after": counts_after,
+        "check": planner.check(p["target"], services, params["replicas"], p["digits"],
+                               params["min_dist"]),
+    }
+    if params["state"] == "decommissioned":
+        result["copies_left"] = {
+            "scanned_bases": scanned, "count": len(held),
+            "bases": dict((k, held[k]) for k in sorted(held)[:MAX_REPORTED])}
+    if params.get("return_moves"):
+        result["moves"] = [{"base": b, "from": o, "to": n} for b, o, n in moves]
+    if params.get("return_mapping"):
+        result["mapping"] = served_mapping(p["target"])
+    if not changed or m.check_mode:
+        return result
+    applier = Applier(client, p["digits"], params.get("concurrency") or 8, warn,
+                      before_force=lease.renew if lease is not None else None)
+    try:
+        if p["payload"] is not None:
+            applier.install(p["payload"])
+            report = {"bases": len(p["target"]), "moved_bases": len(p["target"]),
+                      "forced_prefixes": len(p["payload"]), "failed_bases": [],
+                      "failed_bases_count": 0, "cleanup_problems": [],
+                      "cleanup_problems_count": 0, "meta0_updated": True}
+        else:
+            report = applier.apply(p["current"], p["target"])
+            if held:
+                problems = applier.remove_leftovers(held)
+                report["removed_copies"] = len(held)
+                report["cleanup_problems"] = (report["cleanup_problems"]
+                                              + problems)[:MAX_REPORTED]
+                report["cleanup_problems_count"] += len(problems)
+    except PayloadError as exc:
+        raise InvalidInput(str(exc))
+    except ApplyError as exc:
+        m.changed = False
+        m.fail(str(exc), error=exc.to_dict(), writes=applier.writes, **result)
+    report["writes"] = applier.writes
+    result["apply"] = report
+    if report["cleanup_problems_count"]:
+        # meta0 is up to date but a base is not done: an old copy is left or
+        # its election is not healthy. Not a success: a re-run finishes it.
+        m.fail("meta0 serves the new mapping, but %d problem(s) remain after moving the "
+               "bases (old copies or elections); run the task again to finish, first: %s"
+               % (report["cleanup_problems_count"], report["cleanup_problems"][0]),
+               changed=True, **result)
+    if report["failed_bases_count"]:
+        # Report what meta0 now holds, not the plan.
+        actual = dict(p["target"])
+        for base in applier.failed:
+            if base in p["current"]:
+                actual[base] = p["current"][base]
+            else:
+                actual.pop(base, None)
+        result["counts_after"] = bases_per_service(actual, services)
+        result["check"] = planner.check(actual, services, params["replicas"], p["digits"],
+                                        params["min_dist"])
+        if params.get("return_mapping"):
+            result["mapping"] = served_mapping(actual)
+        m.changed = report["meta0_updated"]
+        m.fail("%d of %d base(s) could not be copied to their new peers and were left on "
+               "their old peers; run again to retry them (first: %s: %s)"
+               % (report["failed_bases_count"], report["bases"],
+                  report["failed_bases"][0]["base"], report["failed_bases"][0]["error"]),
+               changed=m.changed, **result)
+    return result
 
 
 def main():
@@ -351,7 +483,7 @@ def main():
                      ("state", "present", ["mapping"])],
         report_stats=True,
     )
-    module.run(with_min_dist(run_mapping))
+    module.run(with_min_dist(work))
 
 
 if __name__ == "__main__":

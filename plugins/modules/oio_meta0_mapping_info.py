@@ -191,7 +191,11 @@ meta0_peers:
       type: str
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.meta0 import run_info
+from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
+    PayloadError, bases_per_service, check_numbers, compare_meta0_peers, load_meta0,
+    load_meta1_services, resolve_digits, served_mapping)
 from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
     min_dist_spec, with_min_dist)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
@@ -199,6 +203,37 @@ from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 
 # Ranges of the number options, checked before anything is sent.
 RANGES = dict(digits=(0, 4), max_items=(0, 100000), replicas=(1, 5))
+
+
+def work(m):
+    params = m.params
+    client = m.client
+    try:
+        digits = resolve_digits(client, params.get("digits"))
+        check_numbers(params["replicas"], digits, params["min_dist"])
+    except (PayloadError, planner.PlanningError) as exc:
+        raise InvalidInput(str(exc))
+    services = load_meta1_services(client)
+    prefixes = load_meta0(client)
+    mapping, inconsistent = planner.bases_from_meta0(prefixes, digits)
+    check = planner.check(mapping, services, params["replicas"], digits, params["min_dist"],
+                          inconsistent, max_items=params["max_items"])
+    result = {
+        "initialised": bool(prefixes),
+        "digits": digits,
+        "replicas": params["replicas"],
+        "min_dist": params["min_dist"],
+        "bases": 16 ** digits,
+        "prefixes": len(prefixes),
+        "ok": bool(prefixes) and check["ok"],
+        "check": check,
+        "counts": bases_per_service(mapping, services),
+    }
+    if params["return_mapping"]:
+        result["mapping"] = served_mapping(mapping)
+    if params["compare_peers"]:
+        result["meta0_peers"] = compare_meta0_peers(client)
+    return result
 
 
 def main():
@@ -210,7 +245,7 @@ def main():
         return_mapping=dict(type="bool", default=False),
         compare_peers=dict(type="bool", default=False),
     ))
-    module.run(with_min_dist(run_info))
+    module.run(with_min_dist(work))
 
 
 if __name__ == "__main__":

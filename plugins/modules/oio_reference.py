@@ -237,11 +237,51 @@ services:
 
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 from ansible_collections.openio.sds.plugins.module_utils.reference import (
-    REFERENCE_IDENTITY_RULES, manage_reference, reference_identity_spec)
+    REFERENCE_IDENTITY_RULES, check_identity, check_properties, check_services, check_type_lists,
+    check_types, check_unknown_ids, diff_view, execute, known_types, plan, predict_changed,
+    public_state, read_reference, reference_identity_spec, service_ids, service_update_policies)
+
+# What state absent does not take.
+ONLY_WITH = [(name, "state", "present") for name in (
+    "properties", "purge_properties", "services", "link", "unlink", "renew")]
+
+
+def work(module):
+    """Validate, read, plan, then predict or write."""
+    p = module.params
+    client = module.client
+    account, reference, cid = check_identity(p.get("account"), p.get("reference"), p.get("cid"))
+    properties = check_properties(p.get("properties"))
+    services, maybe_ids = check_services(p.get("services"))
+    types = check_type_lists(services, p.get("link"), p.get("unlink"), p.get("renew"))
+    if types:
+        check_types(types, known_types(client))
+    if maybe_ids:
+        check_unknown_ids(maybe_ids, dict((t, service_ids(client, t)) for t in maybe_ids))
+    policies = service_update_policies(client) if p.get("renew") else {}
+
+    state = read_reference(client, account, reference, cid)
+    want = {"state": p["state"], "properties": properties,
+            "purge_properties": p.get("purge_properties"), "services": services,
+            "link": p.get("link"), "unlink": p.get("unlink"), "renew": p.get("renew"),
+            "force": p.get("force")}
+    ops, predicted = plan(state, want, policies)
+    module.record_before(diff_view(state))
+    if module.check_mode or not ops:
+        module.changed = predict_changed(state, ops, policies)
+        final = predicted
+    else:
+        module.changed = execute(module.client, state, ops)
+        final = read_reference(client, state["account"], state["reference"], state["cid"])
+        if final["account"] is None and state["account"] is not None:
+            final["account"], final["reference"] = state["account"], state["reference"]
+    module.record_after(diff_view(final))
+    return public_state(final)
 
 
 def main():
     module = OioModule(
+        only_with=ONLY_WITH,
         argument_spec=dict(
             reference_identity_spec(),
             state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -260,7 +300,7 @@ def main():
         ),
         **REFERENCE_IDENTITY_RULES
     )
-    module.run(manage_reference)
+    module.run(work)
 
 
 if __name__ == "__main__":

@@ -102,7 +102,19 @@ services:
 
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 from ansible_collections.openio.sds.plugins.module_utils.reference import (
-    REFERENCE_IDENTITY_RULES, reference_identity_spec, show_reference)
+    REFERENCE_IDENTITY_RULES, check_identity, check_type_lists, check_types, known_types,
+    public_state, read_reference, reference_identity_spec)
+
+
+def work(module):
+    p = module.params
+    client = module.client
+    account, reference, cid = check_identity(p.get("account"), p.get("reference"), p.get("cid"))
+    types = list(p.get("types") or [])
+    if types:
+        check_type_lists([], types, [], [])
+        check_types(types, known_types(client))
+    return public_state(read_reference(client, account, reference, cid), types)
 
 
 def main():
@@ -113,7 +125,7 @@ def main():
         ),
         **REFERENCE_IDENTITY_RULES
     )
-    module.run(show_reference)
+    module.run(work)
 
 
 if __name__ == "__main__":
