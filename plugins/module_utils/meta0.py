@@ -29,8 +29,8 @@ from ansible_collections.openio.sds.plugins.module_utils.election import (
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     NUM_PREFIXES,
     base_cid,
-    is_addr,
     base_keys,
+    peer_list_problem,
     siblings,
 )
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
@@ -117,14 +117,10 @@ def validate_payload(payload, full=False):
     for prefix, addrs in payload.items():
         if not isinstance(prefix, str) or len(prefix) != 4 or not set(prefix) <= _HEX:
             raise PayloadError("%r is not a 4-char uppercase hex prefix" % (prefix,))
-        if not isinstance(addrs, list) or not addrs:
-            raise PayloadError("prefix %s must map to a non-empty list of addresses, got %r"
-                               % (prefix, addrs))
-        for addr in addrs:
-            if not is_addr(addr):
-                raise PayloadError("prefix %s: %r is not an IP:PORT address" % (prefix, addr))
-        if len(set(addrs)) != len(addrs):
-            raise PayloadError("prefix %s lists an address twice: %r" % (prefix, addrs))
+        problem = peer_list_problem(addrs) if isinstance(addrs, list) else \
+            peer_list_problem(None)
+        if problem:
+            raise PayloadError("prefix %s: %s" % (prefix, problem))
     if full and len(payload) != NUM_PREFIXES:
         raise PayloadError("a full mapping needs all %d prefixes, got %d"
                            % (NUM_PREFIXES, len(payload)))

@@ -37,6 +37,7 @@ from ansible_collections.openio.sds.plugins.module_utils.location import (
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     is_addr,
     base_keys,
+    peer_list_problem,
     siblings,
 )
 from ansible_collections.openio.sds.plugins.module_utils.services import score_of
@@ -47,6 +48,17 @@ MAX_DIST = 4
 AUTO = "auto"
 _HEX = frozenset("0123456789ABCDEF")
 
+
+
+def replace_in_row(row, old, new):
+    """One move on a base's peer row: ``old`` (None: a peer is added) becomes
+    ``new`` (None: a peer is removed), in place."""
+    if old is None:
+        row.append(new)
+    elif new is None:
+        row.remove(old)
+    else:
+        row[row.index(old)] = new
 
 class PlanningError(ValueError):
     """The inputs make the requested plan impossible."""
@@ -331,14 +343,9 @@ def meta0_payload(base_mapping, digits, bases=None):
     for key in keys:
         base = _validate_base_key(key, digits)
         addrs = base_mapping.get(key, base_mapping.get(base))
-        if not isinstance(addrs, (list, tuple)) or not addrs:
-            raise PlanningError("base %r must map to a non-empty list of addresses, got %r"
-                                % (key, addrs))
-        for addr in addrs:
-            if not is_addr(addr):
-                raise PlanningError("base %r: %r is not an IP:PORT address" % (key, addr))
-        if len(set(addrs)) != len(addrs):
-            raise PlanningError("base %r lists an address twice: %r" % (key, list(addrs)))
+        problem = peer_list_problem(addrs)
+        if problem:
+            raise PlanningError("base %r: %s" % (key, problem))
         # Sorted: meta0 stores and serves every list sorted anyway.
         if digits == 4:
             payload[base] = sorted(addrs)
@@ -613,13 +620,7 @@ class _Planner(object):
                 heapq.heappush(self.top, (value, loc))
 
     def move(self, b, old, new):
-        row = self.rows[b]
-        if old is None:
-            row.append(new)
-        elif new is None:
-            row.remove(old)
-        else:
-            row[row.index(old)] = new
+        replace_in_row(self.rows[b], old, new)
         if old is not None:
             self._bump(old, -1)
         if new is not None:
@@ -869,14 +870,8 @@ class _Planner(object):
             counts = list(self.counts_before)
             changed = set()
             for b, old, new in moves:
-                row = rows[b]
+                replace_in_row(rows[b], old, new)
                 changed.add(b)
-                if old is None:
-                    row.append(new)
-                elif new is None:
-                    row.remove(old)
-                else:
-                    row[row.index(old)] = new
                 if old is not None:
                     counts[old] -= 1
                 if new is not None:

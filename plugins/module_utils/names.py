@@ -67,6 +67,19 @@ def is_addr(value):
     return bool(match) and 0 < int(match.group(1)) < 65536
 
 
+def peer_list_problem(addrs):
+    """Why ``addrs`` is not a list of peers meta0 can take (a non-empty list
+    of distinct IP:PORT addresses), or None."""
+    if not isinstance(addrs, (list, tuple)) or not addrs:
+        return "must map to a non-empty list of addresses, got %r" % (addrs,)
+    for addr in addrs:
+        if not is_addr(addr):
+            return "%r is not an IP:PORT address" % (addr,)
+    if len(set(addrs)) != len(addrs):
+        return "lists an address twice: %r" % (list(addrs),)
+    return None
+
+
 def prefix_of(cid):
     return cid[:4].upper()
 

@@ -71,24 +71,25 @@ def plan_properties(current, user=None, system=None, purge=False):
     with ``""`` for a key to delete; only what the user asked for is
     compared. ``purge`` also deletes the user keys not listed."""
     cur_user = current.get("properties") or {}
-    cur_sys = current.get("system") or {}
-    out = {"properties": {}, "system": {}}
-    for key, value in (user or {}).items():
-        if value in (None, ""):
-            if key in cur_user:
-                out["properties"][key] = ""
-        elif cur_user.get(key) != value:
-            out["properties"][key] = value
+    out = {"properties": _changed_keys(cur_user, user),
+           "system": _changed_keys(current.get("system") or {}, system)}
     if purge and user is not None:
         for key in cur_user:
             if key not in user:
                 out["properties"][key] = ""
-    for key, value in (system or {}).items():
+    return out
+
+
+def _changed_keys(current, wanted):
+    """``wanted`` keys whose value differs from ``current``; an empty or None
+    value deletes the key (sent as ``""``) when it is there."""
+    out = {}
+    for key, value in (wanted or {}).items():
         if value in (None, ""):
-            if key in cur_sys:
-                out["system"][key] = ""
-        elif cur_sys.get(key) != value:
-            out["system"][key] = value
+            if key in current:
+                out[key] = ""
+        elif current.get(key) != value:
+            out[key] = value
     return out
 
 

@@ -335,4 +335,6 @@ def test_check_scan_params():
           "connections": None, "pipeline_depth": None}
     assert el.check_scan_params(ok) is None
     assert "concurrency" in el.check_scan_params(dict(ok, pipeline_depth=64))
-    assert "1 or more" in el.check_scan_params(dict(ok, concurrency=0))
+    assert "were removed" in el.check_scan_params(dict(ok, connections=4, pipeline_depth=64))
+    # The numbers are the modules' ranges (ALL_BASES_SCAN_RANGES), checked before.
+    assert el.ALL_BASES_SCAN_RANGES["concurrency"] == (1, 64)
