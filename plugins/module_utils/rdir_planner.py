@@ -537,8 +537,7 @@ class _Options:
 
 
 class _Eligible:
-    """The rdirs new volumes may go to (score > 0, not drained), by position,
-    with the candidates of a volume location cached."""
+    """The rdirs volumes may get (score > 0, not drained), by position."""
 
     def __init__(self, table, opts):
         self.table = table
@@ -554,8 +553,7 @@ class _Eligible:
         self._cache = {}
 
     def candidates(self, vloc, fixed):
-        """(position, distance) of the rdirs far enough from a volume and
-        from its ``fixed`` rdirs."""
+        """(position, distance) of the rdirs far enough from a volume and its ``fixed`` ones."""
         # Volumes whose location shares the same longest prefix with the
         # rdir locations (and has the same depth) are at the same distance
         # from every rdir: compute once per such key and set of kept rdirs.
@@ -576,8 +574,7 @@ class _Eligible:
 
 
 class _Demand:
-    """What is settled per volume, and the buckets the flow still has to
-    serve."""
+    """What is settled per volume, and the buckets the flow still has to serve."""
 
     def __init__(self, table):
         # Volume ID -> rdir IDs settled so far; None = frozen, keeps its hosts.
@@ -608,8 +605,7 @@ def _volumes_by_id(volumes):
 
 
 def _triage_hosts(hosts, vloc, table, opts):
-    """Split a volume's stored hosts into the rdirs it keeps and the first
-    reason to change it (None when nothing is wrong)."""
+    """The rdirs a volume keeps from its stored hosts, and the first reason to change it."""
     kept, why = [], []
     for host in hosts:
         rid = table.resolve(host)
@@ -637,8 +633,7 @@ def _triage_hosts(hosts, vloc, table, opts):
 
 
 def _why_unassignable(vloc, fixed, candidates, need, eligible, opts):
-    """Why a volume cannot get ``need`` more rdirs whatever the others get,
-    in words the user can act on; None when it can."""
+    """Why a volume can never get ``need`` more rdirs, in words the user can act on."""
     if not candidates:
         if not eligible.rids:
             return "no rdir with score > 0" + (
@@ -656,8 +651,8 @@ def _why_unassignable(vloc, fixed, candidates, need, eligible, opts):
 
 
 def _collect_demand(plan, vols, old, table, eligible, opts):
-    """Walk the volumes in ID order: record their statuses, settle those
-    needing no new rdir, report the hopeless ones and bucket the rest."""
+    """Settle what needs no solving, report hopeless volumes, bucket the rest for the flow."""
+    # In ID order, which is also the order of statuses, skipped and unassignable.
     demand = _Demand(table)
     for vid in sorted(vols):
         volume = vols[vid]
@@ -700,8 +695,7 @@ def _collect_demand(plan, vols, old, table, eligible, opts):
 
 
 def _count_frozen(demand, old, table):
-    """Frozen volumes (out of scope, locked, unassignable) keep every stored
-    host, which still takes room on the rdir it resolves to."""
+    """Frozen volumes (out of scope, locked, unassignable) keep hosts that still take room."""
     for vid, hosts in demand.final.items():
         if hosts is None:
             for rid in {table.resolve(h) for h in old[vid]}:
@@ -710,8 +704,7 @@ def _count_frozen(demand, old, table):
 
 
 def _solve(plan, demand, eligible, opts):
-    """Run the flow over the buckets and add the rdirs it picks to each
-    volume's settled ones."""
+    """Run the flow over the buckets and add the rdirs it picks to each volume."""
     ordered = sorted(demand.buckets.values(),
                      key=lambda b: (b.candidates, b.need, sorted(b.current)))
     if not ordered:
@@ -733,8 +726,7 @@ def _solve(plan, demand, eligible, opts):
 
 
 def _read_back(plan, vols, old, demand, table):
-    """Turn the settled rdirs into the plan's assignments, changes (with
-    their reasons) and loads after."""
+    """Turn the settled rdirs into the plan's assignments, changes with reasons and loads."""
     for vid in sorted(vols):
         hosts = demand.final[vid]
         if hosts is None:
