@@ -115,22 +115,15 @@ def auto_min_dist(services, replicas, excluded=()):
         if svc.get("addr") in excluded or (sid and sid in excluded):
             continue
         try:
-            if _score(svc) <= 0:
+            if score_of(svc) <= 0:
                 continue
-        except PlanningError:
+        except ValueError:
             continue
         usable.append(service_location(svc))
     for dist in range(MAX_DIST, 0, -1):
         if len(set(masked_location(loc, dist) for loc in usable)) >= replicas:
             return dist
     return 1
-
-
-def _score(service):
-    try:
-        return score_of(service)
-    except ValueError as exc:
-        raise PlanningError(str(exc))
 
 
 class _Services(object):
@@ -158,7 +151,10 @@ class _Services(object):
             svc = seen[addr]
             self.addrs.append(addr)
             self.ids.append(svc.get("id") or (svc.get("tags") or {}).get("tag.service_id") or addr)
-            self.scores.append(_score(svc))
+            try:
+                self.scores.append(score_of(svc))
+            except ValueError as exc:
+                raise PlanningError(str(exc))
             self.raw_locs.append(service_location(svc))
         self.known = len(self.addrs)
         # ``index``: address -> position; ``by_key`` also knows service ids.

@@ -22,7 +22,7 @@ from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidIn
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     RDIR_ACCOUNT, check_name_lengths, is_addr)
 from ansible_collections.openio.sds.plugins.module_utils.rdir_planner import (
-    STATUSES, RdirIndex, plan_rdir_assignment, rdir_loads, split_hosts, volume_status)
+    STATUSES, RdirTable, plan_rdir_assignment, rdir_loads, split_hosts, volume_status)
 
 SERVICE_TYPES = ("rawx", "meta2")
 # rdir routes of each kind of index (rdir-api.md 3).
@@ -235,8 +235,8 @@ def check_reassign_from(rdirs, assignments, key):
     move nothing and say nothing."""
     if not key:
         return
-    index = RdirIndex(rdirs)
-    if index.resolve(key) is not None:
+    table = RdirTable(rdirs)
+    if table.resolve(key) is not None:
         return
     if any(key in hosts for hosts in assignments.values()):
         return
@@ -268,7 +268,7 @@ def plan(volumes, rdirs, assignments, errors, params):
         raise InvalidInput(str(exc))
 
 
-def force_body(hosts, rdir_index):
+def force_body(hosts, rdir_table):
     """The ``reference/force`` body for ``hosts``, checked against what the
     proxy accepts without complaint but would store wrongly (an unknown host
     or a foreign type is stored as given: reference_force_unregistered_host
@@ -278,10 +278,10 @@ def force_body(hosts, rdir_index):
     for host in hosts:
         if not isinstance(host, str) or not host or "," in host:
             raise InvalidInput("invalid rdir host %r" % (host,))
-        rid = rdir_index.resolve(host)
+        rid = rdir_table.resolve(host)
         if rid is None:
             raise InvalidInput("rdir %r is not in the conscience" % (host,))
-        if rdir_index.score[rid] <= 0:
+        if rdir_table.score[rid] <= 0:
             raise InvalidInput("rdir %r has score 0" % (host,))
     if len(set(hosts)) != len(hosts):
         raise InvalidInput("duplicate rdir in %r" % (hosts,))
@@ -329,23 +329,23 @@ def apply_changes(client, changes, rdirs, service_type, assignments, concurrency
     """Write every change of the plan. Returns ``(done, failed, warnings)``:
     volumes written, ``{volume: error}`` for the writes that failed, and the
     database creations that failed (the rdir also creates it on first push)."""
-    index = RdirIndex(rdirs)
+    table = RdirTable(rdirs)
     bodies = {}
     for change in changes:
         vol = change["volume"]
         check_volume_id(vol)
-        bodies[vol] = force_body(change["new"], index)
+        bodies[vol] = force_body(change["new"], table)
 
     def one(change):
         vol = change["volume"]
         write_assignment(client, vol, bodies[vol], replace=bool(assignments.get(vol)))
         problems = []
-        old = set(index.resolve(h) or h for h in split_hosts(assignments.get(vol)))
+        old = set(table.resolve(h) or h for h in split_hosts(assignments.get(vol)))
         for host in change["new"]:
-            rid = index.resolve(host)
+            rid = table.resolve(host)
             if rid in old:
                 continue
-            addr = index.by_id[rid]["addr"]
+            addr = table.by_id[rid]["addr"]
             try:
                 create_index(client, addr, service_type, vol)
             except OioError as err:
@@ -384,7 +384,7 @@ def diff_summary(plan_result, changes):
 
 def assignment_report(volumes, rdirs, assignments, errors, min_dist=1, replicas=1):
     """Per volume: its rdirs and a status; per rdir: its load."""
-    index = RdirIndex(rdirs)
+    table = RdirTable(rdirs)
     out_vols = {}
     counts = dict((s, 0) for s in INFO_STATUSES)
     for vol in sorted(volumes, key=lambda v: v["id"]):
@@ -395,11 +395,11 @@ def assignment_report(volumes, rdirs, assignments, errors, min_dist=1, replicas=
         else:
             hosts = assignments.get(vid) or []
             entry.update(rdir=hosts[0] if hosts else None, rdirs=list(hosts),
-                         status=volume_status(vol, hosts, index, min_dist, replicas))
+                         status=volume_status(vol, hosts, table, min_dist, replicas))
         counts[entry["status"]] += 1
         out_vols[vid] = entry
     loads = rdir_loads(dict((k, v) for k, v in assignments.items() if k not in errors),
-                       index, external=False)
+                       table, external=False)
     out_rdirs = {}
     for rdir in sorted(rdirs, key=lambda r: r["id"]):
         out_rdirs[rdir["id"]] = {
@@ -430,8 +430,9 @@ def locate_rdir(client, vol):
                        "unknown" % (host, vol))
 
 
-class VolumeIndex(object):
-    """Admin routes of one volume's database on one rdir (rdir-api.md 3.3-3.16)."""
+class VolumeDatabase(object):
+    """The reverse-index database an rdir keeps for one volume: its admin
+    routes (rdir-api.md 3.3-3.16)."""
 
     def __init__(self, client, rdir_addr, service_type, vol):
         check_service_type(service_type)

@@ -23,14 +23,15 @@ share the same candidate rdirs, and the whole problem is solved as a flow:
    ``rebalance`` a min-cost flow does it while keeping as many current
    assignments as possible. Candidates are explored farthest first, so far
    rdirs are preferred where the balance leaves a choice.
+
+The graph algorithms live in flow.py; this file builds the network from the
+volumes and rdirs and reads the assignment back from its flow.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import heapq
-from collections import deque
-
+from ansible_collections.openio.sds.plugins.module_utils.flow import FlowNetwork
 from ansible_collections.openio.sds.plugins.module_utils.location import (
     MAX_TOKENS,
     distance,
@@ -51,7 +52,6 @@ REASON_REASSIGN = "reassign"
 REASON_REBALANCE = "rebalance"
 REASON_EXCESS = "excess"
 
-_INF = float("inf")
 # Distinct marginal costs per rdir above the floor; beyond, one flat band.
 _MAX_LEVELS = 64
 
@@ -90,11 +90,12 @@ def split_hosts(hosts):
     return out
 
 
-class RdirIndex:
-    """rdir services keyed by their ID, resolvable from an ID or an address."""
+class RdirTable:
+    """Lookup table of the rdir services: keyed by their ID, resolvable from
+    an ID or an address, with their parsed location and score."""
 
     def __init__(self, rdirs):
-        if isinstance(rdirs, RdirIndex):
+        if isinstance(rdirs, RdirTable):
             rdirs = list(rdirs.by_id.values())
         self.by_id = {}
         self._alias = {}
@@ -128,22 +129,22 @@ def volume_status(volume, hosts, rdirs, min_dist=1, replicas=1):
     rdir is closer than ``min_dist`` to the volume or to another of its rdirs)
     or ``ok``; the first that applies in that order.
     """
-    index = rdirs if isinstance(rdirs, RdirIndex) else RdirIndex(rdirs)
+    table = rdirs if isinstance(rdirs, RdirTable) else RdirTable(rdirs)
     hosts = split_hosts(hosts)
     if not hosts:
         return STATUS_MISSING
-    resolved = [index.resolve(h) for h in hosts]
+    resolved = [table.resolve(h) for h in hosts]
     if any(r is None for r in resolved):
         return STATUS_RDIR_UNKNOWN
-    if any(index.score[r] <= 0 for r in resolved):
+    if any(table.score[r] <= 0 for r in resolved):
         return STATUS_RDIR_DOWN
     vloc = split_location(service_location(volume))
     for i, rid in enumerate(resolved):
-        if distance(vloc, index.location[rid]) < min_dist:
+        if distance(vloc, table.location[rid]) < min_dist:
             return STATUS_TOO_CLOSE
         for other in resolved[:i]:
-            if other != rid and distance(index.location[other],
-                                         index.location[rid]) < min_dist:
+            if other != rid and distance(table.location[other],
+                                         table.location[rid]) < min_dist:
                 return STATUS_TOO_CLOSE
     if len(set(resolved)) < replicas:
         return STATUS_MISSING
@@ -154,150 +155,14 @@ def rdir_loads(assignments, rdirs, external=True):
     """Volumes indexed per rdir ID: ``load`` of each rdir (volumes outside the
     run, if ``external``) plus the volumes of ``assignments`` resolving to it.
     Hosts unknown to the conscience are not counted."""
-    index = rdirs if isinstance(rdirs, RdirIndex) else RdirIndex(rdirs)
+    table = rdirs if isinstance(rdirs, RdirTable) else RdirTable(rdirs)
     loads = {rid: (int(r.get("load", 0) or 0) if external else 0)
-             for rid, r in index.by_id.items()}
+             for rid, r in table.by_id.items()}
     for hosts in (assignments or {}).values():
-        for rid in {index.resolve(h) for h in split_hosts(hosts)}:
+        for rid in {table.resolve(h) for h in split_hosts(hosts)}:
             if rid is not None:
                 loads[rid] += 1
     return loads
-
-
-# ---------------------------------------------------------------------------
-# Flow network: Dinic for feasibility, successive shortest paths for cost
-
-class _Network:
-    def __init__(self, size):
-        self.adj = [[] for dummy in range(size)]
-        self.to = []
-        self.cap = []
-        self.cost = []
-        self.tier = []
-
-    def add(self, u, v, cap, cost=0, tier=0):
-        edge = len(self.to)
-        self.to += [v, u]
-        self.cap += [cap, 0]
-        self.cost += [cost, -cost]
-        self.tier += [tier, 0]
-        self.adj[u].append(edge)
-        self.adj[v].append(edge + 1)
-        return edge
-
-    def flow(self, edge):
-        return self.cap[edge ^ 1]
-
-    def max_flow(self, s, t, free_only=False, max_tier=MAX_TOKENS):
-        """Dinic. ``free_only``: only through edges of cost 0; ``max_tier``:
-        only through edges of that tier or less (reverse edges: tier 0)."""
-        adj, to, cap, cost, tier = self.adj, self.to, self.cap, self.cost, self.tier
-        if free_only or max_tier < MAX_TOKENS:
-            usable = [c > 0 and not (free_only and w) and k <= max_tier
-                      for c, w, k in zip(cap, cost, tier)]
-            cap = [c if ok else 0 for c, ok in zip(cap, usable)]
-            # Work on a filtered copy, then fold the pushed flow back.
-            before = list(cap)
-            total = _Network._dinic(adj, to, cap, s, t)
-            real = self.cap
-            for e, (b, a) in enumerate(zip(before, cap)):
-                if b != a:
-                    real[e] -= b - a
-            return total
-        return _Network._dinic(adj, to, cap, s, t)
-
-    @staticmethod
-    def _dinic(adj, to, cap, s, t):
-        size = len(adj)
-        total = 0
-        while True:
-            level = [-1] * size
-            level[s] = 0
-            queue = deque([s])
-            while queue:
-                u = queue.popleft()
-                for e in adj[u]:
-                    if cap[e] > 0 and level[to[e]] < 0:
-                        level[to[e]] = level[u] + 1
-                        queue.append(to[e])
-            if level[t] < 0:
-                return total
-            it = [0] * size
-            while True:
-                # Iterative DFS in the level graph: depth can exceed the
-                # recursion limit with many buckets.
-                path = []
-                u = s
-                while u != t:
-                    edges = adj[u]
-                    while it[u] < len(edges):
-                        e = edges[it[u]]
-                        if cap[e] > 0 and level[to[e]] == level[u] + 1:
-                            break
-                        it[u] += 1
-                    if it[u] < len(edges):
-                        e = edges[it[u]]
-                        path.append(e)
-                        u = to[e]
-                        continue
-                    if u == s:
-                        break
-                    level[u] = -1
-                    e = path.pop()
-                    u = to[e ^ 1]
-                    it[u] += 1
-                if u != t:
-                    break
-                pushed = min(cap[e] for e in path)
-                for e in path:
-                    cap[e] -= pushed
-                    cap[e ^ 1] += pushed
-                total += pushed
-
-    def min_cost_flow(self, s, t):
-        """Min-cost max-flow from the current flow, which must leave no
-        residual edge of negative cost (e.g. no flow, or flow on edges of
-        cost 0 only)."""
-        adj, to, cap, cost = self.adj, self.to, self.cap, self.cost
-        size = len(adj)
-        potential = [0] * size
-        total = 0
-        while True:
-            dist = [_INF] * size
-            prev = [-1] * size
-            dist[s] = 0
-            heap = [(0, s)]
-            while heap:
-                d, u = heapq.heappop(heap)
-                if d > dist[u]:
-                    continue
-                pu = potential[u]
-                for e in adj[u]:
-                    if cap[e] > 0:
-                        v = to[e]
-                        nd = d + cost[e] + pu - potential[v]
-                        if nd < dist[v]:
-                            dist[v] = nd
-                            prev[v] = e
-                            heapq.heappush(heap, (nd, v))
-            if dist[t] == _INF:
-                return total
-            for v in range(size):
-                if dist[v] < _INF:
-                    potential[v] += dist[v]
-            pushed = None
-            v = t
-            while v != s:
-                e = prev[v]
-                pushed = cap[e] if pushed is None else min(pushed, cap[e])
-                v = to[e ^ 1]
-            v = t
-            while v != s:
-                e = prev[v]
-                cap[e] -= pushed
-                cap[e ^ 1] += pushed
-                v = to[e ^ 1]
-            total += pushed
 
 
 # ---------------------------------------------------------------------------
@@ -421,28 +286,28 @@ class _Solver:
         s, t = 0, 1
         rdir_node = 2
         node = rdir_node + self.n
-        net = _Network(node + sum(
+        net = FlowNetwork(node + sum(
             1 + (len(set(self.groups[p] for p, dummy in b.candidates))
                  if b.need > 1 else 0) for b in self.buckets))
         change = 1
         sink_edges = []
         for j, band in enumerate(bands):
-            sink_edges.append([net.add(rdir_node + j, t, c, w)
+            sink_edges.append([net.add_edge(rdir_node + j, t, c, w)
                                for c, w in band if c > 0])
         layout = []
         for b in self.buckets:
             size = len(b.volumes)
             bnode = node
             node += 1
-            src = net.add(s, bnode, size * b.need)
+            src = net.add_edge(s, bnode, size * b.need)
             # Farthest first, for a stable order; tiers do the preferring.
             ordered = sorted(b.candidates, key=lambda c: (-c[1], c[0]))
             edges = []
             if b.need == 1:
                 for pos, dist in ordered:
                     w = change if costs and pos not in b.current else 0
-                    edges.append((pos, net.add(bnode, rdir_node + pos, size, w,
-                                               MAX_TOKENS - dist)))
+                    edges.append((pos, net.add_edge(bnode, rdir_node + pos, size, w,
+                                                    MAX_TOKENS - dist)))
                 layout.append((src, None, edges))
                 continue
             gnode = {}
@@ -452,10 +317,10 @@ class _Solver:
                 if g not in gnode:
                     gnode[g] = node
                     node += 1
-                    gedge[g] = net.add(bnode, gnode[g], size)
+                    gedge[g] = net.add_edge(bnode, gnode[g], size)
                 w = change if costs and pos not in b.current else 0
-                edges.append((pos, net.add(gnode[g], rdir_node + pos, size, w,
-                                           MAX_TOKENS - dist)))
+                edges.append((pos, net.add_edge(gnode[g], rdir_node + pos, size, w,
+                                                MAX_TOKENS - dist)))
             layout.append((src, gedge, edges))
         return net, s, t, layout, sink_edges
 
@@ -537,7 +402,7 @@ class _Solver:
                 net.max_flow(s, t, max_tier=tier)
             for j in range(self.n):
                 if caps[j] > low[j]:
-                    net.add(2 + j, t, caps[j] - low[j])
+                    net.add_edge(2 + j, t, caps[j] - low[j])
             for tier in range(MAX_TOKENS):
                 net.max_flow(s, t, max_tier=tier)
         else:
@@ -630,192 +495,257 @@ def plan_rdir_assignment(volumes, rdirs, assignments=None, max_per_rdir=None,
 
     Returns a :class:`RdirPlan`.
     """
-    if not 1 <= int(min_dist) <= MAX_TOKENS:
-        raise ValueError("min_dist must be between 1 and 4, got %r" % (min_dist,))
-    if int(replicas) < 1:
-        raise ValueError("replicas must be at least 1, got %r" % (replicas,))
-    if max_per_rdir is not None and int(max_per_rdir) < 0:
-        raise ValueError("max_per_rdir must be positive, got %r" % (max_per_rdir,))
-    min_dist, replicas = int(min_dist), int(replicas)
-    max_per_rdir = None if max_per_rdir is None else int(max_per_rdir)
-    assignments = assignments or {}
-    scope = None if volume_ids is None else set(volume_ids)
-    index = RdirIndex(rdirs)
-    plan = RdirPlan()
-
-    drain = None
+    opts = _Options(min_dist, replicas, max_per_rdir, rebalance,
+                    include_locked, volume_ids, fix_too_close)
+    table = RdirTable(rdirs)
     if reassign_from is not None:
-        drain = index.resolve(reassign_from) or reassign_from
+        opts.drain = table.resolve(reassign_from) or reassign_from
+    eligible = _Eligible(table, opts)
+    vols = _volumes_by_id(volumes)
+    assignments = assignments or {}
+    old = {vid: split_hosts(assignments.get(vid)) for vid in vols}
+    plan = RdirPlan()
+    plan.load_before = rdir_loads(old, table)
+    demand = _collect_demand(plan, vols, old, table, eligible, opts)
+    _count_frozen(demand, old, table)
+    _solve(plan, demand, eligible, opts)
+    _read_back(plan, vols, old, demand, table)
+    return plan
 
-    rids = [rid for rid in index.by_id if index.score[rid] > 0 and rid != drain]
-    position = {rid: i for i, rid in enumerate(rids)}
-    rlocs = [index.location[rid] for rid in rids]
-    groups = _groups(rids, rlocs, min_dist) if replicas > 1 else list(range(len(rids)))
 
+class _Options:
+    """The options of one plan, checked and normalised once."""
+
+    def __init__(self, min_dist, replicas, max_per_rdir, rebalance,
+                 include_locked, volume_ids, fix_too_close):
+        if not 1 <= int(min_dist) <= MAX_TOKENS:
+            raise ValueError("min_dist must be between 1 and 4, got %r" % (min_dist,))
+        if int(replicas) < 1:
+            raise ValueError("replicas must be at least 1, got %r" % (replicas,))
+        if max_per_rdir is not None and int(max_per_rdir) < 0:
+            raise ValueError("max_per_rdir must be positive, got %r" % (max_per_rdir,))
+        self.min_dist, self.replicas = int(min_dist), int(replicas)
+        self.max_per_rdir = None if max_per_rdir is None else int(max_per_rdir)
+        self.rebalance = rebalance
+        self.include_locked = include_locked
+        self.scope = None if volume_ids is None else set(volume_ids)
+        self.fix_too_close = fix_too_close
+        self.drain = None    # resolved rdir ID (or stored host) to move away from
+
+    def far_enough(self, loc_a, loc_b):
+        return distance(loc_a, loc_b) >= self.min_dist
+
+
+class _Eligible:
+    """The rdirs volumes may get (score > 0, not drained), by position."""
+
+    def __init__(self, table, opts):
+        self.table = table
+        self.opts = opts
+        self.rids = [rid for rid in table.by_id
+                     if table.score[rid] > 0 and rid != opts.drain]
+        self.position = {rid: i for i, rid in enumerate(self.rids)}
+        self.locations = [table.location[rid] for rid in self.rids]
+        self.groups = (_groups(self.rids, self.locations, opts.min_dist)
+                       if opts.replicas > 1 else list(range(len(self.rids))))
+        self._prefixes = {loc[:i] for loc in self.locations
+                          for i in range(len(loc) + 1)}
+        self._cache = {}
+
+    def candidates(self, vloc, fixed):
+        """(position, distance) of the rdirs far enough from a volume and its ``fixed`` ones."""
+        # Volumes whose location shares the same longest prefix with the
+        # rdir locations (and has the same depth) are at the same distance
+        # from every rdir: compute once per such key and set of kept rdirs.
+        depth = len(vloc)
+        while depth and vloc[:depth] not in self._prefixes:
+            depth -= 1
+        key = (len(vloc), vloc[:depth], tuple(fixed))
+        found = self._cache.get(key)
+        if found is None:
+            far_enough = self.opts.far_enough
+            floc = [self.table.location[r] for r in fixed]
+            found = tuple(
+                (pos, distance(vloc, loc)) for pos, loc in enumerate(self.locations)
+                if self.rids[pos] not in fixed and far_enough(vloc, loc)
+                and all(far_enough(f, loc) for f in floc))
+            self._cache[key] = found
+        return found
+
+
+class _Demand:
+    """What is settled per volume, and the buckets the flow still has to serve."""
+
+    def __init__(self, table):
+        # Volume ID -> rdir IDs settled so far; None = frozen, keeps its hosts.
+        self.final = {}
+        self.reasons = {}
+        self.buckets = {}
+        # rdir ID -> load the flow must take as given.
+        self.base = {rid: int(r.get("load", 0) or 0) for rid, r in table.by_id.items()}
+        self.kept = 0
+
+    def keep(self, vid, fixed):
+        """Settle the rdirs a volume keeps as they are."""
+        for rid in fixed:
+            self.base[rid] += 1
+        self.kept += len(fixed)
+        self.final[vid] = list(fixed)
+
+
+def _volumes_by_id(volumes):
+    """Volumes keyed by ID: a duplicate would get two conflicting plans."""
     vols = {}
     for volume in volumes:
         vid = _volume_id(volume)
         if vid in vols:
             raise ValueError("duplicate volume %r" % (vid,))
         vols[vid] = volume
+    return vols
 
-    old = {vid: split_hosts(assignments.get(vid)) for vid in vols}
-    plan.load_before = rdir_loads(old, index)
-    base = {rid: int(r.get("load", 0) or 0) for rid, r in index.by_id.items()}
-    final = {}
-    reasons = {}
-    buckets = {}
-    in_scope_fixed = 0
 
-    def far_enough(loc_a, loc_b):
-        return distance(loc_a, loc_b) >= min_dist
+def _triage_hosts(hosts, vloc, table, opts):
+    """The rdirs a volume keeps from its stored hosts, and the first reason to change it."""
+    kept, why = [], []
+    for host in hosts:
+        rid = table.resolve(host)
+        if rid is None:
+            why.append(REASON_REASSIGN if host == opts.drain else STATUS_RDIR_UNKNOWN)
+        elif rid == opts.drain:
+            why.append(REASON_REASSIGN)
+        elif table.score[rid] <= 0:
+            why.append(STATUS_RDIR_DOWN)
+        elif rid in kept:
+            continue
+        elif opts.fix_too_close and (
+                not opts.far_enough(vloc, table.location[rid])
+                or any(not opts.far_enough(table.location[k], table.location[rid])
+                       for k in kept)):
+            why.append(STATUS_TOO_CLOSE)
+        else:
+            kept.append(rid)
+    if len(kept) > opts.replicas:
+        kept = kept[:opts.replicas]
+        why.append(REASON_EXCESS)
+    if len(kept) < opts.replicas and not why:
+        why.append(STATUS_MISSING)
+    return kept, (why[0] if why else None)
 
-    # Volumes whose location shares the same longest prefix with the rdir
-    # locations (and has the same depth) are at the same distance from every
-    # rdir: compute candidates once per such key and set of kept rdirs.
-    prefixes = {loc[:i] for loc in rlocs for i in range(len(loc) + 1)}
-    candidate_cache = {}
 
-    def candidates_of(vloc, fixed):
-        depth = len(vloc)
-        while depth and vloc[:depth] not in prefixes:
-            depth -= 1
-        key = (len(vloc), vloc[:depth], tuple(fixed))
-        found = candidate_cache.get(key)
-        if found is None:
-            floc = [index.location[r] for r in fixed]
-            found = tuple(
-                (pos, distance(vloc, loc)) for pos, loc in enumerate(rlocs)
-                if rids[pos] not in fixed and far_enough(vloc, loc)
-                and all(far_enough(f, loc) for f in floc))
-            candidate_cache[key] = found
-        return found
+def _why_unassignable(vloc, fixed, candidates, need, eligible, opts):
+    """Why a volume can never get ``need`` more rdirs, in words the user can act on."""
+    if not candidates:
+        if not eligible.rids:
+            return "no rdir with score > 0" + (
+                " (besides %s, being reassigned)" % opts.drain if opts.drain else "")
+        if not any(opts.far_enough(vloc, loc) for loc in eligible.locations):
+            return ("every rdir with score > 0 is closer than "
+                    "min_dist=%d to the volume" % opts.min_dist)
+        return ("every rdir far enough from the volume is closer "
+                "than min_dist=%d to its other rdir(s) %s"
+                % (opts.min_dist, ", ".join(fixed)))
+    if len({eligible.groups[p] for p, dummy in candidates}) < need:
+        return ("fewer than %d rdir with score > 0 at distance >= %d "
+                "from the volume and from each other" % (need, opts.min_dist))
+    return None
 
+
+def _collect_demand(plan, vols, old, table, eligible, opts):
+    """Settle what needs no solving, report hopeless volumes, bucket the rest for the flow."""
+    # In ID order, which is also the order of statuses, skipped and unassignable.
+    demand = _Demand(table)
     for vid in sorted(vols):
         volume = vols[vid]
         hosts = old[vid]
-        plan.statuses[vid] = volume_status(volume, hosts, index, min_dist, replicas)
-        resolved = [index.resolve(h) for h in hosts]
-        selected = scope is None or vid in scope
+        plan.statuses[vid] = volume_status(volume, hosts, table, opts.min_dist,
+                                           opts.replicas)
+        selected = opts.scope is None or vid in opts.scope
         locked = score_of(volume) <= 0
-        if not selected or (locked and not include_locked):
+        if not selected or (locked and not opts.include_locked):
             if selected:
                 plan.skipped.append(vid)
-            final[vid] = None
+            demand.final[vid] = None
             continue
 
         vloc = split_location(service_location(volume))
-        kept, why = [], []
-        for host, rid in zip(hosts, resolved):
-            if rid is None:
-                why.append(REASON_REASSIGN if host == drain else STATUS_RDIR_UNKNOWN)
-            elif rid == drain:
-                why.append(REASON_REASSIGN)
-            elif index.score[rid] <= 0:
-                why.append(STATUS_RDIR_DOWN)
-            elif rid in kept:
-                continue
-            elif fix_too_close and (
-                    not far_enough(vloc, index.location[rid])
-                    or any(not far_enough(index.location[k], index.location[rid])
-                           for k in kept)):
-                why.append(STATUS_TOO_CLOSE)
-            else:
-                kept.append(rid)
-        if len(kept) > replicas:
-            kept = kept[:replicas]
-            why.append(REASON_EXCESS)
-        if len(kept) < replicas and not why:
-            why.append(STATUS_MISSING)
-        reasons[vid] = why[0] if why else None
-
-        fixed = [] if rebalance else kept
-        current = frozenset(position[r] for r in kept if r in position) \
-            if rebalance else frozenset()
-        need = replicas - len(fixed)
+        kept, demand.reasons[vid] = _triage_hosts(hosts, vloc, table, opts)
+        # With rebalance every rdir is up for grabs; kept ones only make
+        # staying cheaper.
+        fixed = [] if opts.rebalance else kept
+        current = frozenset(eligible.position[r] for r in kept
+                            if r in eligible.position) \
+            if opts.rebalance else frozenset()
+        need = opts.replicas - len(fixed)
         if need == 0:
-            final[vid] = list(fixed)
-            for rid in fixed:
-                base[rid] += 1
-            in_scope_fixed += len(fixed)
+            demand.keep(vid, fixed)
             continue
 
-        candidates = candidates_of(vloc, fixed)
-        problem = None
-        if not candidates:
-            if not rids:
-                problem = "no rdir with score > 0" + (
-                    " (besides %s, being reassigned)" % drain if drain else "")
-            elif not any(far_enough(vloc, loc) for loc in rlocs):
-                problem = ("every rdir with score > 0 is closer than "
-                           "min_dist=%d to the volume" % min_dist)
-            else:
-                problem = ("every rdir far enough from the volume is closer "
-                           "than min_dist=%d to its other rdir(s) %s"
-                           % (min_dist, ", ".join(fixed)))
-        elif len({groups[p] for p, dummy in candidates}) < need:
-            problem = ("fewer than %d rdir with score > 0 at distance >= %d "
-                       "from the volume and from each other" % (need, min_dist))
+        candidates = eligible.candidates(vloc, fixed)
+        problem = _why_unassignable(vloc, fixed, candidates, need, eligible, opts)
         if problem:
             plan.unassignable.append({"volume": vid, "reason": problem})
-            final[vid] = None
+            demand.final[vid] = None
             continue
-        for rid in fixed:
-            base[rid] += 1
-        in_scope_fixed += len(fixed)
-        final[vid] = list(fixed)
+        demand.keep(vid, fixed)
         key = (candidates, need, current)
-        if key not in buckets:
-            buckets[key] = _Bucket(candidates, need, current)
-        buckets[key].volumes.append(vid)
+        if key not in demand.buckets:
+            demand.buckets[key] = _Bucket(candidates, need, current)
+        demand.buckets[key].volumes.append(vid)
+    return demand
 
-    # Frozen volumes (out of scope, locked, unassignable) keep every stored
-    # host and count in the load of the rdirs they resolve to.
-    for vid, hosts in final.items():
+
+def _count_frozen(demand, old, table):
+    """Frozen volumes (out of scope, locked, unassignable) keep hosts that still take room."""
+    for vid, hosts in demand.final.items():
         if hosts is None:
-            for rid in {index.resolve(h) for h in old[vid]}:
+            for rid in {table.resolve(h) for h in old[vid]}:
                 if rid is not None:
-                    base[rid] += 1
+                    demand.base[rid] += 1
 
-    ordered = sorted(buckets.values(), key=lambda b: (b.candidates, b.need,
-                                                      sorted(b.current)))
-    if ordered:
-        solver = _Solver(ordered, [base[r] for r in rids], groups,
-                         max_per_rdir, rebalance)
-        if max_per_rdir is not None:
-            _drop_unservable(solver, plan, max_per_rdir,
-                             not rebalance and in_scope_fixed > 0, final, old,
-                             index, position)
-        if solver.demand:
-            ceiling = solver.search_ceiling()
-            floor = solver.search_floor(ceiling)
-            net, layout = solver.solve(ceiling, floor)
-            for bucket, entry in zip(solver.buckets, layout):
-                for vid, chosen in _decompose(bucket, net, entry,
-                                              groups).items():
-                    final[vid] = final[vid] + [rids[p] for p in chosen]
 
+def _solve(plan, demand, eligible, opts):
+    """Run the flow over the buckets and add the rdirs it picks to each volume."""
+    ordered = sorted(demand.buckets.values(),
+                     key=lambda b: (b.candidates, b.need, sorted(b.current)))
+    if not ordered:
+        return
+    rids = eligible.rids
+    solver = _Solver(ordered, [demand.base[r] for r in rids], eligible.groups,
+                     opts.max_per_rdir, opts.rebalance)
+    if opts.max_per_rdir is not None:
+        _drop_unservable(solver, plan, opts.max_per_rdir,
+                         not opts.rebalance and demand.kept > 0, demand.final)
+    if solver.demand:
+        ceiling = solver.search_ceiling()
+        floor = solver.search_floor(ceiling)
+        net, layout = solver.solve(ceiling, floor)
+        for bucket, entry in zip(solver.buckets, layout):
+            for vid, chosen in _decompose(bucket, net, entry,
+                                          eligible.groups).items():
+                demand.final[vid] = demand.final[vid] + [rids[p] for p in chosen]
+
+
+def _read_back(plan, vols, old, demand, table):
+    """Turn the settled rdirs into the plan's assignments, changes with reasons and loads."""
     for vid in sorted(vols):
-        hosts = final[vid]
+        hosts = demand.final[vid]
         if hosts is None:
-            plan.assignments[vid] = sorted(index.resolve(h) or h for h in old[vid])
+            plan.assignments[vid] = sorted(table.resolve(h) or h for h in old[vid])
             continue
         plan.assignments[vid] = sorted(hosts)
-        before = {index.resolve(h) or h for h in old[vid]}
+        before = {table.resolve(h) or h for h in old[vid]}
         if set(hosts) != before:
-            reason = reasons.get(vid) or REASON_REBALANCE
+            reason = demand.reasons.get(vid) or REASON_REBALANCE
             plan.changes.append({
                 "volume": vid,
                 "old": list(old[vid]),
-                "new": [rdir_host(index.by_id[r]) for r in sorted(hosts)],
+                "new": [rdir_host(table.by_id[r]) for r in sorted(hosts)],
                 "reason": reason,
             })
-    plan.load_after = rdir_loads(plan.assignments, index)
-    return plan
+    plan.load_after = rdir_loads(plan.assignments, table)
 
 
-def _drop_unservable(solver, plan, max_per_rdir, kept_hint, final, old,
-                     index, position):
+def _drop_unservable(solver, plan, max_per_rdir, kept_hint, final):
     """Keep in the solver only the volumes a max-flow at ``max_per_rdir`` can
     serve; report the others, which keep their stored hosts."""
     reason = "every eligible rdir is full at max_per_rdir=%d" % max_per_rdir

@@ -33,7 +33,7 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import configured_digits, load_meta0
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.rdir import (
-    SERVICE_TYPES, VolumeIndex, read_assignments)
+    SERVICE_TYPES, VolumeDatabase, read_assignments)
 from ansible_collections.openio.sds.plugins.module_utils.rdir_index import MAX_PAGE, IndexReader
 from ansible_collections.openio.sds.plugins.module_utils.reference import known_types
 from ansible_collections.openio.sds.plugins.module_utils.services import list_services
@@ -75,7 +75,7 @@ def _index_of(client, rdir_addr, stype, vol, limit):
     records is None when the index holds more than ``limit`` of them."""
     out = {"rdir": rdir_addr, "exists": True, "count": 0, "records": []}
     if stype == "rawx":
-        volume = VolumeIndex(client, rdir_addr, stype, vol)
+        volume = VolumeDatabase(client, rdir_addr, stype, vol)
         admin = volume.admin()
         if admin is None:
             out["exists"] = False

@@ -202,7 +202,7 @@ def work(module):
     check_input(params)
     state, vol = params["state"], params["volume"]
     host, addr, dummy = rdir_utils.locate_rdir(module.client, vol)
-    index = rdir_utils.VolumeIndex(module.client, addr, params["service_type"], vol)
+    index = rdir_utils.VolumeDatabase(module.client, addr, params["service_type"], vol)
     rawx = params["service_type"] == "rawx"
 
     admin = index.admin() if rawx else None

@@ -83,7 +83,7 @@ def test_converges_with_one_request_in_five_failing(sim_factory):
     assert sorted(r["load"] for r in loads.values()) == [10] * 6
     # Every new rdir holds the database of its volumes.
     for vol, entry in report.items():
-        index = rdir_utils.VolumeIndex(clean, entry["rdir"], "rawx", vol)
+        index = rdir_utils.VolumeDatabase(clean, entry["rdir"], "rawx", vol)
         assert index.exists(), vol
     plan, errors, done, failed = converge(clean)
     assert plan.changes == [] and not done
@@ -96,8 +96,8 @@ def test_assignment_made_by_someone_else_meanwhile_is_not_overwritten(sim_factor
     plan = rdir_utils.plan(volumes, rdirs, assignments, errors, PARAMS)
     change = plan.changes[0]
     other = [r["id"] for r in rdirs if r["id"] not in change["new"]][0]
-    index = rdir_utils.RdirIndex(rdirs)
-    rdir_utils.write_assignment(cli, change["volume"], rdir_utils.force_body([other], index),
+    table = rdir_utils.RdirTable(rdirs)
+    rdir_utils.write_assignment(cli, change["volume"], rdir_utils.force_body([other], table),
                                 replace=False)
     dummy, failed, dummy2 = rdir_utils.apply_changes(cli, plan.changes, rdirs, "rawx",
                                                      assignments)
@@ -105,17 +105,17 @@ def test_assignment_made_by_someone_else_meanwhile_is_not_overwritten(sim_factor
     assert "changed by someone else" in failed[change["volume"]]["message"]
     assert rdir_utils.read_assignment(cli, change["volume"]) == [other]
     # Our own resent write (same host) is accepted as done.
-    rdir_utils.write_assignment(cli, change["volume"], rdir_utils.force_body([other], index),
+    rdir_utils.write_assignment(cli, change["volume"], rdir_utils.force_body([other], table),
                                 replace=False)
 
 
 def test_payload_checks_refuse_what_the_proxy_would_store_wrongly(sim_factory):
     sim = sim_factory(preset="small_bootstrapped")
     cli, dummy = client_for(sim)
-    index = rdir_utils.RdirIndex(rdir_utils.list_rdirs(cli))
+    table = rdir_utils.RdirTable(rdir_utils.list_rdirs(cli))
     for hosts in ([], ["10.0.0.1:9999"], ["a,b"]):
         with pytest.raises(rdir_utils.InvalidInput):
-            rdir_utils.force_body(hosts, index)
+            rdir_utils.force_body(hosts, table)
     with pytest.raises(rdir_utils.InvalidInput):
         rdir_utils.check_volume_id("x" * 1024)
 
