@@ -259,10 +259,10 @@ def endpoints(client, params):
 class IndexCopy(object):
     """Copy (and, with ``remove_from_source``, move) one volume's records.
 
-    With ``dry_run`` nothing is written: the counts say what would be."""
+    With a client in check mode nothing is written: the counts say what would be."""
 
     def __init__(self, client, service_type, vol, src_addr, dst_addr, page_size=DEFAULT_PAGE,
-                 concurrency=8, remove_from_source=False, dry_run=False, dst_vol=None,
+                 concurrency=8, remove_from_source=False, dst_vol=None,
                  containers=None, prefix=None):
         self.client = client
         self.service_type = service_type
@@ -275,7 +275,6 @@ class IndexCopy(object):
         self.page_size = page_size
         self.concurrency = concurrency
         self.remove = remove_from_source
-        self.dry_run = dry_run
         self.copied = 0
         self.removed = 0
         self.already_present = 0
@@ -364,7 +363,7 @@ class IndexCopy(object):
                     if present != value:
                         self.differing += 1
                     removable.append((key, body))
-            if self.dry_run:
+            if self.client.check_mode:
                 self.copied += len(to_push)
                 if self.remove:
                     self.removed += len(removable) + len(to_push)

@@ -226,7 +226,7 @@ def work(module):
     copy = rdir_index.IndexCopy(
         module.client, params["service_type"], params["volume"], src_addr, dst_addr,
         page_size=params["page_size"], concurrency=params["concurrency"],
-        remove_from_source=params["remove_from_source"], dry_run=module.check_mode,
+        remove_from_source=params["remove_from_source"],
         dst_vol=params["destination_volume"], containers=params["containers"],
         prefix=params["prefix"])
     result = copy.run()
