@@ -232,23 +232,3 @@ def write_file(path, snapshot, mode=0o644):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-
-
-def run_snapshot(m):
-    params = m.params
-    check_params(params)
-    snapshot, errors = capture(m.client, params["index_records"], params["concurrency"])
-    if errors and not params["allow_partial"]:
-        first = errors[0]
-        raise OioError("%d read(s) failed while taking the snapshot, nothing was written; "
-                       "first: %s %s %s: %s" % (len(errors), first["what"], first["type"],
-                                                first["volume"], first["error"].get("message")))
-    dest = params["dest"]
-    previous = read_file(dest)
-    m.changed = not same_content(previous, snapshot)
-    m.record_before(summary(previous) if previous else {})
-    m.record_after(summary(snapshot))
-    if m.changed and not m.check_mode:
-        write_file(dest, snapshot)
-    return {"dest": dest, "summary": summary(snapshot), "errors": errors,
-            "captured_at": snapshot["captured_at"]}

@@ -124,8 +124,30 @@ errors:
   elements: dict
 '''
 
+from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
-from ansible_collections.openio.sds.plugins.module_utils.snapshot import run_snapshot
+from ansible_collections.openio.sds.plugins.module_utils.snapshot import (
+    capture, check_params, read_file, same_content, summary, write_file)
+
+
+def work(m):
+    params = m.params
+    check_params(params)
+    snapshot, errors = capture(m.client, params["index_records"], params["concurrency"])
+    if errors and not params["allow_partial"]:
+        first = errors[0]
+        raise OioError("%d read(s) failed while taking the snapshot, nothing was written; "
+                       "first: %s %s %s: %s" % (len(errors), first["what"], first["type"],
+                                                first["volume"], first["error"].get("message")))
+    dest = params["dest"]
+    previous = read_file(dest)
+    m.changed = not same_content(previous, snapshot)
+    m.record_before(summary(previous) if previous else {})
+    m.record_after(summary(snapshot))
+    if m.changed and not m.check_mode:
+        write_file(dest, snapshot)
+    return {"dest": dest, "summary": summary(snapshot), "errors": errors,
+            "captured_at": snapshot["captured_at"]}
 
 
 def main():
@@ -135,7 +157,7 @@ def main():
         concurrency=dict(type="int", default=16),
         allow_partial=dict(type="bool", default=False),
     ))
-    module.run(run_snapshot)
+    module.run(work)
 
 
 if __name__ == "__main__":
