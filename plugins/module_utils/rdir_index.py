@@ -36,6 +36,13 @@ MAX_PAGE = 10000  # the rdir caps limit there (rdir-api.md 3.11, 3.16)
 DEFAULT_PAGE = 1000
 STATUS_DB_NOT_FOUND = 404
 MAX_REPORTED = 20
+# The listing of a volume's records: route, the body keys of the marker and
+# of the prefix filter, and the HTTP status of "no such volume" (the two
+# listings of the rdir API differ in all four).
+LISTINGS = {
+    "rawx": ("v1/rdir/fetch", "start_after", "container_id", 404),
+    "meta2": ("v1/rdir/meta2/fetch", "marker", "prefix", 400),
+}
 
 
 # ---------------------------------------------------------------------------
@@ -114,35 +121,25 @@ class IndexReader(object):
             marker = next_marker
 
     def _fetch(self, marker):
+        route, marker_key, prefix_key, missing = LISTINGS[self.service_type]
+        body = {"limit": self.page_size}
+        if marker is not None:
+            body[marker_key] = marker
+        if self.prefix:
+            body[prefix_key] = self.prefix
+        resp = self.client.rdir("POST", self.addr, route, {"vol": self.vol},
+                                json_body=body, idempotent=True, expect=(missing,))
+        if resp.status == missing:
+            if _status(resp.body) == STATUS_DB_NOT_FOUND:
+                return None, False, None
+            raise _error(resp, "rdir refused the %s listing" % self.service_type)
         if self.service_type == "rawx":
-            body = {"limit": self.page_size}
-            if marker is not None:
-                body["start_after"] = marker
-            if self.prefix:
-                body["container_id"] = self.prefix
-            resp = self.client.rdir("POST", self.addr, "v1/rdir/fetch", {"vol": self.vol},
-                                    json_body=body, idempotent=True, expect=(404,))
-            if resp.status == 404:
-                if _status(resp.body) == STATUS_DB_NOT_FOUND:
-                    return None, False, None
-                raise _error(resp, "rdir answered 404")
             items = resp.body if isinstance(resp.body, list) else []
             page = [(item[0], item[1]) for item in items
                     if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)]
             truncated = str(resp.headers.get("x-oio-list-truncated", "")).lower() == "true"
             next_marker = resp.headers.get("x-oio-list-marker") or (page[-1][0] if page else None)
             return page, truncated, next_marker
-        body = {"limit": self.page_size}
-        if marker is not None:
-            body["marker"] = marker
-        if self.prefix:
-            body["prefix"] = self.prefix
-        resp = self.client.rdir("POST", self.addr, "v1/rdir/meta2/fetch", {"vol": self.vol},
-                                json_body=body, idempotent=True, expect=(400,))
-        if resp.status == 400:
-            if _status(resp.body) == STATUS_DB_NOT_FOUND:
-                return None, False, None
-            raise _error(resp, "rdir refused the meta2 listing")
         data = resp.body if isinstance(resp.body, dict) else {}
         page = [(rec.get("container_url"), rec) for rec in data.get("records") or []
                 if isinstance(rec, dict) and isinstance(rec.get("container_url"), str)]
