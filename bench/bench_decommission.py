@@ -10,7 +10,7 @@ state is checked on the services themselves: the departing meta1 holds no
 copy (``admin/has`` of every base), every moved base is elected among its
 meta0 peers and its ``sys.peers`` names them.
 
-    PYTHONPATH=tests/simulator .venv/bin/python bench/bench_decommission.py
+    PYTHONPATH=simulator .venv/bin/python bench/bench_decommission.py
     ... --digits 3 --concurrency 16 --profile none
 
 On the ``real`` profile (the default) the simulated proxy serves admin
@@ -23,7 +23,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
+sys.path.insert(0, os.path.join(ROOT, "simulator"))
 sys.path.insert(0, os.path.join(ROOT, "collections"))
 
 from oiosim import topology as topo_mod  # noqa: E402

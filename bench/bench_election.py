@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "collections"))
-sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
+sys.path.insert(0, os.path.join(ROOT, "simulator"))
 
 from ansible_collections.openio.sds.plugins.module_utils import election as el  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402

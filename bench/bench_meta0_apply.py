@@ -5,7 +5,7 @@ bootstrapped with the collection's planner, K meta1 services are added, the
 rebalance is planned, then applied with ``meta0.Applier``; the simulator's
 request counters (``/_sim/stats``) give the requests the apply sent.
 
-    PYTHONPATH=tests/simulator .venv/bin/python bench/bench_meta0_apply.py
+    PYTHONPATH=simulator .venv/bin/python bench/bench_meta0_apply.py
     ... --digits 4 --scenarios 12:16 --concurrency 16
 
 Digits 3 by default: at digits 4 each scenario moves about 49,000 replicas
@@ -22,7 +22,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
+sys.path.insert(0, os.path.join(ROOT, "simulator"))
 sys.path.insert(0, os.path.join(ROOT, "collections"))
 
 from oiosim.testing import Simulator  # noqa: E402

@@ -35,7 +35,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # collections/ansible_collections/openio/sds links to the repo root.
 sys.path.insert(0, os.path.join(ROOT, "collections"))
-sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
+sys.path.insert(0, os.path.join(ROOT, "simulator"))
 
 from oiosim.testing import Simulator  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402

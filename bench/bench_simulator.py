@@ -13,7 +13,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "simulator"))
+sys.path.insert(0, os.path.join(ROOT, "simulator"))
 
 from oiosim.testing import Simulator  # noqa: E402
 

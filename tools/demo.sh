@@ -17,7 +17,7 @@ export ANSIBLE_ROLES_PATH="$root/roles"
 export ANSIBLE_PYTHON_INTERPRETER="$bin/python"
 export ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0
 
-PYTHONPATH="$root/tests/simulator" "$bin/python" -m oiosim --preset demo --port 0 \
+PYTHONPATH="$root/simulator" "$bin/python" -m oiosim --preset demo --port 0 \
   --port-file "$portfile" --ttl 1800 > "$work/sim.log" 2>&1 &
 sim_pid=$!
 cleanup() { kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; rm -rf "$work"; }

@@ -2,9 +2,10 @@
 # ansible-test sanity in venv mode. ansible-test needs the working directory to
 # physically be .../ansible_collections/openio/sds, so copy the tracked and
 # new (non-ignored) files there.
-# Sanity covers what the collection ships. The simulator, the conformance
-# fixtures, the benchmarks and tools/ are development tooling excluded from
-# the built collection (galaxy.yml build_ignore); pytest exercises them.
+# Sanity covers what the collection ships, the simulator (simulator/) included.
+# The simulator's tests, the conformance fixtures, the benchmarks and tools/
+# are development tooling excluded from the built collection (galaxy.yml
+# build_ignore); pytest exercises them.
 # collections/ (a link back to the root) and ansible.cfg only serve a clone.
 set -euo pipefail
 venv=${1:?usage: sanity.sh VENV PYTHON_VERSION}

@@ -87,20 +87,53 @@ stage_galaxy() {
     "$out"/dist/openio-sds-*.tar.gz -p "$out/installed" >/dev/null
   echo "built and installed: $(ls "$out/dist")"
   installed="$root/$out/installed/ansible_collections/openio/sds"
-  # Only what runs is shipped: nothing that needs the simulator.
+  # The collection's own suites and tooling are not shipped; the simulator is.
   for path in tests/simulator tests/integration tests/conformance extensions bench tools; do
-    [ ! -e "$installed/$path" ] || { echo "$path is shipped but cannot run there"; return 1; }
+    [ ! -e "$installed/$path" ] || { echo "$path is shipped but should not be"; return 1; }
+  done
+  for path in simulator/oiosim/__main__.py simulator/oiosim/presets/small.yaml simulator/oiosim/presets/lab_meta0.json.gz; do
+    [ -f "$installed/$path" ] || { echo "$path is not shipped"; return 1; }
   done
   ANSIBLE_COLLECTIONS_PATH="$root/$out/installed" "$bin/ansible-doc" -j openio.sds.oio_meta0_mapping \
     | grep -q '"short_description"'
-  # The shipped tests, run from the installed copy, must pass and write nothing there.
-  (cd "$installed" && find . | sort > "$tmp/before" \
-    && PYTHONDONTWRITEBYTECODE=1 "$bin/python" -m pytest -p no:cacheprovider -q \
+  # Neither the simulator nor the shipped tests, run from the installed copy,
+  # may write there.
+  (cd "$installed" && find . | sort > "$tmp/before")
+  galaxy_simulator "$installed"
+  (cd "$installed" && PYTHONDONTWRITEBYTECODE=1 "$bin/python" -m pytest -p no:cacheprovider -q \
     && find . | sort > "$tmp/after")
   if ! diff -u "$tmp/before" "$tmp/after"; then
-    echo "the shipped tests wrote into the installed collection"
+    echo "the simulator or the shipped tests wrote into the installed collection"
     return 1
   fi
+}
+
+galaxy_simulator() {  # INSTALLED
+  # The simulator as a user starts it from an installed collection: in the
+  # background from elsewhere, one request to its proxy, stopped by its PID
+  # (the TTL stops it too should this stage be killed).
+  local installed=$1 port_file="$tmp/galaxy-sim.json"
+  (cd "$tmp" && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$installed/simulator" \
+    exec "$bin/python" -m oiosim --preset small --port 0 --port-file "$port_file" --ttl 120) \
+    > "$tmp/galaxy-sim.log" 2>&1 &
+  sim_pid=$!
+  trap 'kill "$sim_pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.1; done
+  [ -s "$port_file" ] || { cat "$tmp/galaxy-sim.log"; echo "the installed simulator did not start"; return 1; }
+  PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$installed/simulator" "$bin/python" - "$port_file" "$installed" <<'PY'
+import json, os, sys, urllib.request
+import oiosim
+info = json.load(open(sys.argv[1]))
+assert os.path.realpath(oiosim.__file__).startswith(os.path.realpath(sys.argv[2])), oiosim.__file__
+url = "%s/v3.0/%s/conscience/list?type=meta1" % (info["proxy_url"], info["namespace"])
+with urllib.request.urlopen(url, timeout=10) as resp:
+    services = json.load(resp)
+assert services, "no meta1 service listed"
+print("simulator from the installed copy: %d meta1 services at %s" % (len(services), info["proxy_url"]))
+PY
+  kill "$sim_pid"
+  wait "$sim_pid" || true
+  trap - EXIT
 }
 
 stage_lint() {

@@ -16,8 +16,9 @@ What it holds (``FORMAT`` 1):
   larger index keeps only its count).
 
 Every request it sends is a GET or a listing POST that the rdir and the
-proxy treat as reads. The simulator of the collection starts a namespace
-from this file (``python -m oiosim --snapshot FILE``).
+proxy treat as reads. The simulator shipped with the collection starts a
+namespace from this file (``PYTHONPATH=<collection>/simulator python -m
+oiosim --snapshot FILE``).
 """
 
 from __future__ import absolute_import, division, print_function

@@ -19,9 +19,9 @@ description:
     O(index_records) records, the records themselves."
   - Only read requests reach the cluster (conscience lists, C(admin/meta0_list),
     C(reference/show) on C(_RDIR), rdir C(admin/show), C(status) and C(fetch) listings).
-  - The simulator of the collection starts a twin of the namespace from this file
-    (C(python -m oiosim --snapshot FILE)), to rehearse a playbook on a copy before running it on
-    the cluster.
+  - The simulator shipped in the collection's C(simulator/) directory starts a twin of the namespace
+    from this file (C(PYTHONPATH=<collection>/simulator python -m oiosim --snapshot FILE)), to
+    rehearse a playbook on a copy before running it on the cluster.
   - "Not captured: references other than C(_RDIR) and the containers found in meta2 indexes,
     sqlx bases, election state, rawx chunk data."
 options:

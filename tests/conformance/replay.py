@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
-SIM_DIR = os.path.join(TESTS, "simulator")
+SIM_DIR = os.path.join(os.path.dirname(TESTS), "simulator")
 TRANSCRIPTS = os.path.join(HERE, "transcripts")
 from oiosim.core import Request
 from oiosim.transcripts import load_folder, parse_file

@@ -1,8 +1,14 @@
 """Fast checks of the simulated namespace itself (a few seconds)."""
 import json
+import os
+import shutil
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+
+import oiosim
 
 
 def call(sim, method, path, body=None, headers=None):
@@ -164,3 +170,21 @@ def test_latency_profiles(simulator):
     assert simulator._call("DELETE", "/profile") == {"name": "none"}
     stats = simulator.stats()
     assert stats["requests"] == 1 and stats["connections"]["proxy"] == 1
+
+
+def test_runs_from_a_copy_anywhere(tmp_path):
+    # What an installed collection does: the package and its presets are found
+    # relative to the package, whatever the working directory.
+    copy = tmp_path / "elsewhere" / "simulator"
+    shutil.copytree(os.path.dirname(oiosim.__file__), str(copy / "oiosim"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, PYTHONPATH=str(copy), PYTHONDONTWRITEBYTECODE="1")
+    code = ("import oiosim, oiosim.topology as t; print(oiosim.__file__); "
+            "print(t.load('lab')['namespace'], ' '.join(t.preset_names()))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=str(tmp_path), env=env,
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0].startswith(str(copy))
+    assert "small" in out[1].split() and "lab" in out[1].split()
+    helped = subprocess.run([sys.executable, "-m", "oiosim", "--help"], cwd=str(tmp_path), env=env,
+                            capture_output=True, text=True, check=True).stdout
+    assert "--port-file" in helped

@@ -93,7 +93,7 @@ def test_bad_parameters(tmp_path, change, message):
 
 
 def test_the_simulator_rebuilds_the_namespace():
-    # The simulator is not shipped: from an installed copy this one is skipped.
+    # The simulator ships too (simulator/); a copy without it skips this one.
     sim_snapshot = pytest.importorskip("oiosim.snapshot")
     Namespace = pytest.importorskip("oiosim.namespace").Namespace
     RdirService = pytest.importorskip("oiosim.rdir").RdirService

@@ -54,7 +54,7 @@ def parse_policy(text):
     for item in (text or "").split(";"):
         if "=" not in item:
             continue
-        stype, _, rest = item.partition("=")
+        stype, _unused, rest = item.partition("=")
         parts = rest.split("|")
         try:
             replicas = int(parts[1]) if len(parts) > 1 and parts[1] else 1
@@ -73,7 +73,7 @@ def parse_targets(text):
         if not item:
             continue
         if "=" in item:
-            k, _, v = item.partition("=")
+            k, _unused, v = item.partition("=")
             options[k.strip()] = v.strip()
             continue
         parts = [p.strip() for p in item.split(",")]
@@ -276,7 +276,7 @@ class Namespace(object):
 
     def bootstrap_mapping(self):
         """Spread bases over meta1 slices (one slice per rack-level location)."""
-        meta1 = sorted(self.of_type("meta1"), key=lambda s: location_of(s))
+        meta1 = sorted(self.of_type("meta1"), key=location_of)
         if not meta1:
             return None
         slices = {}

@@ -326,7 +326,7 @@ class RdirService(object):
     def meta2_records(self, vol):
         with self._lock:
             db = self.meta2.get(vol)
-            return [dict(v) for _, v in db.containers.items()] if db else []
+            return [dict(v) for _unused, v in db.containers.items()] if db else []
 
     def admin_keys(self, vol):
         with self._lock:
@@ -362,7 +362,7 @@ class RdirService(object):
                 body = req.json()
             except (ValueError, UnicodeDecodeError):
                 return _json_error(400, 400, "Invalid JSON")
-            name, methods, _ = route
+            name, methods, _unused = route
             if req.method not in methods:
                 return _json_error(405, 400, "Bad method")
             try:
@@ -501,7 +501,7 @@ class RdirService(object):
         vol = self._vol(req)
         if not isinstance(body, dict):
             raise _badreq("null body")
-        key, _ = self._chunk_key(body)
+        key, _unused = self._chunk_key(body)
         self._rawx_db(vol).chunks.delete(key)
         return _ok()
 

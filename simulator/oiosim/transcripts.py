@@ -94,8 +94,7 @@ class Transcript(object):
         return json.loads(self.request_body.decode("utf-8"))
 
     def __repr__(self):
-        return "<Transcript %s %s %s -> %s>" % (self.name, self.method,
-                                                 self.target, self.status)
+        return "<Transcript %s %s %s -> %s>" % (self.name, self.method, self.target, self.status)
 
 
 def _section(data, start_mark, end_mark, name):
@@ -168,7 +167,7 @@ def parse_bytes(data, name=None, folder=None):
     for raw in data.split(REQ_MARK, 1)[0].decode("utf-8", "replace").splitlines():
         if not raw.startswith("#"):
             continue
-        key, _, value = raw[1:].strip().partition(":")
+        key, _unused, value = raw[1:].strip().partition(":")
         key, value = key.strip().lower(), value.strip()
         if key == "action":
             t.action = value
@@ -187,7 +186,7 @@ def parse_bytes(data, name=None, folder=None):
         t.name = t.action
 
     # Request line and headers.
-    block, _ = _section(data, REQ_MARK, REQ_BODY_MARK, "request")
+    block, _unused = _section(data, REQ_MARK, REQ_BODY_MARK, "request")
     lines = _header_lines(block, ">")
     if not lines:
         raise TranscriptError("no request line")
@@ -196,11 +195,11 @@ def parse_bytes(data, name=None, folder=None):
         raise TranscriptError("bad request line %r" % lines[0])
     t.method = parts[0].upper()
     t.target = parts[1]
-    t.path, _, t.raw_query = t.target.partition("?")
+    t.path, _unused, t.raw_query = t.target.partition("?")
     t.request_header_list = [_split_header(line) for line in lines[1:]]
 
     # Request body.
-    block, _ = _section(data, REQ_BODY_MARK, RESP_MARK, "request body")
+    block, _unused = _section(data, REQ_BODY_MARK, RESP_MARK, "request body")
     body = _strip_section_end(block)
     if body.strip() == b"(none)":
         t.request_body = None
@@ -214,7 +213,7 @@ def parse_bytes(data, name=None, folder=None):
     match = RESP_BODY_RE.search(data)
     if not match:
         raise TranscriptError("missing response body section")
-    block, _ = _section(data[:match.start()], RESP_MARK, None, "response")
+    block, _unused = _section(data[:match.start()], RESP_MARK, None, "response")
     lines = _header_lines(block, "<")
     if not lines:
         raise TranscriptError("no status line")

@@ -1,9 +1,8 @@
 """The simulated oio-proxy: `/v3.0/...` routes over a Namespace."""
-import json
 import re
 
-from .core import Response, error, parse_bool
-from .namespace import (NUM_PREFIXES, SQLITEREPO_TYPES, SimError, parse_targets,
+from .core import Response, error
+from .namespace import (NUM_PREFIXES, SimError, parse_targets,
                         location_of, lb_distance)
 
 _HEX64 = re.compile(r"^[0-9A-Fa-f]{64}$")
@@ -82,7 +81,7 @@ class Proxy(object):
         self.routes = {}
         for name in dir(self):
             if name.startswith("r_"):
-                method, _, route = name[2:].partition("_")
+                method, _unused, route = name[2:].partition("_")
                 route = route.replace("__", "/").replace("_dash_", "-")
                 self.routes[(method.upper(), route)] = getattr(self, name)
 
@@ -100,7 +99,7 @@ class Proxy(object):
         return "/".join(rest[1:]), rest[0]
 
     def is_write(self, req):
-        route, _ = self.route_of(req)
+        route, _unused = self.route_of(req)
         return route is not None and (req.method, route) in WRITE_ROUTES
 
     def handle(self, req):
@@ -197,7 +196,7 @@ class Proxy(object):
         return Response(201)
 
     def r_post_reference__destroy(self, req):
-        cid, _, _ = self.url(req)
+        cid, _unused, _unused = self.url(req)
         self.meta1_call(cid)
         ref = self.get_ref(cid, "META1 error: Query error: no such user")
         if not req.flag("force"):
@@ -209,7 +208,7 @@ class Proxy(object):
         return Response(204)
 
     def r_get_reference__show(self, req):
-        cid, _, _ = self.url(req)
+        cid, _unused, _unused = self.url(req)
         self.meta1_call(cid)
         ref = self.get_ref(cid)
         stype = req.query.get("type")
@@ -219,7 +218,7 @@ class Proxy(object):
 
     def r_post_reference__get_properties(self, req):
         body = _json_body(req)
-        cid, _, _ = self.url(req)
+        cid, _unused, _unused = self.url(req)
         if body is not None and not isinstance(body, list):
             raise SimError(400, 400, "Invalid JSON array")
         if body and not all(isinstance(k, str) for k in body):
@@ -234,7 +233,7 @@ class Proxy(object):
 
     def r_post_reference__set_properties(self, req):
         body = _json_body(req)
-        cid, _, _ = self.url(req)
+        cid, _unused, _unused = self.url(req)
         if not isinstance(body, dict) or "properties" not in body:
             raise SimError(400, 400, 'No "properties" field')
         props = body["properties"]
@@ -258,7 +257,7 @@ class Proxy(object):
 
     def r_post_reference__del_properties(self, req):
         body = _json_body(req)
-        cid, _, _ = self.url(req)
+        cid, _unused, _unused = self.url(req)
         if body is not None and not isinstance(body, list):
             raise SimError(400, 400, "Invalid JSON array")
         self.meta1_call(cid)
@@ -353,7 +352,7 @@ class Proxy(object):
         return Response(204)
 
     def r_post_reference__unlink(self, req):
-        cid, _, _ = self.url(req)
+        cid, _unused, _unused = self.url(req)
         stype = req.query.get("type")
         if not stype:
             raise SimError(400, 400, "No service type provided")
@@ -367,7 +366,7 @@ class Proxy(object):
 
     def r_post_reference__relink(self, req):
         body = _json_body(req)
-        cid, _, _ = self.url(req)
+        cid, _unused, _unused = self.url(req)
         stype = req.query.get("type")
         if not stype:
             raise SimError(400, 400, "No service type provided")
@@ -455,7 +454,7 @@ class Proxy(object):
         stype = req.query.get("type")
         if not stype:
             raise SimError(400, 400, "No service type")
-        cid, _, _ = self.url(req, prefix="Directory error: ")
+        cid, _unused, _unused = self.url(req, prefix="Directory error: ")
         if stype == "meta0":
             return stype, ns.name, ns.meta0_addrs()
         if stype == "meta1":
@@ -557,7 +556,7 @@ class Proxy(object):
         def act(stype, base, peers, addr):
             if self.ns.election_failed(stype, base):
                 return 503, "Election failed for %s.%s" % (base, stype), ""
-            code, msg, _ = self._status_of(stype, base, peers, addr)
+            code, msg, _unused = self._status_of(stype, base, peers, addr)
             if code == 500:
                 return 503, msg, ""
             if code == 200:
@@ -956,7 +955,7 @@ class Proxy(object):
         for count, slots in targets:
             if slots == ["__any_slot"] or slots[0] == "__any_slot":
                 continue
-            for _ in range(count):
+            for _unused in range(count):
                 cands = []
                 for slot in slots:
                     cands = [s for s in ns.services if self._in_slot(s, slot)
@@ -972,7 +971,7 @@ class Proxy(object):
                     d = min((lb_distance(location_of(s), location_of(p)) for p in placed),
                             default=4)
                     scored.append((d, s))
-                best_d = max(d for d, _ in scored)
+                best_d = max(d for d, _unused in scored)
                 if best_d < min_dist:
                     raise SimError(500, 481, "found only %d services matching the criteria"
                                    % len(selected))

@@ -285,7 +285,7 @@ class HttpProtocol(asyncio.Protocol):
             return None
         headers = {}
         for line in head[1:]:
-            name, _, value = line.partition(":")
+            name, _unused, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
         pos = end + 4
         if "chunked" in headers.get("transfer-encoding", "").lower():
@@ -316,7 +316,7 @@ class HttpProtocol(asyncio.Protocol):
             body = bytes(buf[pos:pos + length])
             pos += length
         del buf[:pos]
-        path, _, raw_query = target.partition("?")
+        path, _unused, raw_query = target.partition("?")
         if "%" in path:
             path = "/".join(unquote(seg) for seg in path.split("/"))
         # Like oio-proxy: kept only when asked for, whatever the HTTP version.

@@ -27,8 +27,8 @@ import yaml
 
 from . import snapshot
 
-PRESET_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                          "presets")
+# Next to the package, so that it loads from any copy (a clone or an installed collection).
+PRESET_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "presets")
 DEFAULT_POLICY = "meta2=KEEP|3|1;sqlx=KEEP|1|1|;rdir=KEEP|1|1|"
 # Order in which addresses are allocated (index is part of the fake address).
 TYPE_ORDER = ("meta0", "meta1", "meta2", "rawx", "rdir", "sqlx", "account",
