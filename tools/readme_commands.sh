@@ -53,7 +53,11 @@ portfile_readme=$(printf '%s\n' "$sim_cmd" | sed -n 's/.*--port-file[ =]\([^ ]*\
 [ -n "$portfile_readme" ] || { echo "the simulator command has no --port-file" >&2; exit 1; }
 echo "\$ $sim_cmd &"
 # Under $work instead, and with a time limit in case this script is killed.
-eval "${sim_cmd//"$portfile_readme"/"$work/sim.json"} --ttl 900" > "$work/sim.log" 2>&1 &
+# `exec` after the leading VAR=value words: the background job is the
+# simulator itself, so the PID stopped at the end is its own.
+sim_run=$(printf '%s' "${sim_cmd//"$portfile_readme"/"$work/sim.json"} --ttl 900" \
+  | sed -E 's/^(([A-Za-z_][A-Za-z0-9_]*=[^ ]* +)*)/\1exec /')
+eval "$sim_run" > "$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 1 200); do [ -s "$work/sim.json" ] && break; sleep 0.1; done
 [ -s "$work/sim.json" ] || { cat "$work/sim.log"; echo "the simulator did not start" >&2; exit 1; }
