@@ -34,7 +34,7 @@ from ansible_collections.openio.sds.plugins.module_utils.names import (
     siblings,
 )
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
-    copies, copy_base, remove_copies, set_peers)
+    copies, copy_base, load_meta0, meta0_serves, remove_copies, same_peers, set_peers)
 from ansible_collections.openio.sds.plugins.module_utils.services import list_services
 
 DIGITS_KEYS = ("ns.meta1_digits", "meta1_digits")
@@ -87,17 +87,6 @@ def resolve_digits(client, requested):
         raise PayloadError("digits=%d contradicts the namespace option %s=%d"
                            % (requested, key, configured))
     return requested
-
-
-def load_meta0(client):
-    """The meta0 mapping as served: ``{"PPPP": [addr, ...]}`` ({} when empty)."""
-    body = client.proxy("GET", "admin/meta0_list").body
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise OioError("admin/meta0_list did not return a JSON object",
-                       method="GET", url=client.proxy_route("admin/meta0_list"))
-    return body
 
 
 def load_meta1_services(client):
@@ -172,12 +161,6 @@ def moved_bases(current, target):
     keys = set(current) | set(target)
     return sorted(k for k in keys if target.get(k)
                   and set(current.get(k) or ()) != set(target.get(k) or ()))
-
-
-def same_peers(served, expected):
-    """meta0 stores each list sorted, whatever order was forced (trial
-    transcripts 01 and 02): only the set of peers is compared."""
-    return sorted(served or ()) == sorted(expected or ())
 
 
 def served_mapping(mapping):
@@ -343,7 +326,7 @@ class Applier(object):
     def _serves(self, served, key, peers):
         """Whether the ``meta0_list`` answer ``served`` maps every prefix of
         base ``key`` to ``peers``."""
-        return all(same_peers(served.get(p), peers) for p in siblings(key, self.digits))
+        return meta0_serves(served, siblings(key, self.digits), peers)
 
     def _check_unchanged(self, jobs):
         """Right before the force: the writer still holds its lease, and

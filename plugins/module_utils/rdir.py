@@ -23,6 +23,7 @@ from ansible_collections.openio.sds.plugins.module_utils.names import (
     RDIR_ACCOUNT, check_name_lengths, is_addr)
 from ansible_collections.openio.sds.plugins.module_utils.rdir_planner import (
     STATUSES, RdirTable, plan_rdir_assignment, rdir_loads, split_hosts, volume_status)
+from ansible_collections.openio.sds.plugins.module_utils.sqlbase import load_meta0
 
 SERVICE_TYPES = ("rawx", "meta2")
 # rdir routes of each kind of index (rdir-api.md 3).
@@ -219,7 +220,7 @@ def no_directory_yet(client, error):
     an empty mapping (a cheap read, then)."""
     if error.get("http_status") != 503:
         return False
-    return client.proxy("GET", "admin/meta0_list").body in ({}, None)
+    return not load_meta0(client)
 
 
 def _selected_ids(volumes, service_ids):

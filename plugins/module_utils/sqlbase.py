@@ -128,14 +128,34 @@ def set_peers(client, base, peers):
 
 # -- peers and copies ------------------------------------------------------
 
+def load_meta0(client):
+    """The meta0 mapping as served: ``{"PPPP": [addr, ...]}`` ({} when empty)."""
+    body = client.proxy("GET", "admin/meta0_list").body
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise OioError("admin/meta0_list did not return a JSON object",
+                       method="GET", url=client.proxy_route("admin/meta0_list"))
+    return body
+
+
+def same_peers(served, expected):
+    """meta0 stores each list sorted, whatever order was forced (trial
+    transcripts 01 and 02): only the set of peers is compared."""
+    return sorted(served or ()) == sorted(expected or ())
+
+
+def meta0_serves(served, prefixes, peers):
+    """Whether the ``meta0_list`` answer ``served`` maps every one of
+    ``prefixes`` to ``peers``."""
+    return all(same_peers(served.get(p), peers) for p in prefixes)
+
+
 def owner_peers(client, base):
     """What the directory says the peers are, plus what the owner update
     needs: ``{"peers": [...], "seq", "args", "account", "reference"}``."""
     if base.type == "meta1":
-        mapping = client.proxy("GET", "admin/meta0_list").body or {}
-        if not isinstance(mapping, dict):
-            raise OioError("unexpected meta0_list answer", method="GET",
-                           url=client.proxy_route("admin/meta0_list"))
+        mapping = load_meta0(client)
         prefixes = siblings(base.name[:base.digits], base.digits)
         lists = set(tuple(sorted(mapping.get(p) or ())) for p in prefixes)
         peers = list(mapping.get(prefixes[0]) or [])
@@ -224,8 +244,8 @@ def force_owner(client, base, owner, peers):
     if base.type == "meta1":
         # meta0 must still map the base as the move found it: otherwise
         # another writer changed it meanwhile, and forcing would undo that.
-        served = client.proxy("GET", "admin/meta0_list").body or {}
-        if any(sorted(served.get(p) or ()) != sorted(owner["peers"]) for p in owner["prefixes"]):
+        served = load_meta0(client)
+        if not meta0_serves(served, owner["prefixes"], owner["peers"]):
             raise OioError("meta0 changed the peers of meta1 base %s during the move: another "
                            "writer? nothing was forced, run the task again" % base.name,
                            method="GET", url=client.proxy_route("admin/meta0_list"))
