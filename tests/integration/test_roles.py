@@ -192,23 +192,33 @@ def test_decommission_requires_a_known_service(sim_factory, run_playbook):
     assert sim.writes() == []
 
 
-def _decommission_meta1(sim, run_playbook, victim, faults=None, before_force=True):
-    extra = {"oio_decommission_service": victim, "oio_decommission_type": "meta1"}
+def _decommission(sim, run_playbook, victim, stype, faults=None, interrupted_state=None):
+    """A decommission, first interrupted by ``faults`` when given (then
+    ``interrupted_state()`` checks what it left), resumed, and run once more
+    to show it changes nothing."""
+    extra = {"oio_decommission_service": victim, "oio_decommission_type": stype}
     if faults:
         sim.set_faults(faults)
         interrupted = run_playbook(playbook("decommission"), sim, extra_vars=extra)
         sim.clear_faults()
         assert interrupted.rc != 0, "the injected faults did not interrupt the run"
+        if interrupted_state is not None:
+            interrupted_state()
+    result = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert result.rc == 0
+    again = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert again.rc == 0 and again.changed == 0
+
+
+def _decommission_meta1(sim, run_playbook, victim, faults=None, before_force=True):
+    def left_to_finish():
         if before_force:
             assert 0 < meta1_counts(sim).get(victim, 0), "nothing was left to finish"
         else:
             # meta0 is done, the service is not: only the service can tell.
             assert meta1_counts(sim).get(victim, 0) == 0
             assert meta1_end_state(sim, victim)[0], "nothing was left to finish"
-    result = run_playbook(playbook("decommission"), sim, extra_vars=extra)
-    assert result.rc == 0
-    again = run_playbook(playbook("decommission"), sim, extra_vars=extra)
-    assert again.rc == 0 and again.changed == 0
+    _decommission(sim, run_playbook, victim, "meta1", faults, left_to_finish)
     return meta1_counts(sim)
 
 
@@ -281,16 +291,7 @@ def test_meta1_decommission_interrupted_at_each_step(sim_factory, run_playbook, 
 
 
 def _decommission_rdir(sim, run_playbook, victim, faults=None):
-    extra = {"oio_decommission_service": victim, "oio_decommission_type": "rdir"}
-    if faults:
-        sim.set_faults(faults)
-        interrupted = run_playbook(playbook("decommission"), sim, extra_vars=extra)
-        sim.clear_faults()
-        assert interrupted.rc != 0, "the injected faults did not interrupt the run"
-    result = run_playbook(playbook("decommission"), sim, extra_vars=extra)
-    assert result.rc == 0
-    again = run_playbook(playbook("decommission"), sim, extra_vars=extra)
-    assert again.rc == 0 and again.changed == 0
+    _decommission(sim, run_playbook, victim, "rdir", faults)
     return chunk_records(sim)
 
 
