@@ -614,7 +614,6 @@ class Namespace(object):
             self.admin[key] = tab
         return tab
 
-
     def set_admin_props(self, stype, base, peers, changes, flush):
         """Set (empty value: delete) admin keys; flush drops the user ones first."""
         tab = self.admin_table(stype, base, peers)

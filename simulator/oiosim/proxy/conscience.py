@@ -87,28 +87,15 @@ def register(ns, req):
     return Response(204)
 
 
-def lock(ns, req):
-    for it in _items(ns, req):
-        svc = ns.registered(it)
-        if svc is not None:
-            ns.lock(svc, it.get("score", 0))
-    return Response(204)
-
-
-def unlock(ns, req):
-    for it in _items(ns, req):
-        svc = ns.registered(it)
-        if svc is not None:
-            ns.unlock(svc)
-    return Response(204)
-
-
-def deregister(ns, req):
-    for it in _items(ns, req):
-        svc = ns.registered(it)
-        if svc is not None:
-            ns.remove_service(svc)
-    return Response(204)
+def _on_registered(action):
+    """A handler that runs action(ns, svc, item) on the known service of each item."""
+    def handler(ns, req):
+        for it in _items(ns, req):
+            svc = ns.registered(it)
+            if svc is not None:
+                action(ns, svc, it)
+        return Response(204)
+    return handler
 
 
 def flush(ns, req):
@@ -212,9 +199,9 @@ ROUTES = {
     ("GET", "conscience/list"): list_services,
     ("GET", "conscience/info"): info,
     ("POST", "conscience/register"): register,
-    ("POST", "conscience/lock"): lock,
-    ("POST", "conscience/unlock"): unlock,
-    ("POST", "conscience/deregister"): deregister,
+    ("POST", "conscience/lock"): _on_registered(lambda ns, svc, it: ns.lock(svc, it.get("score", 0))),
+    ("POST", "conscience/unlock"): _on_registered(lambda ns, svc, it: ns.unlock(svc)),
+    ("POST", "conscience/deregister"): _on_registered(lambda ns, svc, it: ns.remove_service(svc)),
     ("POST", "conscience/flush"): flush,
     ("GET", "conscience/score"): score,
     ("GET", "conscience/resolve"): resolve,
