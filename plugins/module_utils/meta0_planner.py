@@ -49,7 +49,6 @@ AUTO = "auto"
 _HEX = frozenset("0123456789ABCDEF")
 
 
-
 def replace_in_row(row, old, new):
     """One move on a base's peer row: ``old`` (None: a peer is added) becomes
     ``new`` (None: a peer is removed), in place."""
@@ -59,6 +58,7 @@ def replace_in_row(row, old, new):
         row.remove(old)
     else:
         row[row.index(old)] = new
+
 
 class PlanningError(ValueError):
     """The inputs make the requested plan impossible."""

@@ -96,6 +96,14 @@ class SimError(Exception):
         self.headers = headers or {}
 
 
+CONNREFUSED = "[errno=111] Connection refused"
+
+
+def refused(addr, retry_after="1"):
+    """The error of a peer that refuses connections (None: no Retry-After)."""
+    return SimError(503, 2, "%s: %s" % (addr, CONNREFUSED), {"Retry-After": retry_after})
+
+
 class Reference(object):
     __slots__ = ("cid", "account", "name", "props", "services")
 
@@ -190,6 +198,45 @@ class Namespace(object):
         if svc["type"] == "rdir" and self.listener is not None:
             self.listener.unlisten(svc["addr"])
             self.rdirs.pop(svc["addr"], None)
+
+    def register(self, item):
+        """conscience/register of one {"type", "addr", "score", "tags"} item:
+        adds the service, or updates the tags and stats of a known one."""
+        tags = {k: v for k, v in (item.get("tags") or {}).items()
+                if k.startswith("tag.") or k.startswith("stat.")}
+        svc = self.registered(item)
+        if svc is None:
+            score = item.get("score")
+            self.add_service({"type": item["type"], "addr": item["addr"], "listen": False,
+                              "score": score if isinstance(score, int) and score > 0 else 50,
+                              "tags": {k: v for k, v in tags.items() if k.startswith("tag.")}})
+            return
+        for k, v in tags.items():
+            if k.startswith("stat."):
+                svc["stats"][k] = v
+            elif k not in ("tag.up", "tag.lock"):
+                svc["tags"][k] = v
+
+    def registered(self, item):
+        """The service at the item's address, if it has the item's type."""
+        svc = self.by_addr.get(item["addr"])
+        if svc is not None and svc["type"] == item["type"]:
+            return svc
+        return None
+
+    @staticmethod
+    def lock(svc, score):
+        try:
+            score = int(score)
+        except (TypeError, ValueError):
+            score = 0
+        svc["locked"] = True
+        svc["score"] = max(0, min(100, score))
+
+    @staticmethod
+    def unlock(svc):
+        svc["locked"] = False
+        svc["score"] = svc["base_score"] if svc["up"] else 0
 
     def of_type(self, stype):
         return [s for s in self.services if s["type"] == stype]
@@ -405,6 +452,60 @@ class Namespace(object):
                 return s
         return svcs[-1]
 
+    # ------------------------------------------------------------------ lb
+    def pool(self, name):
+        """(targets, options) of a pool, or of the implicit pool of a type."""
+        if name in self.pools:
+            return self.pools[name]
+        if name in self.types:
+            return [(1, [name])], {}
+        raise SimError(400, 400, "pool [%s] not found" % name)
+
+    @staticmethod
+    def in_slot(svc, slot):
+        if svc["type"] == slot:
+            return True
+        slots = [s.strip() for s in str(svc["tags"].get("tag.slots", "")).split(",")]
+        return slot in slots
+
+    def lb_select(self, targets, options, avoid=(), known=()):
+        """Run a pool. Returns (selected services, flawed)."""
+        min_dist = int(options.get("min_dist", 1) or 1)
+        warn_dist = int(options.get("warn_dist", 0) or 0)
+        keys = {self.key_of(s): s for s in self.services}
+        placed = [keys[k] for k in known if k in keys]
+        avoid_set = set(a for a in avoid if a in keys)
+        selected, flawed = [], False
+        for count, slots in targets:
+            if slots == ["__any_slot"] or slots[0] == "__any_slot":
+                continue
+            for _unused in range(count):
+                cands = []
+                for slot in slots:
+                    cands = [s for s in self.services if self.in_slot(s, slot)
+                             and s["score"] > 0 and self.key_of(s) not in avoid_set
+                             and s not in placed]
+                    if cands:
+                        break
+                if not cands:
+                    raise SimError(500, 481, "found only %d services matching the criteria"
+                                   % len(selected))
+                scored = []
+                for s in cands:
+                    d = min((lb_distance(location_of(s), location_of(p)) for p in placed),
+                            default=4)
+                    scored.append((d, s))
+                best_d = max(d for d, _unused in scored)
+                if best_d < min_dist:
+                    raise SimError(500, 481, "found only %d services matching the criteria"
+                                   % len(selected))
+                if best_d < warn_dist:
+                    flawed = True
+                pick = self.weighted([s for d, s in scored if d == best_d])
+                placed.append(pick)
+                selected.append(pick)
+        return selected, flawed
+
     def sqlx_key(self, ref, stype):
         return (stype, ref.cid + ".1")
 
@@ -512,6 +613,40 @@ class Namespace(object):
                             "version:main.services": "1:0", "version:main.users": "2:0"})
             self.admin[key] = tab
         return tab
+
+    def set_admin_props(self, stype, base, peers, changes, flush):
+        """Set (empty value: delete) admin keys; flush drops the user ones first."""
+        tab = self.admin_table(stype, base, peers)
+        if flush:
+            for k in [k for k in tab if k.startswith("user.")]:
+                del tab[k]
+        for k, v in changes.items():
+            if v:
+                tab[k] = v
+            else:
+                tab.pop(k, None)
+        _bump(tab)
+
+    def del_admin_props(self, stype, base, peers, names):
+        tab = self.admin_table(stype, base, peers)
+        for k in names:
+            if isinstance(k, str):
+                tab.pop("user." + k, None)
+        _bump(tab)
+
+    def base_path(self, stype, base, addr):
+        """Where a peer keeps a base, under its volume."""
+        svc = self.by_addr.get(addr)
+        vol = svc["tags"].get("tag.vol", "/var/lib/oio/sds") if svc else "/var/lib/oio/sds"
+        return "%s/%s/%s.%s" % (vol.lstrip("\\"), base[:2], base, stype)
+
+
+def _bump(tab):
+    v = tab.get("version:main.admin", "1:0").split(":")
+    try:
+        tab["version:main.admin"] = "%d:%s" % (int(v[0]) + 1, v[1] if len(v) > 1 else "0")
+    except ValueError:
+        pass
 
 
 def _opened_db_count(rdir):

@@ -237,28 +237,6 @@ class Meta2Volume(object):
         return "meta2-" + self.name.replace(":", "-", 1)
 
 
-# path -> (handler name, allowed methods, mutating methods)
-ROUTES = {
-    "/status": ("_srv_status", ("GET",), ()),
-    "/config": ("_srv_config", ("GET",), ()),
-    "/v1/status": ("_admin_show", ("GET",), ()),
-    "/v1/rdir/admin/show": ("_admin_show", ("GET",), ()),
-    "/v1/rdir/admin/lock": ("_admin_lock", ("POST",), ("POST",)),
-    "/v1/rdir/admin/unlock": ("_admin_unlock", ("POST",), ("POST",)),
-    "/v1/rdir/admin/incident": ("_admin_incident", ("GET", "POST"), ("POST",)),
-    "/v1/rdir/admin/clear": ("_admin_clear", ("POST",), ("POST",)),
-    "/v1/rdir/create": ("_vol_create", ("POST",), ("POST",)),
-    "/v1/rdir/push": ("_vol_push", ("POST",), ("POST",)),
-    "/v1/rdir/delete": ("_vol_delete", ("DELETE",), ("DELETE",)),
-    "/v1/rdir/fetch": ("_vol_fetch", ("POST",), ()),
-    "/v1/rdir/status": ("_vol_status", ("GET", "POST"), ()),
-    "/v1/rdir/meta2/create": ("_meta2_create", ("POST",), ("POST",)),
-    "/v1/rdir/meta2/push": ("_meta2_push", ("POST",), ("POST",)),
-    "/v1/rdir/meta2/delete": ("_meta2_delete", ("POST",), ("POST",)),
-    "/v1/rdir/meta2/fetch": ("_meta2_fetch", ("POST",), ()),
-}
-
-
 class RdirService(object):
     """One rdir process: ``handle(req)`` answers like 7.3.0."""
 
@@ -345,28 +323,27 @@ class RdirService(object):
                 out["meta2"][name] = {"containers": len(db.containers)}
             return out
 
-    def mutating(self, req):
-        route = ROUTES.get(req.path)
-        return bool(route) and req.method in route[2]
+    @staticmethod
+    def mutating(req):
+        return (req.method, req.path) in MUTATING
 
     # ------------------------------------------------------------ dispatch
 
     def handle(self, req):
         with self._lock:
             self.requests += 1
-            route = ROUTES.get(req.path)
-            if route is None:
+            if req.path not in PATHS:
                 return _json_error(404, 400, "Route not managed")
             # The body is parsed before the method is looked at.
             try:
                 body = req.json()
             except (ValueError, UnicodeDecodeError):
                 return _json_error(400, 400, "Invalid JSON")
-            name, methods, _unused = route
-            if req.method not in methods:
+            handler = ROUTES.get((req.method, req.path))
+            if handler is None:
                 return _json_error(405, 400, "Bad method")
             try:
-                return getattr(self, name)(req, body)
+                return handler(self, req, body)
             except RdirError as err:
                 return _error_response(err)
 
@@ -665,3 +642,32 @@ class RdirService(object):
         return Response(200, text.encode("utf-8"),
                         headers={"Content-Type": "application/json"},
                         reason=REASONS[200])
+
+
+# (method, path) -> handler(service, req, body), like the proxy's tables.
+ROUTES = {
+    ("GET", "/status"): RdirService._srv_status,
+    ("GET", "/config"): RdirService._srv_config,
+    ("GET", "/v1/status"): RdirService._admin_show,
+    ("GET", "/v1/rdir/admin/show"): RdirService._admin_show,
+    ("POST", "/v1/rdir/admin/lock"): RdirService._admin_lock,
+    ("POST", "/v1/rdir/admin/unlock"): RdirService._admin_unlock,
+    ("GET", "/v1/rdir/admin/incident"): RdirService._admin_incident,
+    ("POST", "/v1/rdir/admin/incident"): RdirService._admin_incident,
+    ("POST", "/v1/rdir/admin/clear"): RdirService._admin_clear,
+    ("POST", "/v1/rdir/create"): RdirService._vol_create,
+    ("POST", "/v1/rdir/push"): RdirService._vol_push,
+    ("DELETE", "/v1/rdir/delete"): RdirService._vol_delete,
+    ("POST", "/v1/rdir/fetch"): RdirService._vol_fetch,
+    ("GET", "/v1/rdir/status"): RdirService._vol_status,
+    ("POST", "/v1/rdir/status"): RdirService._vol_status,
+    ("POST", "/v1/rdir/meta2/create"): RdirService._meta2_create,
+    ("POST", "/v1/rdir/meta2/push"): RdirService._meta2_push,
+    ("POST", "/v1/rdir/meta2/delete"): RdirService._meta2_delete,
+    ("POST", "/v1/rdir/meta2/fetch"): RdirService._meta2_fetch,
+}
+# A known path asked with another method answers 405, an unknown one 404.
+PATHS = frozenset(path for dummy, path in ROUTES)
+# The routes that change an rdir's state.
+MUTATING = frozenset(route for route in ROUTES if route[0] != "GET") - frozenset([
+    ("POST", "/v1/rdir/fetch"), ("POST", "/v1/rdir/status"), ("POST", "/v1/rdir/meta2/fetch")])

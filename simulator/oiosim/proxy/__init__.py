@@ -1,0 +1,71 @@
+"""The simulated oio-proxy: `/v3.0/...` routes over a Namespace.
+
+Each subsystem module declares its routes in a ``ROUTES`` table of
+``{(method, route): handler(ns, req)}``; the Proxy only dispatches."""
+from ..core import Response, error
+from ..namespace import SimError
+from . import admin, caches, conscience, forward, meta0, references
+
+NO_HANDLER = {"status": 404, "message": "No handler found"}
+SUBSYSTEMS = (conscience, references, meta0, admin, caches, forward)
+
+# (method, route) of the routes that change state: every request to them is
+# recorded in the write log, whatever its outcome.
+WRITE_ROUTES = frozenset([
+    ("POST", "reference/" + a) for a in (
+        "create", "destroy", "link", "renew", "unlink", "force", "relink",
+        "set_properties", "del_properties")] + [
+    ("POST", "admin/" + a) for a in (
+        "meta0_force", "ping", "leave", "sync", "copy", "remove", "set_properties",
+        "del_properties", "vacuum", "freeze", "enable", "disable", "drop_cache")] + [
+    ("POST", "conscience/" + a) for a in (
+        "register", "lock", "unlock", "deregister", "flush")] + [
+    ("POST", "lb/create_pool"), ("POST", "lb/reload"),
+    ("POST", "cache/flush/high"), ("POST", "cache/flush/low"), ("POST", "cache/flush/local"),
+    ("POST", "config")] + [
+    ("POST", "forward/" + a) for a in (
+        "config", "flush", "reload", "lean-glib", "lean-sqlx", "kill", "balance-masters")])
+
+
+class Proxy(object):
+
+    def __init__(self, ns):
+        self.ns = ns
+        self.routes = {}
+        for subsystem in SUBSYSTEMS:
+            self.routes.update(subsystem.ROUTES)
+
+    @staticmethod
+    def route_of(req):
+        """(route name, namespace to check) or (None, None)."""
+        parts = req.path.strip("/").split("/")
+        if len(parts) < 2 or parts[0] != "v3.0" or len(req.path) > 2048:
+            return None, None
+        rest = parts[1:]
+        if rest[0] in ("cache", "forward", "status", "config"):
+            return "/".join(rest), None
+        if len(rest) < 3:
+            return None, None
+        return "/".join(rest[1:]), rest[0]
+
+    def is_write(self, req):
+        route, dummy = self.route_of(req)
+        return route is not None and (req.method, route) in WRITE_ROUTES
+
+    def handle(self, req):
+        route, nsname = self.route_of(req)
+        handler = self.routes.get((req.method, route)) if route else None
+        if handler is None:
+            return Response(404, dict(NO_HANDLER), reason="No handler found")
+        if nsname is not None and nsname != self.ns.name:
+            return error(400, 400, "Invalid parameter 'namespace'")
+        try:
+            return handler(self.ns, req)
+        except SimError as exc:
+            resp = error(exc.http, exc.status, exc.message)
+            for k, v in exc.headers.items():
+                if v is None:
+                    resp.headers.pop(k, None)
+                else:
+                    resp.headers[k] = v
+            return resp

@@ -1,0 +1,213 @@
+"""conscience/* and lb/* routes: services, scores, load-balancing pools."""
+from ..core import Response
+from ..namespace import SimError, parse_targets
+from .common import ADDR, json_body
+
+# Namespace configuration of the captured lab (conscience_info transcript).
+STORAGE_POLICIES = {
+    "17COPIES": "rawx17:DUP17",
+    "TWOCOPIES": "rawx2:DUPONETWO",
+    "SINGLE": "NONE:NONE",
+    "THREECOPIES": "rawx3:DUPONETHREE",
+    "ECX21": "NONE:ECX21",
+    "EC21": "NONE:EC21",
+    "BACKBLAZE": "NONE:BACKBLAZE",
+    "EC": "NONE:EC"
+}
+SERVICE_POOLS = {
+    "zonedrawx3": "1,rawx-europe,rawx;1,rawx-usa,rawx;1,rawx-asia,rawx",
+    "rawx2": "1,rawx-even,rawx;1,rawx-odd,rawx;warn_dist=0",
+    "meta2": "1,meta2",
+    "rawxevenodd": "1,rawx-even;1,rawx-odd",
+    "meta1": "3,meta1",
+    "rawx3faraway": "3,rawx;min_dist=2;warn_dist=2",
+    "rawx3nearby": "3,rawx;nearby_mode=true;warn_dist=0",
+    "fastrawx3": "3,rawx-ssd,rawx",
+    "rawx3": "1,rawx-even,rawx;1,rawx-odd,rawx;1,rawx;max_dist=2;warn_dist=0",
+    "account": "1,account"
+}
+DATA_SECURITY = {
+    "DUPONETWO": "plain/min_dist=1,nb_copy=2",
+    "DUP17": "plain/min_dist=1,nb_copy=17",
+    "EC21": "ec/k=2,m=1,algo=liberasurecode_rs_vand,min_dist=1,warn_dist=0",
+    "DUPONETHREE": "plain/max_dist=2,min_dist=1,nb_copy=3",
+    "ECX21": "ec/k=2,m=1,algo=liberasurecode_rs_vand,min_dist=0,max_dist=2,warn_dist=0",
+    "EC": "ec/k=6,m=3,algo=liberasurecode_rs_vand,min_dist=1",
+    "BACKBLAZE": "backblaze/account_id=None,bucket_name=None,min_dist=0,nb_copy=1"
+}
+
+
+def check_type(ns, stype):
+    if not stype:
+        raise SimError(400, 400, "Missing type")
+    if stype not in ns.types:
+        raise SimError(404, 453, "Service type [%s] not managed" % stype)
+
+
+def list_services(ns, req):
+    stype = req.query.get("type")
+    check_type(ns, stype)
+    full = req.flag("full")
+    return Response(200, [ns.service_json(s, full) for s in ns.of_type(stype)])
+
+
+def info(ns, req):
+    if req.query.get("what") == "types":
+        return Response(200, list(ns.types))
+    options = {"flat_bitlength": 17, "storage_policy": "SINGLE",
+               "service_update_policy": ns.policy_text}
+    if ns.digits != 4:
+        options["meta1_digits"] = str(ns.digits)
+    return Response(200, {
+        "ns": ns.name, "chunksize": 1048576, "options": options,
+        "storage_policy": dict(STORAGE_POLICIES), "service_pools": dict(SERVICE_POOLS),
+        "data_security": dict(DATA_SECURITY)})
+
+
+def _items(ns, req):
+    """The service descriptions of a request, validated."""
+    body = json_body(req)
+    items = body if isinstance(body, list) else [body]
+    for it in items:
+        if not isinstance(it, dict):
+            raise SimError(400, 400, "Invalid service description")
+        addr = it.get("addr")
+        if not isinstance(addr, str) or not ADDR.match(addr):
+            raise SimError(400, 400, "Invalid address")
+        stype = it.get("type")
+        if not isinstance(stype, str) or not stype:
+            raise SimError(400, 400, "Missing type")
+        check_type(ns, stype)
+    return items
+
+
+def register(ns, req):
+    for it in _items(ns, req):
+        ns.register(it)
+    return Response(204)
+
+
+def _on_registered(action):
+    """A handler that runs action(ns, svc, item) on the known service of each item."""
+    def handler(ns, req):
+        for it in _items(ns, req):
+            svc = ns.registered(it)
+            if svc is not None:
+                action(ns, svc, it)
+        return Response(204)
+    return handler
+
+
+def flush(ns, req):
+    stype = req.query.get("type")
+    check_type(ns, stype)
+    for svc in ns.of_type(stype):
+        ns.remove_service(svc)
+    return Response(204)
+
+
+def _service_of_type(ns, req):
+    """The service named by ``type`` and ``service_id``, or None."""
+    stype, sid = req.query.get("type"), req.query.get("service_id")
+    if not stype or not sid:
+        raise SimError(400, 400, "Missing type or service_id")
+    check_type(ns, stype)
+    svc = ns.find(sid)
+    return svc if svc is not None and svc["type"] == stype else None
+
+
+def score(ns, req):
+    svc = _service_of_type(ns, req)
+    if svc is None:
+        raise SimError(404, 404, "Service [%s] not found" % req.query["service_id"])
+    return Response(200, {"addr": svc["addr"], "score": svc["score"]})
+
+
+def resolve(ns, req):
+    # The real proxy answers an unknown ID with 503, not 404.
+    svc = _service_of_type(ns, req)
+    if svc is None:
+        raise SimError(503, 503, "Service ID [%s] not found" % req.query["service_id"])
+    return Response(200, {"addr": svc["addr"]})
+
+
+def local_list(ns, req):
+    return Response(200, [])
+
+
+def create_pool(ns, req):
+    body = json_body(req)
+    name = req.query.get("name")
+    if not name:
+        raise SimError(400, 400, "Missing pool name")
+    if not isinstance(body, dict) or not isinstance(body.get("targets"), str):
+        raise SimError(400, 400, "Missing or invalid targets")
+    try:
+        targets, options = parse_targets(body["targets"])
+    except ValueError as exc:
+        raise SimError(400, 400, str(exc))
+    opts = body.get("options")
+    if opts is not None:
+        if not isinstance(opts, dict):
+            raise SimError(400, 400, "Invalid options")
+        for k, v in opts.items():
+            if isinstance(v, (list, dict)):
+                raise SimError(400, 400, "Invalid value for option [%s]" % k)
+            options[k] = v
+    if name in ns.pools and not req.flag("force"):
+        raise SimError(409, 421, "Pool [%s] already exists" % name)
+    ns.pools[name] = (targets, options)
+    return Response(201)
+
+
+def _lb_answer(ns, selected, flawed):
+    out = [{"addr": s["id"] or s["addr"], "id": ns.key_of(s)} for s in selected]
+    headers = {"x-oio-lb-flawed": "1"} if flawed else {}
+    headers["Content-Type"] = "application/json"
+    return Response(200, out, headers=headers)
+
+
+def poll(ns, req):
+    body = json_body(req)
+    name = req.query.get("pool") or req.query.get("policy")
+    if not name:
+        raise SimError(404, 400, "Missing pool or policy")
+    targets, options = ns.pool(name)
+    body = body if isinstance(body, dict) else {}
+    selected, flawed = ns.lb_select(targets, options, body.get("avoid") or [],
+                                    body.get("known") or [])
+    return _lb_answer(ns, selected, flawed)
+
+
+def choose(ns, req):
+    stype = req.query.get("type")
+    check_type(ns, stype)
+    try:
+        size = int(req.query.get("size", "1"))
+    except ValueError:
+        raise SimError(400, 400, "Invalid size")
+    slot = req.query.get("slot") or stype
+    selected, flawed = ns.lb_select([(size, [slot])], {})
+    return _lb_answer(ns, selected, flawed)
+
+
+def reload_pools(ns, req):
+    return Response(204)
+
+
+ROUTES = {
+    ("GET", "conscience/list"): list_services,
+    ("GET", "conscience/info"): info,
+    ("POST", "conscience/register"): register,
+    ("POST", "conscience/lock"): _on_registered(lambda ns, svc, it: ns.lock(svc, it.get("score", 0))),
+    ("POST", "conscience/unlock"): _on_registered(lambda ns, svc, it: ns.unlock(svc)),
+    ("POST", "conscience/deregister"): _on_registered(lambda ns, svc, it: ns.remove_service(svc)),
+    ("POST", "conscience/flush"): flush,
+    ("GET", "conscience/score"): score,
+    ("GET", "conscience/resolve"): resolve,
+    ("GET", "local/list"): local_list,
+    ("POST", "lb/create_pool"): create_pool,
+    ("POST", "lb/poll"): poll,
+    ("GET", "lb/choose"): choose,
+    ("POST", "lb/reload"): reload_pools,
+}
