@@ -89,3 +89,27 @@ def run_playbook(tmp_path):
         return result
 
     return run
+
+
+# A play on localhost whose modules get the simulator's address through the
+# action group; ``tasks`` is YAML indented by four spaces.
+PLAY = """
+- hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/openio.sds.oio:
+      proxy_url: "{{ oio_proxy_url }}"
+      namespace: "{{ oio_namespace }}"
+  tasks:
+%s
+"""
+
+
+@pytest.fixture
+def write_play(tmp_path):
+    """``write_play(name, tasks)``: the path of a play with those tasks."""
+    def write(name, tasks):
+        path = tmp_path / name
+        path.write_text(PLAY % tasks)
+        return str(path)
+    return write

@@ -5,31 +5,13 @@ import json
 
 import requests
 
-PLAY = """
-- hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/openio.sds.oio:
-      proxy_url: "{{ oio_proxy_url }}"
-      namespace: "{{ oio_namespace }}"
-  tasks:
-%s
-"""
-
-
-def write_play(tmp_path, name, tasks):
-    path = tmp_path / name
-    path.write_text(PLAY % tasks)
-    return str(path)
-
-
 def meta0_list(sim):
     resp = requests.get("%s/v3.0/%s/admin/meta0_list" % (sim.proxy_url, sim.namespace), timeout=60)
     resp.raise_for_status()
     return resp.json()
 
 
-def test_restore_a_dump_into_an_empty_meta0(tmp_path, sim_factory, run_playbook):
+def test_restore_a_dump_into_an_empty_meta0(tmp_path, sim_factory, run_playbook, write_play):
     source = sim_factory("small_bootstrapped")
     dump = meta0_list(source)
     assert len(dump) == 65536
@@ -38,7 +20,7 @@ def test_restore_a_dump_into_an_empty_meta0(tmp_path, sim_factory, run_playbook)
 
     target = sim_factory("small")  # same services, meta0 empty
     assert meta0_list(target) == {}
-    play = write_play(tmp_path, "restore.yml", """
+    play = write_play("restore.yml", """
     - name: Restore
       openio.sds.oio_meta0_mapping:
         state: present
@@ -65,13 +47,13 @@ def test_restore_a_dump_into_an_empty_meta0(tmp_path, sim_factory, run_playbook)
     assert len(forces) == 1
 
 
-def test_check_mode_diff_is_a_summary(tmp_path, sim_factory, run_playbook):
+def test_check_mode_diff_is_a_summary(tmp_path, sim_factory, run_playbook, write_play):
     sim = sim_factory("small_bootstrapped")
     for i, rack in ((7, 1), (8, 2), (9, 3)):
         sim.add_service({"type": "meta1", "addr": "127.21.0.%d:6101" % i, "score": 80,
                          "location": "site1.rack%d.host%d.meta1-%d" % (rack, i, i)})
     sim.reset_writes()
-    play = write_play(tmp_path, "diff.yml", """
+    play = write_play("diff.yml", """
     - name: Rebalance
       openio.sds.oio_meta0_mapping:
         state: balanced

@@ -3,33 +3,25 @@ a whole playbook in --check --diff sends nothing and prints a short diff, and
 the cid reported matches the one the proxy keys the reference by."""
 import hashlib
 import os
-import textwrap
 
 import requests
 
-PLAYBOOK = textwrap.dedent("""\
-    - hosts: localhost
-      gather_facts: false
-      module_defaults:
-        group/openio.sds.oio:
-          proxy_url: "{{ oio_proxy_url }}"
-          namespace: "{{ oio_namespace }}"
-      tasks:
-        - openio.sds.oio_reference:
-            account: "{{ acct }}"
-            reference: "{{ ref }}"
-            properties: "{{ props }}"
-            purge_properties: true
-            services:
-              - {type: rdir, host: "{{ rdir }}"}
-          register: result
-        - ansible.builtin.copy:
-            content: "{{ result | to_json }}"
-            dest: "{{ out }}"
-          check_mode: false
-          changed_when: false
-          diff: false
-    """)
+TASKS = """
+    - openio.sds.oio_reference:
+        account: "{{ acct }}"
+        reference: "{{ ref }}"
+        properties: "{{ props }}"
+        purge_properties: true
+        services:
+          - {type: rdir, host: "{{ rdir }}"}
+      register: result
+    - ansible.builtin.copy:
+        content: "{{ result | to_json }}"
+        dest: "{{ out }}"
+      check_mode: false
+      changed_when: false
+      diff: false
+"""
 
 NAME = "sub/dir?q=1&r=%41 b+c \u00fc\u20ac"
 
@@ -39,22 +31,21 @@ def _show(sim, acct, ref):
     return requests.get(url, params={"acct": acct, "ref": ref}, timeout=10)
 
 
-def _run(run_playbook, sim, tmp_path, props, rdir, **kw):
+def _run(run_playbook, write_play, sim, tmp_path, props, rdir, **kw):
     import json
-    path = tmp_path / "play.yml"
-    path.write_text(PLAYBOOK)
+    path = write_play("play.yml", TASKS)
     out = tmp_path / "result.json"
     extra = {"acct": "py_acct", "ref": NAME, "props": props, "rdir": rdir, "out": str(out)}
-    res = run_playbook(str(path), sim, extra_vars=extra, **kw)
+    res = run_playbook(path, sim, extra_vars=extra, **kw)
     assert res.rc == 0, res.output
     return res, json.loads(out.read_text())
 
 
-def test_check_diff_playbook_sends_nothing(sim_factory, run_playbook, tmp_path):
+def test_check_diff_playbook_sends_nothing(sim_factory, run_playbook, write_play, tmp_path):
     sim = sim_factory(preset="small_bootstrapped")
     rdirs = sorted(sim.rdir_urls)
     big = {"k%02d" % i: "v" * 300 for i in range(3)}
-    res, first = _run(run_playbook, sim, tmp_path, big, rdirs[0])
+    res, first = _run(run_playbook, write_play, sim, tmp_path, big, rdirs[0])
     assert res.changed == 1 and first["exists"]
 
     # The cid reported is the proxy's, and OpenIO's formula.
@@ -65,7 +56,7 @@ def test_check_diff_playbook_sends_nothing(sim_factory, run_playbook, tmp_path):
     assert shown["name"] == NAME
 
     sim.reset_writes()
-    res, predicted = _run(run_playbook, sim, tmp_path, {"k00": "new"}, rdirs[1],
+    res, predicted = _run(run_playbook, write_play, sim, tmp_path, {"k00": "new"}, rdirs[1],
                           check=True, diff=True)
     assert sim.writes() == []
     assert res.changed == 1
@@ -77,10 +68,10 @@ def test_check_diff_playbook_sends_nothing(sim_factory, run_playbook, tmp_path):
     assert "(300 chars)" in res.output
 
     # Nothing changed on the server; a real run then does what was predicted.
-    res, done = _run(run_playbook, sim, tmp_path, {"k00": "new"}, rdirs[1])
+    res, done = _run(run_playbook, write_play, sim, tmp_path, {"k00": "new"}, rdirs[1])
     assert done["properties"] == predicted["properties"]
     assert done["services"] == predicted["services"]
     paths = [os.path.basename(w["path"]) for w in sim.writes()]
     assert paths == ["force", "set_properties"]
-    res, again = _run(run_playbook, sim, tmp_path, {"k00": "new"}, rdirs[1])
+    res, again = _run(run_playbook, write_play, sim, tmp_path, {"k00": "new"}, rdirs[1])
     assert res.changed == 0
