@@ -1,7 +1,7 @@
 """Start a simulated namespace as a subprocess and drive its control API.
 
     with Simulator(preset="small") as sim:
-        requests.get(sim.proxy_url + "/v3.0/OPENIO/conscience/list?type=meta1")
+        urllib.request.urlopen(sim.proxy_url + "/v3.0/OPENIO/conscience/list?type=meta1")
         assert sim.writes() == []
 """
 import json
