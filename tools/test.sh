@@ -112,14 +112,16 @@ galaxy_simulator() {  # INSTALLED
   # The simulator as a user starts it from an installed collection: in the
   # background from elsewhere, one request to its proxy, stopped by its PID
   # (the TTL stops it too should this stage be killed).
-  local installed=$1 port_file="$tmp/galaxy-sim.json"
+  local installed=$1 port_file="$tmp/galaxy-sim-$pyver.json"
+  # A port file left by an earlier run would be read before this one starts.
+  rm -f "$port_file"
   (cd "$tmp" && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$installed/simulator" \
     exec "$bin/python" -m oiosim --preset small --port 0 --port-file "$port_file" --ttl 120) \
-    > "$tmp/galaxy-sim.log" 2>&1 &
+    > "$tmp/galaxy-sim-$pyver.log" 2>&1 &
   sim_pid=$!
   trap 'kill "$sim_pid" 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.1; done
-  [ -s "$port_file" ] || { cat "$tmp/galaxy-sim.log"; echo "the installed simulator did not start"; return 1; }
+  [ -s "$port_file" ] || { cat "$tmp/galaxy-sim-$pyver.log"; echo "the installed simulator did not start"; return 1; }
   PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$installed/simulator" "$bin/python" - "$port_file" "$installed" <<'PY'
 import json, os, sys, urllib.request
 import oiosim
