@@ -5,6 +5,7 @@ import json
 
 import requests
 
+
 def meta0_list(sim):
     resp = requests.get("%s/v3.0/%s/admin/meta0_list" % (sim.proxy_url, sim.namespace), timeout=60)
     resp.raise_for_status()
