@@ -64,6 +64,14 @@ def check_ranges(params, ranges):
     return None
 
 
+def _is_set(value):
+    """Whether an option was given a value: 0 is one (``0 == False`` in
+    Python, so a plain membership test would take it for unset)."""
+    if value is None or value is False:
+        return False
+    return not (isinstance(value, (list, dict, str)) and not value)
+
+
 def only_with_problem(params, rules):
     """First problem of ``params`` against ``[(option, key, values)]``: an
     option that is set (not None, False or empty) while ``params[key]`` is
@@ -72,7 +80,7 @@ def only_with_problem(params, rules):
     an option a silent no-op."""
     for option, key, values in rules or ():
         values = tuple(values) if isinstance(values, (list, tuple)) else (values,)
-        if params.get(option) not in (None, False, [], {}, "") and params.get(key) not in values:
+        if _is_set(params.get(option)) and params.get(key) not in values:
             return "%s goes with %s %s (%s is %s)" % (
                 option, key, " or ".join(str(v).lower() if isinstance(v, bool) else str(v)
                                          for v in values), key, params.get(key))

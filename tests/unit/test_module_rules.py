@@ -12,6 +12,12 @@ def test_an_option_a_state_does_not_take_is_named_with_the_state():
         "check_type goes with state synced (state is elected)"
 
 
+def test_zero_is_a_value():
+    params = {"check_type": 0, "state": "elected", "type": "meta1", "all_bases": False}
+    assert only_with_problem(params, RULES) == \
+        "check_type goes with state synced (state is elected)"
+
+
 def test_unset_options_pass_whatever_the_state():
     for unset in (None, False, [], {}, ""):
         params = {"check_type": unset, "state": "elected", "all_bases": unset, "type": "meta2",
