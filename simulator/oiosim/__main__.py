@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 
-from . import snapshot, topology
+from . import release, snapshot, topology
 from .server import App, write_port_file
 
 
@@ -21,6 +21,9 @@ def main(argv=None):
     group.add_argument("--snapshot", help="a twin of the namespace captured in this file "
                        "by openio.sds.oio_namespace_snapshot")
     parser.add_argument("--namespace", help="override the namespace name")
+    parser.add_argument("--release", choices=release.RELEASES,
+                        help="answer as this OpenIO SDS release (default: the topology's, "
+                        "else %s)" % release.DEFAULT)
     parser.add_argument("--port", type=int, default=0, help="proxy port (0 = a free one)")
     parser.add_argument("--port-file", help="write the URLs here (JSON) once ready")
     parser.add_argument("--seed", type=int, default=None)
@@ -37,6 +40,8 @@ def main(argv=None):
         topo = topology.load(args.preset, args.topology)
     if args.namespace:
         topo["namespace"] = args.namespace
+    if args.release:
+        topo["release"] = args.release
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     app = App(topo, seed=args.seed, port=args.port, loop=loop, profile=args.profile)
@@ -55,8 +60,9 @@ def main(argv=None):
         if renamed is not None:
             info["rdir_addresses"] = renamed
         write_port_file(args.port_file, info)
-    print("oiosim: namespace %s proxy %s (%d services, ready in %.2fs)" % (
-        app.ns.name, app.proxy_url, len(app.ns.services), time.time() - t0), flush=True)
+    print("oiosim: namespace %s (OpenIO SDS %s) proxy %s (%d services, ready in %.2fs)" % (
+        app.ns.name, app.ns.release, app.proxy_url, len(app.ns.services), time.time() - t0),
+        flush=True)
     try:
         loop.run_until_complete(stop)
     finally:

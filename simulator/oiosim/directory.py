@@ -156,6 +156,10 @@ def force_meta0(ns, body, valid_prefix):
             if ns.crash_on_bad_payload:
                 ns.meta0_crashed = True
                 ns.high_cache = None
+                # 2026.14 crashes every meta0 on it and reports status 10.
+                if ns.modern:
+                    raise SimError(503, 10, "EOF while reading response size from %s: (0) "
+                                   "Success" % last_meta0(ns), {"Retry-After": "1"})
                 raise SimError(503, 9, "EOF while reading response size from %s" % last_meta0(ns),
                                {"Retry-After": "1"})
             raise SimError(400, 400, "Invalid mapping for prefix [%s]" % key)

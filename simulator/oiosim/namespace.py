@@ -11,6 +11,7 @@ import json
 import os
 import random
 
+from . import release as release_mod
 from . import topology as topo_mod
 
 NUM_PREFIXES = 65536
@@ -120,6 +121,9 @@ class Namespace(object):
     def __init__(self, topo, seed=None, listener=None, rdir_factory=None):
         self.topo = topo
         self.name = topo.get("namespace", "OPENIO")
+        self.release = release_mod.check(topo.get("release"))
+        # 2026.14 answers differ from 7.3.0's on a few routes (release.py).
+        self.modern = self.release == release_mod.MODERN
         self.digits = int(topo.get("meta1_digits", 4))
         if not 0 <= self.digits <= 4:
             raise ValueError("meta1_digits must be within 0..4")
@@ -174,7 +178,10 @@ class Namespace(object):
         score = int(spec.get("score", topo_mod.DEFAULT_SCORE))
         # A service registered "locked" (as deployments do with new services)
         # sits at score 0 until an operator unlocks it.
-        locked = bool(spec.get("locked", False))
+        locked = spec.get("locked", False)
+        # 2026.14 locks the put and get scores apart: "put" or "get" is one
+        # of them, true both.
+        locked = locked if locked in ("put", "get") else bool(locked)
         svc = {"type": stype, "addr": addr, "id": sid, "score": 0 if locked else score,
                "base_score": score, "locked": locked, "up": True, "tags": tags,
                "listen": listen,
@@ -185,7 +192,7 @@ class Namespace(object):
         if sid:
             self.by_id[sid] = svc
         if stype == "rdir" and self.rdir_factory is not None:
-            self.rdirs[addr] = self.rdir_factory(sid or addr, addr)
+            self.rdirs[addr] = self.rdir_factory(sid or addr, addr, release=self.release)
             if self.listener is not None:
                 self.listener.attach(addr, self.rdirs[addr])
         return svc
@@ -263,14 +270,23 @@ class Namespace(object):
         for k, v in svc["tags"].items():
             tags[k] = v
         tags["tag.up"] = svc["up"]
-        tags["tag.lock"] = svc["locked"]
+        tags["tag.lock"] = svc["locked"] is True if self.modern else bool(svc["locked"])
+        entry = {"addr": svc["addr"], "score": svc["score"], "tags": tags}
+        if self.modern:
+            tags["tag.putlock"] = svc["locked"] in (True, "put")
+            tags["tag.getlock"] = svc["locked"] in (True, "get")
+            get_score = svc["score"] if tags["tag.getlock"] or not svc["up"] \
+                else svc["base_score"]
+            if svc["locked"] == "get":
+                entry["score"] = svc["base_score"] if svc["up"] else 0
+            entry["scores"] = {"score.put": entry["score"], "score.get": get_score}
         if full:
             stats = dict(svc["stats"])
             if svc["type"] == "rdir":
                 rdir = self.rdirs.get(svc["addr"])
                 stats["stat.opened_db_count"] = _opened_db_count(rdir)
             tags.update(stats)
-        return {"addr": svc["addr"], "score": svc["score"], "tags": tags}
+        return entry
 
     def peer_alive(self, addr):
         if addr in self.down_peers:
@@ -565,6 +581,11 @@ class Namespace(object):
             return [p for p in listed.split(",") if p]
         return list(peers)
 
+    def election_member(self, stype, base, addr):
+        """Whether ``addr`` is among the peers the base's ``sys.peers`` names."""
+        listed = (self.admin.get((stype, base)) or {}).get("sys.peers") or ""
+        return addr in listed.split(",")
+
     def election(self, stype, base, peers):
         """Current election state, electing a master if there is none.
 
@@ -633,6 +654,11 @@ class Namespace(object):
             if isinstance(k, str):
                 tab.pop("user." + k, None)
         _bump(tab)
+
+    @staticmethod
+    def base_mtime(stype, base):
+        """A stable modification time of a base's file (2026.14 admin/has)."""
+        return 1796390000 + int(hashlib.md5(("%s.%s" % (base, stype)).encode()).hexdigest()[:4], 16)
 
     def base_path(self, stype, base, addr):
         """Where a peer keeps a base, under its volume."""

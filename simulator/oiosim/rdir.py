@@ -1,4 +1,4 @@
-"""Simulated rdir service, as OpenIO SDS 7.3.0 answers (rdir-api.md).
+"""Simulated rdir service, as OpenIO SDS 7.3.0 or 2026.14 answers (rdir-api.md).
 
 One ``RdirService`` stands for one rdir process. It keeps, per volume, the
 records a LevelDB database would hold, in key order, so that listings page
@@ -9,7 +9,9 @@ import bisect
 import json
 import threading
 
+from . import release as release_mod
 from .core import Response, parse_bool
+from .release import LEGACY
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10000
@@ -40,6 +42,11 @@ class RdirError(Exception):
         self.status = status
         self.message = message
         self.route_check = route_check
+
+
+def record_mtime(value):
+    """The mtime of a stored chunk record (7.3.0 stores only that)."""
+    return value["mtime"] if isinstance(value, dict) else value
 
 
 def _badreq(message):
@@ -240,10 +247,13 @@ class Meta2Volume(object):
 class RdirService(object):
     """One rdir process: ``handle(req)`` answers like 7.3.0."""
 
-    def __init__(self, service_id, addr, namespace="OPENIO"):
+    def __init__(self, service_id, addr, namespace="OPENIO", release=LEGACY):
         self.service_id = service_id
         self.addr = addr
         self.namespace = namespace
+        # 2026.14 keys rawx records <cid>|<chunk_id> and keeps the content
+        # id, mtime, path and version in the value (release.py).
+        self.modern = release_mod.check(release) == release_mod.MODERN
         self.rawx = {}       # volume id -> RawxVolume
         self.meta2 = {}      # meta2 id -> Meta2Volume
         # 7.3.0 counts the rawx databases opened since the process started.
@@ -263,11 +273,23 @@ class RdirService(object):
             return self._rawx_db(vol, create=True)
 
     def push_chunk(self, vol, container_id, content_id, chunk_id, mtime=0,
-                   create=True):
+                   create=True, path=None, version=None):
         with self._lock:
             db = self._rawx_db(vol, create=create)
-            key = "%s|%s|%s" % (container_id, content_id, chunk_id)
-            db.chunks.put(key, int(mtime or 0))
+            rec = {"container_id": container_id, "content_id": content_id,
+                   "chunk_id": chunk_id, "mtime": int(mtime or 0), "rtime": None,
+                   "path": path if path is not None else "obj-%s" % content_id[:8],
+                   "version": version if version is not None else 1}
+            db.chunks.put(*self._chunk_record(rec))
+
+    def _chunk_record(self, rec):
+        """(key, value) of a chunk record as this release stores it."""
+        mtime = max(rec["mtime"] or 0, rec.get("rtime") or 0)
+        if self.modern:
+            return ("%s|%s" % (rec["container_id"], rec["chunk_id"]),
+                    {"content_id": rec["content_id"], "mtime": mtime, "path": rec["path"],
+                     "version": rec["version"]})
+        return "%s|%s|%s" % (rec["container_id"], rec["content_id"], rec["chunk_id"]), mtime
 
     def push_meta2(self, vol, container_id, container_url, mtime=0,
                    extra_data=None, create=True):
@@ -284,7 +306,8 @@ class RdirService(object):
         """What ``GET /status`` reports (and the conscience publishes as
         ``stat.opened_db_count``)."""
         with self._lock:
-            return len(self.opened)
+            # 2026.14 counts the meta2 databases it holds open too.
+            return len(self.opened) + (len(self.meta2) if self.modern else 0)
 
     @property
     def volumes(self):
@@ -377,6 +400,10 @@ class RdirService(object):
 
     def _srv_status(self, req, body):
         out = {"opened_db_count": self.opened_db_count}
+        if self.modern:
+            # The directory names of the meta2 databases ("meta2-" dropped).
+            out["meta2_volumes"] = sorted(vol.replace(":", "-") for vol in self.meta2)
+            out["rawx_volumes"] = sorted(self.rawx)
         if self.service_id and self.service_id != self.addr:
             out["service_id"] = self.service_id
         return _ok(out)
@@ -440,7 +467,8 @@ class RdirService(object):
                 removed = len(db.chunks)
                 db.chunks.clear()
             elif before_incident and incident > 0:
-                removed = db.chunks.remove_if(lambda _k, mtime: mtime <= incident)
+                removed = db.chunks.remove_if(
+                    lambda _k, value: record_mtime(value) <= incident)
             if repair:
                 # Records are stored canonical already: a rewrite per record.
                 repaired = len(db.chunks)
@@ -455,30 +483,41 @@ class RdirService(object):
         self._rawx_db(self._vol(req), create=True)
         return _created()
 
-    @staticmethod
-    def _chunk_key(body):
-        rec = _extract(body, [("container_id", "string", True),
-                              ("content_id", "string", True),
-                              ("chunk_id", "string", True),
-                              ("mtime", "int", False),
-                              ("rtime", "int", False)])
-        key = "%s|%s|%s" % (rec["container_id"], rec["content_id"], rec["chunk_id"])
-        return key, max(rec["mtime"] or 0, rec["rtime"] or 0)
+    def _chunk_fields(self, body, push):
+        """The record fields of a push (or delete) body; 2026.14 wants the
+        content's path and version too, and checks them before the volume."""
+        if self.modern and not push:
+            fields = [("container_id", "string", True), ("content_id", "string", False),
+                      ("chunk_id", "string", True)]
+        elif self.modern:
+            fields = [("container_id", "string", True), ("content_id", "string", True),
+                      ("chunk_id", "string", True), ("mtime", "int", True),
+                      ("path", "string", True), ("version", "int", True),
+                      ("rtime", "int", False)]
+        else:
+            fields = [("container_id", "string", True), ("content_id", "string", True),
+                      ("chunk_id", "string", True), ("mtime", "int", False),
+                      ("rtime", "int", False)]
+        return _extract(body, fields)
 
     def _vol_push(self, req, body):
         if not isinstance(body, dict):
             raise _badreq("null body")
-        vol = self._vol(req)
-        key, mtime = self._chunk_key(body)
+        # 7.3.0 wants the volume first, 2026.14 the record's fields.
+        vol = None if self.modern else self._vol(req)
+        rec = self._chunk_fields(body, push=True)
+        vol = vol or self._vol(req)
         db = self._rawx_db(vol, create=parse_bool(req.query.get("create"), False))
-        db.chunks.put(key, mtime)
+        db.chunks.put(*self._chunk_record(rec))
         return _ok()
 
     def _vol_delete(self, req, body):
         vol = self._vol(req)
         if not isinstance(body, dict):
             raise _badreq("null body")
-        key, _unused = self._chunk_key(body)
+        rec = self._chunk_fields(body, push=False)
+        key = "%s|%s" % (rec["container_id"], rec["chunk_id"]) if self.modern else \
+            "%s|%s|%s" % (rec["container_id"], rec["content_id"], rec["chunk_id"])
         self._rawx_db(vol).chunks.delete(key)
         return _ok()
 
@@ -515,13 +554,13 @@ class RdirService(object):
         page, truncated = [], False
         if rebuild and incident <= 0:
             return page, truncated
-        for key, mtime in self._walk(db.chunks, marker, prefix):
-            if rebuild and mtime > incident:
+        for key, value in self._walk(db.chunks, marker, prefix):
+            if rebuild and record_mtime(value) > incident:
                 continue
             if len(page) >= limit:
                 truncated = True
                 break
-            page.append((key, mtime))
+            page.append((key, value))
         return page, truncated
 
     @staticmethod
@@ -538,7 +577,8 @@ class RdirService(object):
         marker, limit, prefix, rebuild = self._page_args(req, body)
         db = self._rawx_db(vol)
         page, truncated = self._page(db, marker, limit, prefix, rebuild)
-        return _ok([[key, {"mtime": mtime}] for key, mtime in page],
+        return _ok([[key, dict(value) if isinstance(value, dict) else {"mtime": value}]
+                    for key, value in page],
                    headers=self._list_headers(page, truncated))
 
     def _vol_status(self, req, body):
@@ -551,7 +591,8 @@ class RdirService(object):
         page, truncated = self._page(db, marker, limit, prefix, False)
         total = to_rebuild = 0
         containers = {}
-        for key, mtime in page:
+        for key, value in page:
+            mtime = record_mtime(value)
             cid = key.split("|", 1)[0]
             entry = containers.setdefault(cid, {"total": 0})
             entry["total"] += 1
@@ -607,6 +648,8 @@ class RdirService(object):
         try:
             return self._meta2_fetch_page(req, body)
         except RdirError as err:
+            if self.modern:
+                return _error_response(err)
             # 7.3.0 answers every error of this route as HTTP 400.
             return _json_error(400, err.status, err.message)
 

@@ -493,7 +493,8 @@ class App(object):
 
     def port_info(self):
         return {"proxy_url": self.proxy_url, "control_url": self.proxy_url + "/_sim",
-                "namespace": self.ns.name, "pid": os.getpid(), "rdir": self.rdir_urls()}
+                "namespace": self.ns.name, "release": self.ns.release, "pid": os.getpid(),
+                "rdir": self.rdir_urls()}
 
 
 def write_port_file(path, info):

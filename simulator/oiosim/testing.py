@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 class Simulator(object):
 
     def __init__(self, preset=None, topology=None, namespace=None, seed=0, ttl=900,
-                 port=0, python=None, start_timeout=30.0, profile=None):
+                 port=0, python=None, start_timeout=30.0, profile=None, release=None):
         self.preset = preset
         self.topology = topology
         self._ns_override = namespace
@@ -30,6 +30,7 @@ class Simulator(object):
         self.python = python or sys.executable
         self.start_timeout = start_timeout
         self.profile = profile
+        self.release = release
         self.proc = None
         self.info = None
         self._tmpdir = None
@@ -46,6 +47,8 @@ class Simulator(object):
             cmd += ["--profile", self.profile]
         if self._ns_override:
             cmd += ["--namespace", self._ns_override]
+        if self.release:
+            cmd += ["--release", self.release]
         if self.topology is not None:
             path = self.topology
             if isinstance(path, dict):

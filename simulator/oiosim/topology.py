@@ -105,6 +105,11 @@ def expand_services(topo):
     return out
 
 
+def _locked(value):
+    """true, false, or the one score 2026.14 locks apart ("put" or "get")."""
+    return value if value in ("put", "get") else bool(value)
+
+
 def _entry(stype, tindex, i, spec, ent, fmt=None):
     fmt = fmt or {"n": i + 1, "i": i, "type": stype}
     scores = spec.get("scores")
@@ -125,6 +130,6 @@ def _entry(stype, tindex, i, spec, ent, fmt=None):
     if addr is None and not listen:
         addr = fake_addr(tindex, i)
     return {"type": stype, "addr": addr, "id": sid, "score": int(score), "tags": tags,
-            "locked": bool(ent.get("locked", spec.get("locked", False))),
+            "locked": _locked(ent.get("locked", spec.get("locked", False))),
             "listen": listen, "name": ent.get("name") or "%s-%d" % (stype, i + 1),
             "stats": dict(DEFAULT_STATS)}

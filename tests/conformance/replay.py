@@ -24,11 +24,37 @@ TRANSCRIPTS = os.path.join(HERE, "transcripts")
 from oiosim.core import Request
 from oiosim.transcripts import load_folder, parse_file
 
-LAB_PROXY = "127.0.0.1:6000"
-LAB_RDIRS = ("127.0.0.1:6018", "127.0.0.1:6019", "127.0.0.1:6020")
-# _RDIR assignments of the lab, as its rdir_assignment_show_* captures show.
-LAB_RDIR_VOLUMES = {"127.0.0.1:6020": [("rawx", "127.0.0.1:6014")],
-                    "127.0.0.1:6018": [("meta2", "127.0.0.1:6013")]}
+
+class Lab(object):
+    """One captured lab: its transcripts, the simulator preset that mirrors
+    it, and the addresses to rewrite."""
+
+    def __init__(self, release, folder, preset, proxy, namespace, rdirs, rdir_volumes):
+        self.release = release
+        self.folder = os.path.join(HERE, folder)
+        self.preset = preset
+        self.proxy = proxy
+        self.namespace = namespace
+        self.rdirs = rdirs
+        # _RDIR assignments of the lab, as its rdir_assignment_show_* captures show.
+        self.rdir_volumes = rdir_volumes
+
+
+LABS = {
+    "7.3.0": Lab("7.3.0", "transcripts", "lab", "127.0.0.1:6000", "OPENIO",
+                 ("127.0.0.1:6018", "127.0.0.1:6019", "127.0.0.1:6020"),
+                 {"127.0.0.1:6020": [("rawx", "127.0.0.1:6014")],
+                  "127.0.0.1:6018": [("meta2", "127.0.0.1:6013")]}),
+    "2026.14": Lab("2026.14", "transcripts-2026.14", "lab2026", "127.0.0.1:7000", "OIO2026",
+                   ("127.0.0.1:7022", "127.0.0.1:7023", "127.0.0.1:7024"),
+                   {"127.0.0.1:7023": [("rawx", "127.0.0.1:7016"), ("meta2", "127.0.0.1:7014")],
+                    "127.0.0.1:7024": [("rawx", "127.0.0.1:7018"), ("meta2", "127.0.0.1:7015")],
+                    "127.0.0.1:7022": [("rawx", "127.0.0.1:7020")]}),
+}
+LAB = LABS["7.3.0"]
+LAB_PROXY = LAB.proxy
+LAB_RDIRS = LAB.rdirs
+LAB_RDIR_VOLUMES = LAB.rdir_volumes
 
 ORDER = [
     # 04:39:45
@@ -119,7 +145,7 @@ CONTROL = {
     # The lab unlinked lab_ref1's rdir between these two captures.
     "reference_show_after_unlink": [
         ("proxy", "POST",
-         "/v3.0/OPENIO/reference/unlink?acct=lab_acct&ref=lab_ref1&type=rdir", None)],
+         "/v3.0/{ns}/reference/unlink?acct=lab_acct&ref=lab_ref1&type=rdir", None)],
     # This payload crashed the three real meta0 servers.
     "meta0_force_not_a_list": [
         ("control", "PUT", "/_sim/faults", {"meta0_crash_on_bad_payload": True})],
@@ -130,7 +156,8 @@ CONTROL = {
 }
 
 
-def ordered_transcripts(folder=TRANSCRIPTS):
+def ordered_transcripts(folder=TRANSCRIPTS, lab=None):
+    folder = lab.folder if lab is not None else folder
     rank = {name: i for i, name in enumerate(ORDER)}
     return sorted(load_folder(folder),
                   key=lambda t: (t.captured, rank.get(t.name, len(ORDER)), t.name))
@@ -147,8 +174,8 @@ class Answer(object):
         self.error = error
 
 
-def is_rdir(transcript):
-    return transcript.host in LAB_RDIRS
+def is_rdir(transcript, lab=LAB):
+    return transcript.host in lab.rdirs
 
 
 # ----------------------------------------------------------------- targets
@@ -156,18 +183,19 @@ def is_rdir(transcript):
 class HttpTarget(object):
     """A running simulator (``python -m oiosim``), reached over loopback."""
 
-    def __init__(self, info):
+    def __init__(self, info, lab=LAB):
         self.info = info
+        self.lab = lab
         self.proxy = _hostport(info["proxy_url"])
         self.control = _hostport(info.get("control_url") or info["proxy_url"])
-        self.rdirs = map_rdirs(info.get("rdir") or {}, self._rdir_locations())
-        self.rewrites = [(LAB_PROXY, self.proxy)]
+        self.rdirs = map_rdirs(info.get("rdir") or {}, self._rdir_locations(), lab)
+        self.rewrites = [(lab.proxy, self.proxy)]
         self.rewrites += [(lab, real) for lab, real in self.rdirs.items() if lab != real]
 
     def _rdir_locations(self):
         """Simulated rdir address -> tag.loc, from the simulated conscience."""
-        answer = http_call(self.proxy, "GET", "/v3.0/OPENIO/conscience/list?type=rdir",
-                           [], None)
+        answer = http_call(self.proxy, "GET",
+                           "/v3.0/%s/conscience/list?type=rdir" % self.lab.namespace, [], None)
         try:
             return {s["addr"]: s["tags"].get("tag.loc") for s in json.loads(answer.body)}
         except (ValueError, TypeError, KeyError, AttributeError):
@@ -179,7 +207,7 @@ class HttpTarget(object):
         return text
 
     def send(self, transcript):
-        host = self.rdirs.get(transcript.host) if is_rdir(transcript) else self.proxy
+        host = self.rdirs.get(transcript.host) if is_rdir(transcript, self.lab) else self.proxy
         if host is None:
             return Answer(error="no simulated service for %s" % transcript.host)
         target = self.rewrite(transcript.target)
@@ -193,6 +221,7 @@ class HttpTarget(object):
 
     def control_step(self, target, method, path, body):
         host = self.control if target == "control" else self.proxy
+        path = path.replace("{ns}", self.lab.namespace)
         payload = None if body is None else json.dumps(body).encode()
         headers = [("Content-Type", "application/json")] if payload else []
         answer = http_call(host, method, path, headers, payload)
@@ -205,12 +234,12 @@ class InProcessTarget(object):
     """The rdir services alone, called without sockets. Used while no
     simulator server is available: the proxy captures cannot be replayed."""
 
-    def __init__(self):
+    def __init__(self, lab=LAB):
         from oiosim.rdir import RdirService
         self.rdirs = {}
-        for addr in LAB_RDIRS:
-            svc = RdirService(addr, addr)
-            for kind, vol in LAB_RDIR_VOLUMES.get(addr, ()):
+        for addr in lab.rdirs:
+            svc = RdirService(addr, addr, release=lab.release)
+            for kind, vol in lab.rdir_volumes.get(addr, ()):
                 svc.ensure_volume(vol, kind=kind)
             self.rdirs[addr] = svc
 
@@ -230,9 +259,9 @@ class InProcessTarget(object):
         pass
 
 
-def lab_rdir_locations(folder=TRANSCRIPTS):
+def lab_rdir_locations(lab=LAB):
     """Lab rdir address -> tag.loc, from the captured conscience listing."""
-    path = os.path.join(folder, "conscience_list_rdir.txt")
+    path = os.path.join(lab.folder, "conscience_list_rdir.txt")
     try:
         services = parse_file(path).response_json()
         return {s["addr"]: s["tags"].get("tag.loc") for s in services}
@@ -240,28 +269,28 @@ def lab_rdir_locations(folder=TRANSCRIPTS):
         return {}
 
 
-def map_rdirs(announced, sim_locations=None):
+def map_rdirs(announced, sim_locations=None, lab=LAB):
     """Lab rdir address -> simulator rdir host:port. The simulator announces
     its rdir services by id or by their (random) address; they are matched to
     the lab's by id when the preset kept the lab's, else by location (the
     lab preset keeps the locations), else by order."""
     urls = {key: _hostport(url) for key, url in announced.items()}
-    if all(addr in urls for addr in LAB_RDIRS):
-        return {addr: urls[addr] for addr in LAB_RDIRS}
-    lab_locs = lab_rdir_locations()
+    if all(addr in urls for addr in lab.rdirs):
+        return {addr: urls[addr] for addr in lab.rdirs}
+    lab_locs = lab_rdir_locations(lab)
     by_loc = {}
     for hostport in urls.values():
         loc = (sim_locations or {}).get(hostport)
         if loc:
             by_loc.setdefault(loc, []).append(hostport)
     mapping = {}
-    for addr in LAB_RDIRS:
+    for addr in lab.rdirs:
         found = by_loc.get(lab_locs.get(addr), [])
         if len(found) == 1:
             mapping[addr] = found[0]
-    if len(mapping) == len(LAB_RDIRS):
+    if len(mapping) == len(lab.rdirs):
         return mapping
-    return dict(zip(LAB_RDIRS, urls.values()))
+    return dict(zip(lab.rdirs, urls.values()))
 
 
 def _hostport(url):

@@ -1,48 +1,55 @@
-"""Replay every captured 7.3.0 exchange against one simulated lab namespace.
+"""Replay every captured exchange, of 7.3.0 and of 2026.14, against one
+simulated lab namespace of the same release.
 
 One case per transcript, in capture order (see ``replay.ORDER``). All the
-requests are replayed once, in order, by a module fixture; each case then
-judges its own answer, so selecting a single case still replays its
+requests of a release are replayed once, in order, by a fixture; each case
+then judges its own answer, so selecting a single case still replays its
 prerequisites.
 """
 import pytest
 
 from compare import compare
 from known_differences import KNOWN_DIFFERENCES
-from replay import CONTROL, HttpTarget, SimulatorProcess, ordered_transcripts
+from replay import CONTROL, LABS, HttpTarget, SimulatorProcess, ordered_transcripts
 
-TRANSCRIPTS = ordered_transcripts()
+TRANSCRIPTS = {release: ordered_transcripts(lab=lab) for release, lab in LABS.items()}
+_ANSWERS = {}
 
 
 def _params():
     out = []
-    for t in TRANSCRIPTS:
-        marks = []
-        if t.name in KNOWN_DIFFERENCES:
-            marks.append(pytest.mark.xfail(reason=KNOWN_DIFFERENCES[t.name],
-                                           strict=True))
-        out.append(pytest.param(t, id=t.name, marks=marks))
+    for release, transcripts in sorted(TRANSCRIPTS.items()):
+        for t in transcripts:
+            marks = []
+            key = "%s/%s" % (release, t.name)
+            if key in KNOWN_DIFFERENCES:
+                marks.append(pytest.mark.xfail(reason=KNOWN_DIFFERENCES[key], strict=True))
+            out.append(pytest.param(release, t, id=key, marks=marks))
     return out
 
 
-@pytest.fixture(scope="module")
-def answers():
-    sim = SimulatorProcess(preset="lab")
-    target = HttpTarget(sim.start())
-    out = {}
-    try:
-        for t in TRANSCRIPTS:
-            for step in CONTROL.get(t.name, ()):
-                target.control_step(*step)
-            out[t.name] = target.send(t)
-    finally:
-        sim.stop()
-    return out
+def replay_all(release):
+    """The answers of the simulator of ``release`` to its lab's captures,
+    replayed once per test process."""
+    if release not in _ANSWERS:
+        lab = LABS[release]
+        sim = SimulatorProcess(preset=lab.preset)
+        target = HttpTarget(sim.start(), lab)
+        out = {}
+        try:
+            for t in TRANSCRIPTS[release]:
+                for step in CONTROL.get(t.name, ()):
+                    target.control_step(*step)
+                out[t.name] = target.send(t)
+        finally:
+            sim.stop()
+        _ANSWERS[release] = out
+    return _ANSWERS[release]
 
 
-@pytest.mark.parametrize("transcript", _params())
-def test_transcript(transcript, answers):
-    answer = answers[transcript.name]
+@pytest.mark.parametrize("release,transcript", _params())
+def test_transcript(release, transcript):
+    answer = replay_all(release)[transcript.name]
     assert answer.error is None, answer.error
     problems = compare(transcript, answer.status, answer.headers, answer.body)
     # Over HTTP the transport must match too: the captured requests did not

@@ -4,6 +4,7 @@ Each subsystem module declares its routes in a ``ROUTES`` table of
 ``{(method, route): handler(ns, req)}``; the Proxy only dispatches."""
 from ..core import Response, error
 from ..namespace import SimError
+from ..release import GONE, SINGLE_TARGET
 from . import admin, caches, conscience, forward, meta0, references
 
 NO_HANDLER = {"status": 404, "message": "No handler found"}
@@ -53,12 +54,24 @@ class Proxy(object):
         return route is not None and (req.method, route) in WRITE_ROUTES
 
     def handle(self, req):
+        resp = self._handle(req)
+        if self.ns.modern and resp.status >= 400:
+            # 2026.14 names the services it tried (often none) on every error.
+            resp.headers.setdefault("x-backend-service-id", "")
+        return resp
+
+    def _handle(self, req):
         route, nsname = self.route_of(req)
         handler = self.routes.get((req.method, route)) if route else None
+        if handler is not None and self.ns.modern and (req.method, route) in GONE:
+            handler = None
         if handler is None:
             return Response(404, dict(NO_HANDLER), reason="No handler found")
         if nsname is not None and nsname != self.ns.name:
             return error(400, 400, "Invalid parameter 'namespace'")
+        if self.ns.modern and route in SINGLE_TARGET \
+                and "," in req.query.get("service_id", ""):
+            return error(400, 400, "Only one service can be requested")
         try:
             return handler(self.ns, req)
         except SimError as exc:

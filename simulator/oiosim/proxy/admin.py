@@ -95,6 +95,8 @@ def prefer_master(ns, req, route, action):
         raise refused(peers[0] if peers else "?")
     st = _elect(ns, stype, base, peers)
     action(stype, base, peers, st["master"] or alive[0])
+    if ns.modern and route in ("set_properties", "del_properties"):
+        return Response(204)
     return Response(200, {})
 
 
@@ -185,13 +187,19 @@ def debug(ns, req):
 def has(ns, req):
     def act(stype, base, peers, addr):
         if ns.has_copy(stype, base, addr, peers):
-            return 200, "OK", ns.base_path(stype, base, addr)
+            path = ns.base_path(stype, base, addr)
+            # 2026.14 adds the file's mtime.
+            return 200, "OK", "%s:%d" % (path, ns.base_mtime(stype, base)) if ns.modern \
+                else path
         return 431, NOT_FOUND, ""
     return run_all(ns, req, "has", act)
 
 
 def info(ns, req):
     def act(stype, base, peers, addr):
+        server = {"threads": {"active": 1}, "connections": {"clients": 1}}
+        if ns.modern:
+            server["memory_usage"] = 59289600
         return 200, "OK", {"sqlite": ["VERSION_RUNTIME=3.40.1"],
                            "sqliterepo": {"width": 2, "depth": 1, "vacuum": False,
                                           "delete": True},
@@ -200,9 +208,8 @@ def info(ns, req):
                                          "failed": 0, "slave": 0, "master": 0},
                            "cache": {"max": 1024, "soft_max": 1024, "hot": 0,
                                      "cold": 0, "used": 0},
-                           "server": {"threads": {"active": 1},
-                                      "connections": {"clients": 1}},
-                           "version": "7.3.0/7.3"}
+                           "server": server,
+                           "version": "2026.14.2/2026.14" if ns.modern else "7.3.0/7.3"}
     return run_all(ns, req, "info", act)
 
 
@@ -215,7 +222,11 @@ def remove(ns, req):
         raise SimError(400, 400, "No service ID")
 
     def act(stype, base, peers, addr):
-        ns.set_copy(stype, base, addr, False, _all_peers(ns, req, stype, base))
+        every_peer = _all_peers(ns, req, stype, base)
+        held = ns.has_copy(stype, base, addr, every_peer)
+        ns.set_copy(stype, base, addr, False, every_peer)
+        if ns.modern:
+            return 200, "OK", {"deleted": held}
         return 200, "OK", ""
     return run_all(ns, req, "remove", act)
 
@@ -287,6 +298,8 @@ def get_properties(ns, req):
         system = {k: v for k, v in tab.items() if not k.startswith("user.")}
         system.update({"stats.page_count": "12", "stats.freelist_count": "0",
                        "stats.page_size": "4096"})
+        if ns.modern:
+            system["stats.journal_mode"] = "memory"
         return Response(200, {"properties": props, "system": system})
     raise refused(targets[0] if targets else "?")
 
@@ -316,8 +329,24 @@ def copy(ns, req):
             raise refused(addr)
     if not ns.has_copy(stype, base, src, peers):
         raise SimError(404, 431, NOT_FOUND)
+    if ns.modern:
+        _check_copy_target(ns, stype, base, to, src)
     ns.set_copy(stype, base, to, True, peers)
     return Response(204)
+
+
+def _check_copy_target(ns, stype, base, to, src):
+    """2026.14 refuses to overwrite a master's base (473), or the base of a
+    peer that follows another master than the source (472)."""
+    st = ns.elections.get((stype, base))
+    master = st["master"] if st else None
+    if master is None:
+        return
+    if master == to:
+        raise SimError(500, 473, "Copy refused: %s is the master of %s.%s" % (to, base, stype))
+    if master != src and ns.election_member(stype, base, to):
+        raise SimError(500, 472, "Copy refused: %s follows master %s, not %s"
+                       % (to, master, src))
 
 
 ROUTES = {

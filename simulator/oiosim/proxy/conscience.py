@@ -37,6 +37,31 @@ DATA_SECURITY = {
 }
 
 
+# The same, as the 2026.14.2 lab has it (conscience_info of transcripts-2026.14).
+STORAGE_POLICIES_2026 = {
+    "17COPIES": "rawx17:DUP17", "THREECOPIES_FR": "rawx3:DUPONETHREE", "ECC": "NONE:E63C",
+    "TWOCOPIES": "rawx2:DUPONETWO", "SINGLE": "NONE:NONE", "THREECOPIES": "rawx3:DUPONETHREE",
+    "JUSTENOUGH": "justenoughrawx:E63", "NOTENOUGH": "notenoughrawx:E63", "ECX21": "NONE:EX21",
+    "THREECOPIES_DA": "rawx3:DUPONETHREE", "EC21": "NONE:E21", "EC": "NONE:E63",
+    "ANY-E93": "rawx_12:E93"}
+SERVICE_POOLS_2026 = dict(((k, v) for k, v in SERVICE_POOLS.items() if k != "rawx3nearby"), **{
+    "notenoughrawx": "9,rawx;fair_location_constraint=9.9.2.1;"
+                     "strict_location_constraint=9.9.2.1;min_dist=1;warn_dist=0",
+    "rawx_12": "12,rawx;fair_location_constraint=12.12.3.1;"
+               "strict_location_constraint=12.12.4.1;max_dist=3;min_dist=1",
+    "meta2": "1,meta2;fair_location_constraint=2.2.1.1;strict_location_constraint=1.1.1.1",
+    "justenoughrawx": "9,rawx;fair_location_constraint=9.9.2.1;"
+                      "strict_location_constraint=9.9.3.1;min_dist=1;warn_dist=0"})
+DATA_SECURITY_2026 = {
+    "DUPONETHREE": "plain/max_dist=2,min_dist=1,nb_copy=3",
+    "E21": "ec/k=2,m=1,algo=liberasurecode_rs_vand,min_dist=1,warn_dist=0",
+    "E93": "ec/k=9,m=3,algo=liberasurecode_rs_vand,min_dist=1",
+    "EX21": "ec/k=2,m=1,algo=liberasurecode_rs_vand,min_dist=0,max_dist=2,warn_dist=0",
+    "E63": "ec/k=6,m=3,algo=liberasurecode_rs_vand,min_dist=1",
+    "DUP17": "plain/min_dist=1,nb_copy=17", "DUPONETWO": "plain/min_dist=1,nb_copy=2",
+    "E63C": "ec/k=6,m=3,algo=liberasurecode_rs_vand,min_dist=1,checksum_type=inline_crc32"}
+
+
 def check_type(ns, stype):
     if not stype:
         raise SimError(400, 400, "Missing type")
@@ -54,14 +79,16 @@ def list_services(ns, req):
 def info(ns, req):
     if req.query.get("what") == "types":
         return Response(200, list(ns.types))
-    options = {"flat_bitlength": 17, "storage_policy": "SINGLE",
-               "service_update_policy": ns.policy_text}
+    options = {"storage_policy": "SINGLE", "service_update_policy": ns.policy_text}
+    if not ns.modern:
+        options["flat_bitlength"] = 17
     if ns.digits != 4:
         options["meta1_digits"] = str(ns.digits)
     return Response(200, {
         "ns": ns.name, "chunksize": 1048576, "options": options,
-        "storage_policy": dict(STORAGE_POLICIES), "service_pools": dict(SERVICE_POOLS),
-        "data_security": dict(DATA_SECURITY)})
+        "storage_policy": dict(STORAGE_POLICIES_2026 if ns.modern else STORAGE_POLICIES),
+        "service_pools": dict(SERVICE_POOLS_2026 if ns.modern else SERVICE_POOLS),
+        "data_security": dict(DATA_SECURITY_2026 if ns.modern else DATA_SECURITY)})
 
 
 def _items(ns, req):
