@@ -127,7 +127,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient, OioError
 from ansible_collections.openio.sds.plugins.module_utils.reference import known_types
-from ansible_collections.openio.sds.plugins.module_utils.services import list_services
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
@@ -155,7 +155,7 @@ def collect(client, types, min_score):
     """``{host: [service, ...]}`` from the conscience."""
     hosts = {}
     for stype in types:
-        for svc in list_services(client, stype):
+        for svc in facts(client).services(stype):
             if svc["score"] < min_score:
                 continue
             host, port = host_of(svc["addr"])

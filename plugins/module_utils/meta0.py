@@ -35,7 +35,7 @@ from ansible_collections.openio.sds.plugins.module_utils.names import (
 )
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
     copies, copy_base, load_meta0, meta0_serves, remove_copies, same_peers, set_peers)
-from ansible_collections.openio.sds.plugins.module_utils.services import list_services
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 DIGITS_KEYS = ("ns.meta1_digits", "meta1_digits")
 DEFAULT_DIGITS = 4
@@ -90,7 +90,7 @@ def resolve_digits(client, requested):
 
 
 def load_meta1_services(client):
-    return list_services(client, "meta1")
+    return facts(client).services("meta1")
 
 
 # ---------------------------------------------------------------------------
@@ -640,7 +640,7 @@ def compare_meta0_peers(client):
     ``version:*`` counters of each peer's meta0 base (sqliterepo bumps them on
     every write): ``admin/get_properties?type=meta0&service_id=<peer>``."""
     peers = []
-    for svc in list_services(client, "meta0"):
+    for svc in facts(client).services("meta0"):
         addr = svc["addr"]
         entry = {"addr": addr, "versions": None, "error": None}
         try:

@@ -16,6 +16,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from ansible_collections.openio.sds.plugins.module_utils.client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, OioClient, OioError, url_userinfo)
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 # Ranges of the connection options, checked like the modules' own ``ranges``.
 CONNECTION_RANGES = dict(timeout=(0.001, 86400), retries=(0, 20))
@@ -96,11 +97,13 @@ class OioModule(object):
     """
 
     def __init__(self, argument_spec=None, supports_check_mode=True, report_stats=False,
-                 ranges=None, only_with=None, **kwargs):
+                 ranges=None, only_with=None, names_release=False, **kwargs):
         """``ranges``: ``{option: (low, high)}`` for the number options of the
         module (either end may be None); ``only_with``: ``[(option, key,
         values)]``, see :func:`only_with_problem`. Both are checked before
-        anything is sent."""
+        anything is sent. ``names_release``: the result always names the
+        OpenIO SDS release (an info module describes the cluster); others
+        name it when the task found it out anyway."""
         spec = oio_argument_spec()
         spec.update(argument_spec or {})
         self.module = AnsibleModule(argument_spec=spec,
@@ -133,6 +136,7 @@ class OioModule(object):
         self._after = None
         # Long operations report what they cost (RV stats).
         self.report_stats = report_stats
+        self.names_release = names_release
         self._started = time.time()
 
     def _hide_url_credentials(self):
@@ -178,8 +182,22 @@ class OioModule(object):
         else:
             self.exit(**result)
 
+    def release_name(self):
+        """The release the task talks to, if known (or asked for: one
+        conscience read)."""
+        found = facts(self.client)
+        if self.names_release or found.release_known:
+            try:
+                return found.release.name
+            except OioError:
+                return None
+        return None
+
     def exit(self, **result):
         result.setdefault("changed", self.changed)
+        release = self.release_name()
+        if release:
+            result.setdefault("release", release)
         if self.report_stats:
             result.setdefault("stats", self.stats())
         if self.module._diff and (self._before is not None or self._after is not None):

@@ -19,23 +19,48 @@ def score_of(service):
                          % (service.get("addr"), service.get("score")))
 
 
-def normalize_service(entry):
-    """A conscience entry as the collection returns it: the SDK's ``id``
-    (service ID, else address) plus the few tags everybody asks for."""
+def lock_state(entry, release=None):
+    """``{"put": bool, "get": bool}``: which scores the conscience holds
+    locked. 2026.14 locks them apart (``tag.putlock``, ``tag.getlock``;
+    its ``tag.lock`` is true only when both are); 7.3.0 has one lock."""
     tags = entry.get("tags") or {}
-    return {
+    if release is not None and release.split_locks:
+        return {"put": bool(tags.get("tag.putlock", False)),
+                "get": bool(tags.get("tag.getlock", False))}
+    locked = bool(tags.get("tag.lock", False))
+    return {"put": locked, "get": locked}
+
+
+def normalize_service(entry, release=None):
+    """A conscience entry as the collection returns it: the SDK's ``id``
+    (service ID, else address) plus the few tags everybody asks for.
+    ``locked`` is true when any score is locked, ``fully_locked`` when all
+    are; ``score`` is the put score (the one new data goes by)."""
+    tags = entry.get("tags") or {}
+    locks = lock_state(entry, release)
+    out = {
         "addr": entry.get("addr"),
         "id": tags.get("tag.service_id") or entry.get("addr"),
         "score": score_of(entry),
         "location": service_location(entry),
-        "locked": bool(tags.get("tag.lock", False)),
+        "locked": locks["put"] or locks["get"],
+        "fully_locked": locks["put"] and locks["get"],
+        "locks": locks,
         "up": bool(tags.get("tag.up", True)),
         "tags": tags,
     }
+    scores = entry.get("scores")
+    if isinstance(scores, dict):
+        out["scores"] = {"put": _int_or_none(scores.get("score.put")),
+                         "get": _int_or_none(scores.get("score.get"))}
+    return out
 
 
-def list_services(client, service_type, full=False):
-    return [normalize_service(e) for e in client.conscience_list(service_type, full=full)]
+def _int_or_none(value):
+    try:
+        return max(0, int(float(value)))
+    except (TypeError, ValueError):
+        return None
 
 
 def find_service(services, key):

@@ -37,7 +37,7 @@ from ansible_collections.openio.sds.plugins.module_utils.rdir import (
     SERVICE_TYPES, VolumeDatabase, read_assignments)
 from ansible_collections.openio.sds.plugins.module_utils.rdir_index import MAX_PAGE, IndexReader
 from ansible_collections.openio.sds.plugins.module_utils.reference import known_types
-from ansible_collections.openio.sds.plugins.module_utils.services import list_services
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 FORMAT = "openio.sds/snapshot/1"
 # Keys that change on every capture without the namespace changing.
@@ -124,7 +124,7 @@ def capture(client, index_records=1000, concurrency=16, now=time.time):
     digits, dummy = configured_digits(client)
     services = {}
     for stype in types:
-        services[stype] = [_public_service(s) for s in list_services(client, stype)]
+        services[stype] = [_public_service(s) for s in facts(client).services(stype)]
     mapping = load_meta0(client)
     rdirs = services.get("rdir", [])
     assignments, index, errors = {}, {}, []

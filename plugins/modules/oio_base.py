@@ -173,7 +173,7 @@ from ansible_collections.openio.sds.plugins.module_utils.election import (
 from ansible_collections.openio.sds.plugins.module_utils.lease import LEASE_RANGES, lease_spec, take_lease
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
-from ansible_collections.openio.sds.plugins.module_utils.services import list_services
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
     PEERS_KEY, apply_properties, check_peers, check_properties, copies, describe_plan,
     expected_replicas, get_admin_properties, move_plan, owner_peers, plan_is_empty, plan_properties,
@@ -230,7 +230,7 @@ def work(module):
 
     desired = p["peers"]
     if desired is not None:
-        known = set(s["addr"] for s in list_services(client, base.type))
+        known = set(s["addr"] for s in facts(client).services(base.type))
         problem = check_peers(desired, known)
         if problem:
             raise InvalidInput("%s base %s: %s" % (base.type, base.name, problem))

@@ -86,6 +86,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+release:
+  description:
+    - The OpenIO SDS release of the cluster, as its answers tell (V(7.3.0) or V(2026.14)).
+  returned: always
+  type: str
+  sample: "2026.14"
 scope:
   description: With O(all_bases=true), V(all) when every meta1 base was read, V(sample) when only a
     sample (O(verify=sample)); the counts cover the bases read.
@@ -232,7 +238,7 @@ ONLY_WITH = [("all_bases", "type", "meta1"), ("debug", "all_bases", False)] + AL
 
 
 def main():
-    module = OioModule(ranges=RANGES, only_with=ONLY_WITH, argument_spec=dict(
+    module = OioModule(names_release=True, ranges=RANGES, only_with=ONLY_WITH, argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"],
                   choices=["meta0", "meta1", "meta2", "sqlx"]),
         **base_identity_spec(),

@@ -88,6 +88,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+release:
+  description:
+    - The OpenIO SDS release of the cluster, as its answers tell (V(7.3.0) or V(2026.14)).
+  returned: always
+  type: str
+  sample: "2026.14"
 initialised:
   description: Whether meta0 holds a mapping.
   returned: always
@@ -237,7 +243,7 @@ def work(m):
 
 
 def main():
-    module = OioModule(ranges=RANGES, argument_spec=dict(
+    module = OioModule(names_release=True, ranges=RANGES, argument_spec=dict(
         replicas=dict(type="int", default=3),
         digits=dict(type="int"),
         min_dist=min_dist_spec(default=1),

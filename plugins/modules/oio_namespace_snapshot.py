@@ -82,6 +82,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+release:
+  description:
+    - The OpenIO SDS release of the cluster, as its answers tell (V(7.3.0) or V(2026.14)).
+  returned: always
+  type: str
+  sample: "2026.14"
 dest:
   description: Path of the snapshot file.
   returned: always
@@ -151,7 +157,7 @@ def work(m):
 
 
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(names_release=True, argument_spec=dict(
         dest=dict(type="path", required=True),
         index_records=dict(type="int", default=1000),
         concurrency=dict(type="int", default=16),

@@ -72,6 +72,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+release:
+  description:
+    - The OpenIO SDS release of the cluster, as its answers tell (V(7.3.0) or V(2026.14)).
+  returned: always
+  type: str
+  sample: "2026.14"
 volumes:
   description: Every volume, by volume ID (service ID, else address).
   returned: always
@@ -164,7 +170,7 @@ RANGES = dict(concurrency=(1, 128), min_dist=(1, 4), replicas=(1, 5))
 
 
 def main():
-    module = OioModule(ranges=RANGES, argument_spec=dict(
+    module = OioModule(names_release=True, ranges=RANGES, argument_spec=dict(
         service_type=dict(type="str", required=True, choices=["rawx", "meta2"]),
         service_ids=dict(type="list", elements="str"),
         min_dist=dict(type="int", default=1),

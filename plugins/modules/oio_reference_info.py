@@ -53,6 +53,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+release:
+  description:
+    - The OpenIO SDS release of the cluster, as its answers tell (V(7.3.0) or V(2026.14)).
+  returned: always
+  type: str
+  sample: "2026.14"
 exists:
   description: Whether meta1 knows the reference.
   returned: always
@@ -119,6 +125,7 @@ def work(module):
 
 def main():
     module = OioModule(
+        names_release=True,
         argument_spec=dict(
             reference_identity_spec(),
             types=dict(type="list", elements="str", default=[], aliases=["type"]),

@@ -123,40 +123,46 @@ import time
 
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.services import (
-    availability, find_service, list_services, set_lock, unknown_keys)
+    availability, find_service, set_lock, unknown_keys)
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 
 def lock_or_unlock(module):
     params = module.params
-    current = find_service(list_services(module.client, params["type"]), params["service"])
+    current = find_service(facts(module.client).services(params["type"]), params["service"])
     if current is None:
         raise InvalidInput("no %s service %r in the conscience" % (params["type"], params["service"]))
     want_locked = params["state"] == "locked"
-    summary = {"locked": current["locked"], "score": current["score"]}
+    summary = {"locked": current["locked"], "locks": current["locks"], "score": current["score"]}
     module.record_before(summary)
+    # On 2026.14 the put and get scores lock apart: locked means both are,
+    # unlocked that neither is (a half-locked service is changed either way).
+    both = {"put": want_locked, "get": want_locked}
     if want_locked:
-        module.changed = not current["locked"] or current["score"] != params["score"]
-        predicted = dict(current, locked=True, score=params["score"])
+        module.changed = not current["fully_locked"] or current["score"] != params["score"]
+        predicted = dict(current, locked=True, fully_locked=True, locks=both,
+                         score=params["score"])
     else:
         module.changed = current["locked"]
-        predicted = dict(current, locked=False)
+        predicted = dict(current, locked=False, fully_locked=False, locks=both)
     after = predicted
     if module.changed and not module.check_mode:
         set_lock(module.client, current, params["type"], want_locked, params["score"])
         # The proxy may serve the list from a cache for a few seconds; report
         # the fresh entry when it already shows the change.
-        fresh = find_service(list_services(module.client, params["type"]), params["service"])
-        if fresh is not None and fresh["locked"] == want_locked:
+        fresh = find_service(facts(module.client).services(params["type"]), params["service"])
+        if fresh is not None and fresh["locks"] == both:
             after = fresh
-    module.record_after({"locked": after["locked"], "score": after["score"]})
-    return {"service": after}
+    module.record_after({"locked": after["locked"], "locks": after["locks"],
+                         "score": after["score"]})
+    return {"service": after, "release": facts(module.client).release.name}
 
 
 def wait_available(module):
     params = module.params
     start = time.time()
     while True:
-        services = list_services(module.client, params["type"])
+        services = facts(module.client).services(params["type"])
         ready, ready_services, missing = availability(
             services, params["min_count"], params["min_score"], params["service_ids"])
         waited = round(time.time() - start, 1)

@@ -53,6 +53,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+release:
+  description:
+    - The OpenIO SDS release of the cluster, as its answers tell (V(7.3.0) or V(2026.14)).
+  returned: always
+  type: str
+  sample: "2026.14"
 services:
   description: The services of that type, as the conscience lists them.
   returned: always
@@ -87,15 +93,15 @@ services:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
-from ansible_collections.openio.sds.plugins.module_utils.services import list_services
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 
 def main():
-    module = OioModule(argument_spec=dict(
+    module = OioModule(names_release=True, argument_spec=dict(
         type=dict(type="str", required=True, aliases=["service_type"]),
         full=dict(type="bool", default=False),
     ))
-    module.run(lambda m: {"services": list_services(m.client, m.params["type"], m.params["full"])})
+    module.run(lambda m: {"services": facts(m.client).services(m.params["type"], m.params["full"])})
 
 
 if __name__ == "__main__":
