@@ -32,6 +32,7 @@ from oiosim.testing import Simulator  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils import meta0  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.election import (  # noqa: E402
     election_status)
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (  # noqa: E402
@@ -58,7 +59,7 @@ def run(digits, concurrency, profile="none"):
         client = OioClient(sim.proxy_url, sim.namespace, timeout=60, retries=3,
                            pool_size=max(32, concurrency))
         services = meta0.load_meta1_services(client)
-        current, dummy = planner.bases_from_meta0(meta0.load_meta0(client), digits)
+        current, dummy = planner.bases_from_meta0(facts(client).meta0(), digits)
         held = sorted(k for k, peers in current.items() if VICTIM in peers)
         # The first meta1 in address order wins the first election of every
         # base it holds: check it on a sample.
@@ -100,7 +101,7 @@ def run(digits, concurrency, profile="none"):
               % (elapsed, total / max(elapsed, 1e-9), report["failed_bases_count"],
                  report["cleanup_problems_count"]))
         # The end state, asked of the services.
-        after, dummy = planner.bases_from_meta0(meta0.load_meta0(client), digits)
+        after, dummy = planner.bases_from_meta0(facts(client).meta0(), digits)
         still, unknown, dummy = meta0.held_copies(client, {}, [VICTIM], digits, concurrency)
         bad = []
         for key in held:

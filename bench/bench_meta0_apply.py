@@ -30,6 +30,7 @@ from oiosim.testing import Simulator  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils import meta0  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 
 REFERENCE_PER_REPLICA = 6
 RACKS = 4
@@ -58,7 +59,7 @@ def run(n, total, digits, concurrency, min_dist, profile="none"):
                              "location": "site1.rack%d.m1host%d.meta1-%d"
                              % (i % RACKS + 1, i + 1, i + 1)})
         services = meta0.load_meta1_services(client)
-        current, dummy = planner.bases_from_meta0(meta0.load_meta0(client), digits)
+        current, dummy = planner.bases_from_meta0(facts(client).meta0(), digits)
         t0 = time.time()
         plan = planner.rebalance(current, services, **kwargs)
         plan_time = time.time() - t0
@@ -68,7 +69,7 @@ def run(n, total, digits, concurrency, min_dist, profile="none"):
         report = applier.apply(current, plan.mapping)
         apply_time = time.time() - t0
         stats = sim.stats()
-        after, dummy = planner.bases_from_meta0(meta0.load_meta0(client), digits)
+        after, dummy = planner.bases_from_meta0(facts(client).meta0(), digits)
         assert after == meta0.served_mapping(plan.mapping), "meta0 does not serve the planned mapping"
         moves = len(plan.moves)
         by_route = dict((k.split(" ", 1)[1].replace("/v3.0/OPENIO", ""), v)

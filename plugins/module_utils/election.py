@@ -22,6 +22,7 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     base_cid, base_name, check_name_lengths, compute_cid, is_cid, base_keys,
     split_base_name)
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 BASE_TYPES = ("meta0", "meta1", "meta2", "sqlx")
 NETWORK_STATUSES = frozenset(range(2, 10))
@@ -114,24 +115,6 @@ BASE_IDENTITY_RULES = dict(required_together=[("account", "reference")],
 ALL_BASES_EXCLUDES = [(name, "all_bases", False) for name in ("account", "reference", "cid")]
 
 
-def meta1_digits(client):
-    """``ns.meta1_digits`` (or ``meta1_digits``) from the namespace info,
-    4 when the namespace does not set it, as the CLI does."""
-    info = client.proxy("GET", "conscience/info").body or {}
-    options = info.get("options") or {} if isinstance(info, dict) else {}
-    for key in ("ns.meta1_digits", "meta1_digits"):
-        value = options.get(key)
-        if value not in (None, ""):
-            try:
-                digits = int(value)
-            except (TypeError, ValueError):
-                break
-            if 0 <= digits <= 4:
-                return digits
-            break
-    return 4
-
-
 def resolve_base(client, stype, account=None, reference=None, cid=None, digits=None):
     """Check the user's way of naming a base and return a :class:`BaseRef`.
     Raises ValueError with a readable message; nothing is sent except the
@@ -165,7 +148,7 @@ def resolve_base(client, stype, account=None, reference=None, cid=None, digits=N
             raise ValueError("a meta1 base is named by a 64-hex cid, or by its base "
                              "name or prefix (1 to 4 hex chars), got %r" % (cid,))
         if digits is None:
-            digits = meta1_digits(client)
+            digits = facts(client).meta1_digits()
         name = base_name(full[:4], digits)
         return BaseRef(stype, name, {"type": stype, "cid": base_cid(name)}, cid=full,
                        account=account, reference=reference, digits=digits)
@@ -290,6 +273,28 @@ def admin_call(client, base, action, idempotent=True, **extra):
     """POST /admin/<action> on every peer of ``base``; the per-peer map."""
     resp = client.proxy("POST", "admin/" + action, base.query(**extra), idempotent=idempotent)
     return peer_results(resp.body, resp.method, resp.url)
+
+
+def ask_any(client, base, action, service_ids, **extra):
+    """A single-target admin route (``get_properties``...) answered by the
+    first of ``service_ids`` that can. 7.3.0 takes the list in one request
+    and tries them in order; 2026.14 takes one service per request (400
+    "Only one service can be requested" otherwise), so they are asked one
+    after the other."""
+    ids = [s for s in service_ids if s]
+    if not ids:
+        raise OioError("no service to ask %s of %s base %s" % (action, base.type, base.name))
+    if not facts(client).release.one_service_per_request:
+        return client.proxy("POST", "admin/" + action,
+                            base.query(service_id=",".join(ids), **extra), idempotent=True)
+    failure = None
+    for sid in ids:
+        try:
+            return client.proxy("POST", "admin/" + action, base.query(service_id=sid, **extra),
+                                idempotent=True)
+        except OioError as exc:
+            failure = exc
+    raise failure
 
 
 def election_status(client, base):

@@ -34,11 +34,9 @@ from ansible_collections.openio.sds.plugins.module_utils.names import (
     siblings,
 )
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
-    copies, copy_base, load_meta0, meta0_serves, remove_copies, same_peers, set_peers)
+    copies, copy_base, meta0_serves, remove_copies, same_peers, set_peers)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
-DIGITS_KEYS = ("ns.meta1_digits", "meta1_digits")
-DEFAULT_DIGITS = 4
 _HEX = frozenset("0123456789ABCDEF")
 # A non-master meta0 may serve its previous encoding for a moment after a force.
 VERIFY_ATTEMPTS = 3
@@ -58,29 +56,12 @@ class ApplyError(OioError):
 # Reads
 
 
-def configured_digits(client):
-    """``(digits, option name)`` from the namespace configuration, or
-    ``(None, None)`` when it does not say (meta1 then uses 4)."""
-    info = client.proxy("GET", "conscience/info").body or {}
-    options = info.get("options") if isinstance(info, dict) else None
-    for key in DIGITS_KEYS:
-        if isinstance(options, dict) and key in options:
-            try:
-                value = int(str(options[key]).strip())
-            except ValueError:
-                raise OioError("namespace option %s=%r is not an integer" % (key, options[key]))
-            if not 0 <= value <= 4:
-                raise OioError("namespace option %s=%r is outside 0..4" % (key, options[key]))
-            return value, key
-    return None, None
-
-
 def resolve_digits(client, requested):
     """The digits to plan with; a value that contradicts the namespace
     configuration is refused (meta1 names its bases after the namespace's)."""
-    configured, key = configured_digits(client)
+    configured, key = facts(client).configured_digits()
     if requested is None:
-        return DEFAULT_DIGITS if configured is None else configured
+        return facts(client).meta1_digits()
     if not 0 <= requested <= 4:
         raise PayloadError("digits must be between 0 and 4, got %r" % (requested,))
     if configured is not None and configured != requested:
@@ -225,7 +206,7 @@ class Applier(object):
     # -- verification ----------------------------------------------------
 
     def mismatches(self, payload):
-        served = load_meta0(self.client)
+        served = facts(self.client).meta0()
         return [p for p in sorted(payload) if not same_peers(served.get(p), payload[p])]
 
     def verify(self, payload):
@@ -335,7 +316,7 @@ class Applier(object):
         try:
             if self.before_force is not None:
                 self.before_force()
-            served = load_meta0(self.client)
+            served = facts(self.client).meta0()
         except OioError as exc:
             self._rollback(jobs)
             raise ApplyError("meta0 was not updated: the lease and the mapping could not be "
@@ -353,7 +334,7 @@ class Applier(object):
     def _served_after_failure(self, jobs):
         """After a failed force: which bases meta0 serves with their new
         peers, which with their old ones, which neither (read back)."""
-        served = load_meta0(self.client)
+        served = facts(self.client).meta0()
         forced, kept, unknown = [], [], []
         for job in jobs:
             key, old, new = job
@@ -443,7 +424,7 @@ class Applier(object):
         after its force). The holders leave the election with the current
         peers, ``sys.peers`` is set again, the copies are removed and the
         election checked: the same cleanup as a move."""
-        served = load_meta0(self.client)
+        served = facts(self.client).meta0()
         jobs = []
         for key, holders in sorted(held.items()):
             new = list(served.get(siblings(key, self.digits)[0]) or ())
@@ -578,7 +559,7 @@ def plan(client, params, warn):
         # Validate the user's mapping before reading anything large.
         user_prefixes = normalize_user_mapping(params["mapping"], digits)
     services = load_meta1_services(client)
-    current_prefixes = load_meta0(client)
+    current_prefixes = facts(client).meta0()
     current, inconsistent = planner.bases_from_meta0(current_prefixes, digits)
     kwargs = dict(replicas=params["replicas"], digits=digits, min_dist=params["min_dist"])
     out = {"operation": "none", "digits": digits, "services": services,

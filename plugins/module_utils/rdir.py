@@ -17,13 +17,13 @@ __metaclass__ = type
 import threading
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
-from ansible_collections.openio.sds.plugins.module_utils.location import service_location
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     RDIR_ACCOUNT, check_name_lengths, is_addr)
 from ansible_collections.openio.sds.plugins.module_utils.rdir_planner import (
     STATUSES, RdirTable, plan_rdir_assignment, rdir_loads, split_hosts, volume_status)
-from ansible_collections.openio.sds.plugins.module_utils.sqlbase import load_meta0
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
+from ansible_collections.openio.sds.plugins.module_utils.services import normalize_service
 
 SERVICE_TYPES = ("rawx", "meta2")
 # rdir routes of each kind of index (rdir-api.md 3).
@@ -48,16 +48,9 @@ def volume_id(entry):
     return tags.get("tag.service_id") or entry.get("addr")
 
 
-def _service(entry):
-    tags = entry.get("tags") or {}
-    return {
-        "id": volume_id(entry),
-        "addr": entry.get("addr"),
-        "location": service_location(entry),
-        "score": int(entry.get("score") or 0),
-        "locked": bool(tags.get("tag.lock", False)),
-        "up": bool(tags.get("tag.up", True)),
-    }
+def _service(entry, release):
+    svc = normalize_service(entry, release)
+    return dict((k, svc[k]) for k in ("id", "addr", "location", "score", "locked", "up"))
 
 
 def list_volumes(client, service_type):
@@ -65,8 +58,8 @@ def list_volumes(client, service_type):
     check_service_type(service_type)
     out = []
     seen = set()
-    for entry in client.conscience_list(service_type):
-        vol = _service(entry)
+    for entry in facts(client).conscience_list(service_type):
+        vol = _service(entry, facts(client).release)
         if not vol["id"] or vol["id"] in seen:
             continue
         seen.add(vol["id"])
@@ -78,8 +71,8 @@ def list_rdirs(client):
     """rdir services, with ``stat.opened_db_count`` (needs ``full``)."""
     out = []
     seen = set()
-    for entry in client.conscience_list("rdir", full=True):
-        rdir = _service(entry)
+    for entry in facts(client).conscience_list("rdir", full=True):
+        rdir = _service(entry, facts(client).release)
         if not rdir["id"] or rdir["id"] in seen:
             continue
         seen.add(rdir["id"])
@@ -220,7 +213,7 @@ def no_directory_yet(client, error):
     an empty mapping (a cheap read, then)."""
     if error.get("http_status") != 503:
         return False
-    return not load_meta0(client)
+    return not facts(client).meta0()
 
 
 def _selected_ids(volumes, service_ids):

@@ -23,6 +23,7 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     check_name_lengths, compute_cid, is_addr, is_cid)
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 string_types = (str,)
 
@@ -518,23 +519,21 @@ def read_reference(client, account, reference, cid):
 
 
 def known_types(client):
-    return client.proxy("GET", "conscience/info", {"what": "types"}).body or []
+    return facts(client).service_types()
 
 
 def service_update_policies(client):
-    info = client.proxy("GET", "conscience/info").body or {}
-    return parse_policy((info.get("options") or {}).get("service_update_policy"))
+    return parse_policy(facts(client).update_policy())
 
 
 def service_replicas(client):
     """``{type: replicas}`` from the namespace's ``service_update_policy``."""
-    info = client.proxy("GET", "conscience/info").body or {}
-    return policy_replicas((info.get("options") or {}).get("service_update_policy"))
+    return policy_replicas(facts(client).update_policy())
 
 
 def service_ids(client, stype):
     ids = set()
-    for entry in client.conscience_list(stype):
+    for entry in facts(client).conscience_list(stype):
         sid = (entry.get("tags") or {}).get("tag.service_id")
         if sid:
             ids.add(sid)

@@ -31,7 +31,6 @@ import tempfile
 import time
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
-from ansible_collections.openio.sds.plugins.module_utils.meta0 import configured_digits, load_meta0
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.rdir import (
     SERVICE_TYPES, VolumeDatabase, read_assignments)
@@ -120,12 +119,12 @@ def _rdir_address(host, rdirs):
 def capture(client, index_records=1000, concurrency=16, now=time.time):
     """The snapshot dict, and a list of per-volume read errors."""
     types = sorted(t for t in known_types(client) if isinstance(t, str))
-    info = client.proxy("GET", "conscience/info").body or {}
-    digits, dummy = configured_digits(client)
+    info = facts(client).info()
+    digits, dummy = facts(client).configured_digits()
     services = {}
     for stype in types:
         services[stype] = [_public_service(s) for s in facts(client).services(stype)]
-    mapping = load_meta0(client)
+    mapping = facts(client).meta0()
     rdirs = services.get("rdir", [])
     assignments, index, errors = {}, {}, []
     for stype in SERVICE_TYPES:

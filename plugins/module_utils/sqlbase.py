@@ -26,9 +26,11 @@ __metaclass__ = type
 from ansible_collections.openio.sds.plugins.module_utils.cache import flush_proxy_cache
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
-    admin_call, call_problems, describe_peer, election_status, leave, wait_elected)
+    admin_call, ask_any, call_problems, describe_peer, election_status, leave, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr, siblings
 from ansible_collections.openio.sds.plugins.module_utils.reference import service_replicas
+from ansible_collections.openio.sds.plugins.module_utils.release import COPY_TARGET_IS_MASTER
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 MOVABLE_TYPES = ("meta1", "meta2", "sqlx")
 PEERS_KEY = "sys.peers"
@@ -36,9 +38,17 @@ PEERS_KEY = "sys.peers"
 
 # -- admin table ---------------------------------------------------------------
 
-def get_admin_properties(client, base):
-    """``{"properties": {user keys without "user."}, "system": {...}}``."""
-    body = client.proxy("POST", "admin/get_properties", base.query(), idempotent=True).body
+def get_admin_properties(client, base, peers=None):
+    """``{"properties": {user keys without "user."}, "system": {...}}``,
+    from the master. When the base has none (a broken election refuses
+    the read), from the first of ``peers`` that answers."""
+    try:
+        body = client.proxy("POST", "admin/get_properties", base.query(),
+                            idempotent=True).body
+    except OioError as exc:
+        if not peers or exc.http_status not in (500, 503):
+            raise
+        body = ask_any(client, base, "get_properties", sorted(peers)).body
     body = body if isinstance(body, dict) else {}
     return {"properties": dict(body.get("properties") or {}),
             "system": dict(body.get("system") or {})}
@@ -116,8 +126,16 @@ def set_admin_properties(client, base, changes):
         body["system"] = changes["system"]
     if not body:
         return
-    client.proxy("POST", "admin/set_properties", base.query(), json_body=body,
-                 idempotent=True)
+    resp = client.proxy("POST", "admin/set_properties", base.query(), json_body=body,
+                        idempotent=True)
+    # 7.3.0 acknowledges with 200 {}, 2026.14 with 204: any other answer
+    # is not the acknowledgement of this release.
+    if resp.status != facts(client).release.properties_ack:
+        raise OioError("unexpected answer %s to admin/set_properties on %s base %s (OpenIO SDS "
+                       "%s acknowledges with %s): the write may not have been made"
+                       % (resp.status, base.type, base.name, facts(client).release,
+                          facts(client).release.properties_ack),
+                       method="POST", url=resp.url, http_status=resp.status)
 
 
 def set_peers(client, base, peers):
@@ -127,17 +145,6 @@ def set_peers(client, base, peers):
 
 
 # -- peers and copies ------------------------------------------------------
-
-def load_meta0(client):
-    """The meta0 mapping as served: ``{"PPPP": [addr, ...]}`` ({} when empty)."""
-    body = client.proxy("GET", "admin/meta0_list").body
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise OioError("admin/meta0_list did not return a JSON object",
-                       method="GET", url=client.proxy_route("admin/meta0_list"))
-    return body
-
 
 def same_peers(served, expected):
     """meta0 stores each list sorted, whatever order was forced (trial
@@ -155,7 +162,7 @@ def owner_peers(client, base):
     """What the directory says the peers are, plus what the owner update
     needs: ``{"peers": [...], "seq", "args", "account", "reference"}``."""
     if base.type == "meta1":
-        mapping = load_meta0(client)
+        mapping = facts(client).meta0()
         prefixes = siblings(base.name[:base.digits], base.digits)
         lists = set(tuple(sorted(mapping.get(p) or ())) for p in prefixes)
         peers = list(mapping.get(prefixes[0]) or [])
@@ -201,15 +208,17 @@ def expected_replicas(client, base, owner):
     return service_replicas(client).get(base.type, 1)
 
 
-def copies(client, base, service_ids=None):
-    """``{addr: True | False | None}``: has the base, lacks it, unknown
+def base_files(client, base, service_ids=None):
+    """``{addr: {"path", "mtime"} | False | None}``: where a peer keeps its
+    copy (its file's mtime on 2026.14, else None), no copy, or unknown
     (unreachable). Without ``service_ids`` the directory's peers answer."""
     extra = {"service_id": ",".join(service_ids)} if service_ids else {}
-    results = admin_call(client, base, "has", **extra)
+    release = facts(client).release
     out = {}
-    for addr, res in results.items():
+    for addr, res in admin_call(client, base, "has", **extra).items():
         if res["status"] == 200:
-            out[addr] = True
+            path, mtime = release.base_file(res["body"])
+            out[addr] = {"path": path, "mtime": mtime}
         elif res["status"] == 431:
             out[addr] = False
         else:
@@ -217,19 +226,33 @@ def copies(client, base, service_ids=None):
     return out
 
 
+def copies(client, base, service_ids=None):
+    """``{addr: True | False | None}``: has the base, lacks it, unknown."""
+    return dict((addr, bool(found) if found is not None else None)
+                for addr, found in base_files(client, base, service_ids).items())
+
+
 def copy_base(client, base, target, sources):
     """Copy the base to ``target`` from the first source that works. A copy
-    is a full overwrite from the source, so sending it again is safe."""
+    is a full overwrite from the source, so sending it again is safe.
+    2026.14 refuses to overwrite the master's copy (473): the target then
+    leaves the election, and the copy is sent once more."""
     errors = []
+    refusals = facts(client).release.copy_refusals
     for src in sources:
         if src == target:
             continue
-        try:
-            client.proxy("POST", "admin/copy", base.query(),
-                         json_body={"to": target, "from": src}, idempotent=True)
-            return src
-        except OioError as exc:
-            errors.append("from %s: %s" % (src, exc))
+        for attempt in (1, 2):
+            try:
+                client.proxy("POST", "admin/copy", base.query(),
+                             json_body={"to": target, "from": src}, idempotent=True)
+                return src
+            except OioError as exc:
+                if refusals and exc.status == COPY_TARGET_IS_MASTER and attempt == 1:
+                    leave(client, base, [target])
+                    continue
+                errors.append("from %s: %s" % (src, exc))
+                break
     raise OioError("could not copy %s base %s to %s: %s" % (
         base.type, base.name, target, "; ".join(errors) or "no source holds it"),
         method="POST", url=client.proxy_route("admin/copy"))
@@ -244,7 +267,7 @@ def force_owner(client, base, owner, peers):
     if base.type == "meta1":
         # meta0 must still map the base as the move found it: otherwise
         # another writer changed it meanwhile, and forcing would undo that.
-        served = load_meta0(client)
+        served = facts(client).meta0()
         if not meta0_serves(served, owner["prefixes"], owner["peers"]):
             raise OioError("meta0 changed the peers of meta1 base %s during the move: another "
                            "writer? nothing was forced, run the task again" % base.name,
@@ -266,12 +289,19 @@ def force_owner(client, base, owner, peers):
 
 
 def remove_copies(client, base, service_ids):
+    """Remove the copies of ``service_ids``; the services that held one.
+    2026.14 says per peer whether it deleted a copy; 7.3.0 answers 431 for
+    a peer without one."""
     results = admin_call(client, base, "remove", service_id=",".join(service_ids))
-    problems = call_problems(results)
+    release = facts(client).release
+    outcome = dict((addr, release.removed(res["status"], res["body"]))
+                   for addr, res in results.items())
+    problems = [describe_peer(a, results[a]) for a in sorted(outcome) if outcome[a] is None]
     if problems:
         raise OioError("removing %s base %s failed on %s" % (
             base.type, base.name, "; ".join(problems)), method="POST",
             url=client.proxy_route("admin/remove"))
+    return sorted(a for a in outcome if outcome[a])
 
 
 # -- planning and running -----------------------------------------------------
@@ -380,11 +410,15 @@ def run_move(client, base, owner, plan, desired, prop_changes, wait_timeout, war
             warn("leaving the election of %s: %s" % (base.name, "; ".join(problems)))
         done.append("leave")
     if plan["remove_from"]:
-        there = copies(client, base, plan["remove_from"])
-        holding = [a for a in plan["remove_from"] if there.get(a) is not False]
-        if holding:
-            remove_copies(client, base, holding)
-            done.append("remove %s" % ",".join(holding))
+        if facts(client).release.remove_reports_deleted:
+            # The remove itself says which peers held a copy: no admin/has.
+            removed = remove_copies(client, base, plan["remove_from"])
+        else:
+            there = copies(client, base, plan["remove_from"])
+            holding = [a for a in plan["remove_from"] if there.get(a) is not False]
+            removed = remove_copies(client, base, holding) if holding else []
+        if removed:
+            done.append("remove %s" % ",".join(removed))
     if plan["leave"] or plan["copy_to"]:
         wait_elected(client, base, wait_timeout)
         done.append("elected")

@@ -153,6 +153,13 @@ base:
     system_properties:
       description: The other keys of the admin table (C(sys.*), C(version:*), C(schema_version), C(stats.*)).
       type: dict
+    copies:
+      description:
+        - With O(peers), the services that hold a copy, as they answered before the run, each
+          with the C(path) of its file and, on OpenIO SDS 2026.14, the file's C(mtime)
+          (null on 7.3.0).
+      type: dict
+      returned: when O(peers) is set
   sample: {"type": "meta2", "name": "13C0...A9FC.1", "peers": ["127.0.0.1:6013", "127.0.0.1:6014"],
            "properties": {}, "system_properties": {"sys.peers": "127.0.0.1:6013,127.0.0.1:6014"}}
 actions:
@@ -175,7 +182,7 @@ from ansible_collections.openio.sds.plugins.module_utils.module import InvalidIn
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
-    PEERS_KEY, apply_properties, check_peers, check_properties, copies, describe_plan,
+    PEERS_KEY, apply_properties, base_files, check_peers, check_properties, describe_plan,
     expected_replicas, get_admin_properties, move_plan, owner_peers, plan_is_empty, plan_properties,
     plan_removal, remove_copies, run_move, set_admin_properties)
 
@@ -203,13 +210,14 @@ def absent(module, base):
         raise InvalidInput(str(exc))
     module.record_before({"base": base.name, "copies_on": sorted(holding)})
     module.record_after({"base": base.name, "copies_on": []})
+    removed = holding
     if holding:
         module.changed = True
         if not module.check_mode:
-            remove_copies(module.client, base, holding)
+            removed = remove_copies(module.client, base, holding)
     out = base.to_dict()
     out["peers"] = owner["peers"]
-    return {"base": out, "removed": holding,
+    return {"base": out, "removed": removed,
             "actions": ["remove the copies on %s" % ", ".join(holding)] if holding else []}
 
 
@@ -244,14 +252,16 @@ def work(module):
                 "%s base %s: peers lists %d service(s), but the namespace keeps %d replicas of "
                 "such a base: the other copies would be removed. Set allow_fewer_replicas: true "
                 "to do it anyway" % (base.type, base.name, len(desired), replicas))
-    table = get_admin_properties(client, base)
+    table = get_admin_properties(client, base, peers=owner["peers"])
     changes = plan_properties(table, p["properties"], p["system_properties"],
                               p["purge_properties"])
     plan = None
+    files = None
     actions = []
     if desired is not None:
         sys_peers = [x for x in (table["system"].get(PEERS_KEY) or "").split(",") if x]
-        holders = copies(client, base)
+        files = base_files(client, base)
+        holders = dict((a, bool(f) if f is not None else None) for a, f in files.items())
         plan = move_plan(owner, sys_peers, holders, desired)
         if plan_is_empty(plan):
             plan = None
@@ -288,6 +298,8 @@ def work(module):
     out = base.to_dict()
     out.update(peers=after_peers, properties=after_table["properties"],
                system_properties=after_table["system"])
+    if files is not None:
+        out["copies"] = dict((a, f) for a, f in files.items() if f)
     return {"base": out, "actions": actions}
 
 

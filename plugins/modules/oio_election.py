@@ -172,9 +172,10 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     ALL_BASES_EXCLUDES, ALL_BASES_SCAN_RANGES, BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec,
     call_problems, check_scan_params, election_debug, election_status, elect_meta1_bases,
-    in_election, leave, meta1_digits, normalize_meta1_base, resolve_base, scan_scope, sync,
+    in_election, leave, normalize_meta1_base, resolve_base, scan_scope, sync,
     sync_problems, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 
 def short(summary):
@@ -185,7 +186,7 @@ def short(summary):
 def all_bases(module):
     p = module.params
     client = module.client
-    digits = meta1_digits(client)
+    digits = facts(client).meta1_digits()
     sample_size, include = scan_scope(p)
     try:
         for name in include:

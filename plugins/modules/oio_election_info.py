@@ -199,9 +199,10 @@ peer_problems:
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     ALL_BASES_EXCLUDES, ALL_BASES_SCAN_RANGES, BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec,
-    check_scan_params, election_debug, election_status, meta1_digits, normalize_meta1_base,
+    check_scan_params, election_debug, election_status, normalize_meta1_base,
     resolve_base, scan_scope, verify_meta1_elections)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 
 def work(module):
@@ -211,7 +212,7 @@ def work(module):
     if problem:
         raise InvalidInput(problem)
     if p["all_bases"]:
-        digits = meta1_digits(client)
+        digits = facts(client).meta1_digits()
         sample_size, include = scan_scope(p)
         try:
             for name in include:

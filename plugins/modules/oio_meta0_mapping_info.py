@@ -200,11 +200,12 @@ meta0_peers:
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
-    PayloadError, bases_per_service, check_numbers, compare_meta0_peers, load_meta0,
+    PayloadError, bases_per_service, check_numbers, compare_meta0_peers,
     load_meta1_services, resolve_digits, served_mapping)
 from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
     min_dist_spec, with_min_dist)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 
 # Ranges of the number options, checked before anything is sent.
@@ -220,7 +221,7 @@ def work(m):
     except (PayloadError, planner.PlanningError) as exc:
         raise InvalidInput(str(exc))
     services = load_meta1_services(client)
-    prefixes = load_meta0(client)
+    prefixes = facts(client).meta0()
     mapping, inconsistent = planner.bases_from_meta0(prefixes, digits)
     check = planner.check(mapping, services, params["replicas"], digits, params["min_dist"],
                           inconsistent, max_items=params["max_items"])

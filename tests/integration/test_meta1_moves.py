@@ -10,6 +10,7 @@ from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 from ansible_collections.openio.sds.plugins.module_utils.election import election_status
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import Applier, ApplyError
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
     copies, get_admin_properties)
 
@@ -27,7 +28,7 @@ class Namespace(object):
         self.services = meta0.load_meta1_services(self.client)
 
     def mapping(self):
-        return planner.bases_from_meta0(meta0.load_meta0(self.client), 2)[0]
+        return planner.bases_from_meta0(facts(self.client).meta0(), 2)[0]
 
     def base(self, key):
         return meta0.meta1_base(key, 2)

@@ -287,6 +287,9 @@ def del_properties(ns, req):
 
 def get_properties(ns, req):
     stype, base, peers = admin_target(ns, req.query, "get_properties")
+    if "service_id" not in req.query and ns.election_failed(stype, base):
+        # Without service_id the proxy asks the master, like the writes.
+        raise SimError(500, 500, _election_failed(base, stype))
     targets = _peer_list(req, peers)
     for addr in targets:
         if not ns.peer_alive(addr):
