@@ -9,18 +9,24 @@ volume can index tens of millions of chunks). Only the records missing on
 the destination are pushed: a record already there is left alone, since the
 volume may have pushed a newer version to its new rdir meanwhile.
 
-Paging rules (rdir-api.md 3.11, 3.16 and the 7.3.0 captures):
+The copy is verified record by record: once the records are pushed, a
+second walk reads both listings side by side and checks that every source
+record is on the destination with the same value (or a newer one, pushed by
+the volume meanwhile). Only a verified record is deleted from the source.
+
+Paging rules (rdir-api.md 3.11, 3.16 and the captures of both releases):
 
 * rawx, ``POST /v1/rdir/fetch`` with ``start_after``/``limit``; the answer
   says ``x-oio-list-truncated`` and gives ``x-oio-list-marker``. A missing
-  database is a 404 ``DB not found``.
+  database is a 404 ``DB not found``. The record format is the release's
+  (:meth:`release.Release.chunk_record`).
 * meta2, ``POST /v1/rdir/meta2/fetch`` with ``marker``/``limit``; up to
   ``limit + 1`` records come back, ``truncated`` is in the body, and a marker
   that is not an existing key makes the server skip the record after it, so
   the marker is always the last URL returned, and a source record used as a
-  marker is only deleted after the next page was read. Every error of this
-  route, a missing database included, is an HTTP 400 (the body keeps the
-  internal status, 404 for a missing database).
+  marker is only deleted after the next page was read. A missing database
+  is an HTTP 400 on 7.3.0 (every error of this route is), a 404 on 2026.14;
+  the body says 404 on both.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,6 +35,7 @@ __metaclass__ = type
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from ansible_collections.openio.sds.plugins.module_utils.rdir import (
     check_service_type, check_volume_id, list_rdirs, locate_rdir)
 
@@ -36,31 +43,26 @@ MAX_PAGE = 10000  # the rdir caps limit there (rdir-api.md 3.11, 3.16)
 DEFAULT_PAGE = 1000
 STATUS_DB_NOT_FOUND = 404
 MAX_REPORTED = 20
-# The listing of a volume's records: route, the body keys of the marker and
-# of the prefix filter, and the HTTP status of "no such volume" (the two
-# listings of the rdir API differ in all four).
+# The listing of a volume's records: route, and the body keys of the marker
+# and of the prefix filter (the two listings of the rdir API differ in all).
 LISTINGS = {
-    "rawx": ("v1/rdir/fetch", "start_after", "container_id", 404),
-    "meta2": ("v1/rdir/meta2/fetch", "marker", "prefix", 400),
+    "rawx": ("v1/rdir/fetch", "start_after", "container_id"),
+    "meta2": ("v1/rdir/meta2/fetch", "marker", "prefix"),
 }
+
+
+def missing_status(service_type, release):
+    """The HTTP status of "no database for this volume" on a listing."""
+    return 404 if service_type == "rawx" else release.meta2_missing_http
 
 
 # ---------------------------------------------------------------------------
 # Records
 
-def chunk_body(key, value):
-    """Push body of a chunk record ``<cid>|<content id>|<chunk id>``, or None
-    when the key cannot be split back into its three fields."""
-    parts = key.split("|") if isinstance(key, str) else []
-    if len(parts) != 3 or not all(parts):
-        return None
-    mtime = (value or {}).get("mtime") if isinstance(value, dict) else None
-    body = {"container_id": parts[0], "content_id": parts[1], "chunk_id": parts[2]}
-    if mtime is not None:
-        if isinstance(mtime, bool) or not isinstance(mtime, int) or mtime < 0:
-            return None
-        body["mtime"] = mtime
-    return body
+def chunk_body(key, value, release):
+    """Push body of a rawx record of ``release``'s format, or None when the
+    rdir would refuse it back (see :meth:`release.Release.chunk_record`)."""
+    return release.chunk_record(key, value)
 
 
 def meta2_body(record):
@@ -95,6 +97,7 @@ class IndexReader(object):
 
     def __init__(self, client, addr, service_type, vol, page_size=DEFAULT_PAGE, prefix=None):
         self.client = client
+        self.missing = missing_status(service_type, facts(client).release)
         self.addr = addr
         self.service_type = service_type
         self.vol = vol
@@ -121,7 +124,8 @@ class IndexReader(object):
             marker = next_marker
 
     def _fetch(self, marker):
-        route, marker_key, prefix_key, missing = LISTINGS[self.service_type]
+        route, marker_key, prefix_key = LISTINGS[self.service_type]
+        missing = self.missing
         body = {"limit": self.page_size}
         if marker is not None:
             body[marker_key] = marker
@@ -225,11 +229,6 @@ def check_params(params):
     for cid in params["containers"] or []:
         if not isinstance(cid, str) or not cid or "|" in cid:
             raise InvalidInput("containers must be container IDs, got %r" % (cid,))
-    size = params["page_size"]
-    if size < 1 or size > MAX_PAGE:
-        raise InvalidInput("page_size must be between 1 and %d, got %d" % (MAX_PAGE, size))
-    if params["concurrency"] < 1:
-        raise InvalidInput("concurrency must be at least 1")
 
 
 def endpoints(client, params):
@@ -256,12 +255,17 @@ def endpoints(client, params):
 class IndexCopy(object):
     """Copy (and, with ``remove_from_source``, move) one volume's records.
 
-    With a client in check mode nothing is written: the counts say what would be."""
+    Two walks of the source listing: the first pushes the records the
+    destination lacks; the second (not in check mode) verifies every
+    source record on the destination, and deletes the verified ones from
+    the source when moving. With a client in check mode nothing is
+    written: the counts say what would be."""
 
     def __init__(self, client, service_type, vol, src_addr, dst_addr, page_size=DEFAULT_PAGE,
                  concurrency=8, remove_from_source=False, dst_vol=None,
                  containers=None, prefix=None):
         self.client = client
+        self.release = facts(client).release
         self.service_type = service_type
         self.vol = vol
         self.dst_vol = dst_vol or vol
@@ -276,6 +280,9 @@ class IndexCopy(object):
         self.removed = 0
         self.already_present = 0
         self.differing = 0
+        self.verified = 0
+        self.unverified = []
+        self.unverified_count = 0
         self.skipped = []
         self.skipped_count = 0
         self.failed = []
@@ -287,7 +294,9 @@ class IndexCopy(object):
         return base + action
 
     def _body(self, key, value):
-        return chunk_body(key, value) if self.service_type == "rawx" else meta2_body(value)
+        if self.service_type == "rawx":
+            return chunk_body(key, value, self.release)
+        return meta2_body(value)
 
     def _push(self, body):
         # create=1: the destination database may not exist yet; the same key
@@ -297,12 +306,11 @@ class IndexCopy(object):
 
     def _delete(self, body):
         if self.service_type == "rawx":
-            keys = dict((k, body[k]) for k in ("container_id", "content_id", "chunk_id"))
             self.client.rdir("DELETE", self.src_addr, self._route("delete"), {"vol": self.vol},
-                             json_body=keys, idempotent=True)
+                             json_body=self.release.chunk_delete_body(body), idempotent=True)
         else:
             keys = dict((k, body[k]) for k in ("container_id", "container_url"))
-            # POST, not DELETE, on 7.3.0 (rdir-api.md 3.15); deleting twice is a no-op.
+            # POST, not DELETE (rdir-api.md 3.15); deleting twice is a no-op.
             self.client.rdir("POST", self.src_addr, self._route("delete"), {"vol": self.vol},
                              json_body=keys, idempotent=True)
 
@@ -311,6 +319,10 @@ class IndexCopy(object):
             self.skipped_count += 1
             if len(self.skipped) < MAX_REPORTED:
                 self.skipped.append({"key": key, "reason": reason})
+        elif bucket == "unverified":
+            self.unverified_count += 1
+            if len(self.unverified) < MAX_REPORTED:
+                self.unverified.append({"key": key, "reason": reason})
         else:
             self.failed_count += 1
             if len(self.failed) < MAX_REPORTED:
@@ -331,27 +343,36 @@ class IndexCopy(object):
                 self._note("failed", key, detail)
         return done
 
-    def run(self):
-        source = IndexReader(self.client, self.src_addr, self.service_type, self.vol,
-                             self.page_size, self.prefix)
-        destination = IndexReader(self.client, self.dst_addr, self.service_type, self.dst_vol,
-                                  self.page_size, self.prefix)
-        cursor = DestinationCursor(destination)
-        held = None  # (key, body) of the source record used as the next marker
-        for page in source.pages():
-            if held is not None:
-                self._remove([held])
-                held = None
-            to_push, removable = [], []
-            for key, value in page:
-                body = self._body(key, value)
-                if self.containers is not None and (body or {}).get("container_id") \
-                        not in self.containers:
-                    continue
+    def _readers(self):
+        return (IndexReader(self.client, self.src_addr, self.service_type, self.vol,
+                            self.page_size, self.prefix),
+                IndexReader(self.client, self.dst_addr, self.service_type, self.dst_vol,
+                            self.page_size, self.prefix))
+
+    def _selected(self, page, count=False):
+        """``(key, value, body)`` of the page's records in the selection;
+        records the rdir would refuse are noted (once) and left out."""
+        out = []
+        for key, value in page:
+            body = self._body(key, value)
+            if self.containers is not None and (body or {}).get("container_id") \
+                    not in self.containers:
+                continue
+            if count:
                 self.selected += 1
-                if body is None:
+            if body is None:
+                if count:
                     self._note("skipped", key, "record the rdir would refuse; left in place")
-                    continue
+                continue
+            out.append((key, value, body))
+        return out
+
+    def run(self):
+        source, destination = self._readers()
+        cursor = DestinationCursor(destination)
+        for page in source.pages():
+            to_push = []
+            for key, value, body in self._selected(page, count=True):
                 present = cursor.lookup(key)
                 if present is None:
                     to_push.append((key, body))
@@ -359,25 +380,17 @@ class IndexCopy(object):
                     self.already_present += 1
                     if present != value:
                         self.differing += 1
-                    removable.append((key, body))
             if self.client.check_mode:
                 self.copied += len(to_push)
-                if self.remove:
-                    self.removed += len(removable) + len(to_push)
                 continue
-            pushed = set(self._run_all(self._push, to_push))
-            self.copied += len(pushed)
-            if not self.remove:
-                continue
-            removable.extend(item for item in to_push if item[0] in pushed)
-            last_key = page[-1][0]
-            now = [item for item in removable if item[0] != last_key]
-            held_now = [item for item in removable if item[0] == last_key]
-            self._remove(now)
-            held = held_now[0] if held_now else None
-        if held is not None:
-            self._remove([held])
+            self.copied += len(self._run_all(self._push, to_push))
+        # The pushes stay behind the cursor: it counts what was there before.
         destination_before = cursor.drain()
+        if self.client.check_mode:
+            if self.remove:
+                self.removed = self.selected - self.skipped_count
+        else:
+            self._verify()
         return {
             "source_count": self.selected,
             "source_exists": source.exists,
@@ -387,6 +400,9 @@ class IndexCopy(object):
             "copied": self.copied,
             "already_present": self.already_present,
             "differing": self.differing,
+            "verified": self.verified,
+            "unverified_count": self.unverified_count,
+            "unverified_records": self.unverified,
             "removed_from_source": self.removed,
             "skipped_count": self.skipped_count,
             # Not "skipped": Ansible reads that key as the task status.
@@ -395,9 +411,50 @@ class IndexCopy(object):
             "failed_records": self.failed,
         }
 
+    def _verify(self):
+        """Walk both listings again: every selected source record must be
+        on the destination with the same value, or a newer one (the volume
+        pushed it meanwhile). With ``remove``, the verified records are
+        deleted from the source; a source record used as the next marker
+        is deleted only once the next page was read."""
+        source, destination = self._readers()
+        cursor = DestinationCursor(destination)
+        held = None
+        for page in source.pages():
+            if held is not None:
+                self._remove([held])
+                held = None
+            verified = []
+            for key, value, body in self._selected(page):
+                present = cursor.lookup(key)
+                if present is None:
+                    self._note("unverified", key, "missing on the destination")
+                elif present != value and not _newer(present, value):
+                    self._note("unverified", key, "different on the destination")
+                else:
+                    self.verified += 1
+                    verified.append((key, body))
+            if not self.remove:
+                continue
+            last_key = page[-1][0]
+            self._remove([item for item in verified if item[0] != last_key])
+            kept = [item for item in verified if item[0] == last_key]
+            held = kept[0] if kept else None
+        if held is not None:
+            self._remove([held])
+        cursor.drain()
+
     def _remove(self, items):
         if items:
             self.removed += len(self._run_all(self._delete, items))
+
+
+def _newer(present, value):
+    """Whether the destination's record is newer than the source's."""
+    try:
+        return int(present.get("mtime")) > int(value.get("mtime"))
+    except (AttributeError, TypeError, ValueError):
+        return False
 
 
 def diff_summary(result, src_id, dst_id):

@@ -191,6 +191,23 @@ differing:
     left as the destination has them.
   returned: always
   type: int
+verified:
+  description:
+    - Source records found on the destination after the copy, record by record, with the same
+      value (or a newer one). Only these are deleted from the source with
+      O(remove_from_source). 0 in check mode.
+  returned: always
+  type: int
+unverified_count:
+  description: Source records missing or different on the destination after the copy; the
+    task fails when there is one, and they stay on the source.
+  returned: always
+  type: int
+unverified_records:
+  description: The first 20 of them, with the reason.
+  returned: always
+  type: list
+  elements: dict
 removed_from_source:
   description: Records deleted from the source (in check mode, that would be).
   returned: always
@@ -243,8 +260,15 @@ def work(module):
         module.module.warn("%d record(s) of volume %s on %s cannot be pushed as they are and "
                            "were left on the source (see skipped_records)"
                            % (result["skipped_count"], params["volume"], src_id))
-    if result["failed_count"]:
+    if result["failed_count"] or result["unverified_count"]:
         result["changed"] = module.changed
+    if result["unverified_count"] and not result["failed_count"]:
+        first = result["unverified_records"][0]
+        module.fail("%d record(s) of volume %s are not on the destination as on the source "
+                    "after the copy (first: %s, %s); they were left on the source: run the "
+                    "task again" % (result["unverified_count"], params["volume"], first["key"],
+                                    first["reason"]), **result)
+    if result["failed_count"]:
         first = result["failed_records"][0]["error"]
         module.fail("%d record(s) of volume %s could not be copied or deleted; run the task "
                     "again to retry them (first error: %s %s: %s)"
