@@ -147,7 +147,7 @@ class Control(object):
         tags.setdefault("tag.vol", "/var/lib/oio/sds/%s/%s-added" % (self.app.ns.name, stype))
         spec = {"type": stype, "addr": body.get("addr"), "id": body.get("id"),
                 "score": body.get("score", 70), "tags": tags,
-                "listen": stype == "rdir"}
+                "listen": stype == "rdir", "locked": body.get("locked", False)}
         if spec["addr"] and self.app.ns.by_addr.get(spec["addr"]):
             raise ValueError("address already used")
         svc = self.app.ns.add_service(spec)

@@ -291,6 +291,8 @@ def get_properties(ns, req):
         # Without service_id the proxy asks the master, like the writes.
         raise SimError(500, 500, _election_failed(base, stype))
     targets = _peer_list(req, peers)
+    # Named by service_id, the peers of the base are still the directory's.
+    peers = peers or _all_peers(ns, req, stype, base)
     for addr in targets:
         if not ns.peer_alive(addr):
             continue
