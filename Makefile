@@ -7,6 +7,8 @@ PY311 ?=
 PY313 ?=
 VENV := .venv
 VENV313 := .venv313
+# The OpenIO SDS release the demo's simulated namespace answers as.
+RELEASE ?= 7.3.0
 
 .PHONY: demo test test-311 test-313 venv venv313 bench clean runtime
 
@@ -20,8 +22,9 @@ $(VENV313)/.installed: requirements/py313.txt
 	bash tools/venv.sh $(VENV313) 3.13 requirements/py313.txt $(PY313)
 
 ## demo: start a simulated namespace, bootstrap it with the playbooks, audit it
+## (make demo RELEASE=2026.14: the namespace answers as OpenIO SDS 2026.14)
 demo: venv
-	bash tools/demo.sh $(VENV)
+	bash tools/demo.sh $(VENV) $(RELEASE)
 
 ## test: everything CI runs, on Python 3.11 + ansible-core 2.19 and Python 3.13
 ## + newest core, then the README's commands; every stage runs, a summary

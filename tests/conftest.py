@@ -41,6 +41,13 @@ if HAVE_SIMULATOR and SIM_DIR not in sys.path:
     sys.path.insert(0, SIM_DIR)
 
 
+# The OpenIO SDS release the simulators answer as, for the whole run:
+# OIO_TEST_RELEASE=2026.14 (make test runs the suite once per release);
+# unset, each preset's own (7.3.0 but for lab2026). A test that is about
+# one release names it (release="7.3.0").
+TEST_RELEASE = os.environ.get("OIO_TEST_RELEASE") or None
+
+
 @pytest.fixture
 def sim_factory():
     if not HAVE_SIMULATOR:
@@ -48,7 +55,7 @@ def sim_factory():
     from oiosim.testing import Simulator
     started = []
 
-    def factory(preset=None, topology=None, **overrides):
+    def factory(preset=None, topology=None, release=None, **overrides):
         if overrides and topology is None:
             from oiosim import topology as topo_mod
             topology = topo_mod.load(preset)
@@ -56,7 +63,7 @@ def sim_factory():
             topology.pop("_dir", None)
             topology["_dir"] = topo_mod.PRESET_DIR
         sim = Simulator(preset=preset or ("small" if topology is None else None),
-                        topology=topology)
+                        topology=topology, release=release or TEST_RELEASE)
         started.append(sim)
         return sim.start()
 
