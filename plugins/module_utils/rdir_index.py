@@ -224,11 +224,44 @@ def resolve_rdir(rdirs, key, what):
 def check_params(params):
     check_service_type(params["service_type"])
     check_volume_id(params["volume"])
-    if params["destination_volume"] is not None:
+    if params.get("destination_volume") is not None:
         check_volume_id(params["destination_volume"])
-    for cid in params["containers"] or []:
+    for cid in params.get("containers") or []:
         if not isinstance(cid, str) or not cid or "|" in cid:
             raise InvalidInput("containers must be container IDs, got %r" % (cid,))
+
+
+def index_rdir(client, vol, rdir=None):
+    """``(id, addr)`` of ``rdir`` (ID or address), else of the rdir the
+    volume is assigned to."""
+    if rdir:
+        return resolve_rdir(list_rdirs(client), rdir, "rdir")
+    rdir_id, addr, dummy = locate_rdir(client, vol)
+    return rdir_id, addr
+
+
+def list_records(client, addr, service_type, vol, limit=0, page_size=DEFAULT_PAGE,
+                 prefix=None):
+    """The records of one volume's index on one rdir, at most ``limit`` (0:
+    all): ``{"records", "count", "exists", "truncated"}``."""
+    reader = IndexReader(client, addr, service_type, vol, page_size, prefix)
+    release = facts(client).release
+    records, truncated = [], False
+    for page in reader.pages():
+        for key, value in page:
+            if limit and len(records) >= limit:
+                truncated = True
+                break
+            if service_type == "meta2":
+                records.append(value)
+                continue
+            record = dict(release.chunk_record(key, value) or {})
+            record.update(key=key, value=value)
+            records.append(record)
+        if truncated:
+            break
+    return {"records": records, "count": len(records), "exists": reader.exists,
+            "truncated": truncated}
 
 
 def endpoints(client, params):

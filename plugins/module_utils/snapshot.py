@@ -156,6 +156,8 @@ def capture(client, index_records=1000, concurrency=16, now=time.time):
     snapshot = {
         "format": FORMAT,
         "namespace": client.namespace,
+        # The twin answers as the same release.
+        "release": facts(client).release.name,
         "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now())),
         "meta1_digits": digits,
         "options": options if isinstance(options, dict) else {},

@@ -74,16 +74,30 @@ services:
       type: str
       sample: 10.0.0.2:6110
     score:
-      description: Score of the service, 0 to 100. 0 means it gets no new work.
+      description: Score of the service, 0 to 100 (on 2026.14 its put score). 0 means it gets
+        no new work.
       type: int
       sample: 87
+    scores:
+      description: On OpenIO SDS 2026.14, the C(put) and C(get) scores apart.
+      type: dict
+      returned: on OpenIO SDS 2026.14
+      sample: {"put": 87, "get": 90}
     location:
       description: Location (tag C(tag.loc)), or the IP address when it has none.
       type: str
       sample: dc1.rack1.host2.m1-0
     locked:
-      description: Whether the score is locked.
+      description: Whether a score of the service is locked (on 2026.14, the put or the get score).
       type: bool
+    fully_locked:
+      description: Whether every score is locked (on 7.3.0, the same as RV(services[].locked)).
+      type: bool
+    locks:
+      description: Which scores are locked, C(put) and C(get) (both the same on 7.3.0, which
+        has one lock).
+      type: dict
+      sample: {"put": true, "get": false}
     up:
       description: Whether the conscience sees the service up.
       type: bool

@@ -282,6 +282,13 @@ class RdirService(object):
                    "version": version if version is not None else 1}
             db.chunks.put(*self._chunk_record(rec))
 
+    def restore_chunk(self, vol, key, value):
+        """Store a record as the rdir of the same release listed it."""
+        with self._lock:
+            db = self._rawx_db(vol, create=True)
+            value = value if isinstance(value, dict) else {}
+            db.chunks.put(key, dict(value) if self.modern else int(value.get("mtime") or 0))
+
     def _chunk_record(self, rec):
         """(key, value) of a chunk record as this release stores it."""
         mtime = max(rec["mtime"] or 0, rec.get("rtime") or 0)

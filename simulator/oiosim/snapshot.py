@@ -22,7 +22,7 @@ import json
 FORMAT = "openio.sds/snapshot/1"
 KEY = "_snapshot"
 # Tags the conscience computes; the twin computes its own.
-COMPUTED_TAGS = ("tag.up", "tag.lock")
+COMPUTED_TAGS = ("tag.up", "tag.lock", "tag.putlock", "tag.getlock")
 
 
 def is_snapshot(data):
@@ -64,10 +64,12 @@ def to_topology(data):
             if stype == "rdir" and not sid:
                 sid = svc["addr"]
             out.append({"addr": svc["addr"], "id": sid, "score": int(svc.get("score") or 0),
-                        "locked": bool(svc.get("locked")), "tags": tags,
+                        "locked": _locked(svc), "tags": tags,
                         "location": tags.get("tag.loc"), "name": svc["addr"]})
         services[stype] = {"entries": out}
     topo = {"namespace": data.get("namespace") or "OPENIO",
+            # Snapshots taken before the release was recorded came from 7.3.0.
+            "release": data.get("release") or "7.3.0",
             "meta1_digits": 4 if data.get("meta1_digits") is None else int(data["meta1_digits"]),
             "replicas": _replicas(data.get("meta0") or {}),
             "bootstrapped": False,
@@ -112,8 +114,7 @@ def restore(ns, data):
             for rec in entry.get("records") or []:
                 if stype == "rawx":
                     key, value = rec
-                    cid, content, chunk = key.split("|", 2)
-                    rdir.push_chunk(vol, cid, content, chunk, (value or {}).get("mtime") or 0)
+                    rdir.restore_chunk(vol, key, value)
                 else:
                     rdir.push_meta2(vol, rec["container_id"], rec["container_url"],
                                     rec.get("mtime") or 0, rec.get("extra_data"))
@@ -121,6 +122,15 @@ def restore(ns, data):
                         .append(vol)
     _restore_containers(ns, containers)
     return renamed
+
+
+def _locked(svc):
+    """The simulator's lock of a snapshot service: true, false, or the one
+    score 2026.14 locks apart ("put", "get")."""
+    locks = svc.get("locks")
+    if isinstance(locks, dict) and locks.get("put") != locks.get("get"):
+        return "put" if locks.get("put") else "get"
+    return bool(svc.get("locked"))
 
 
 def _restore_services(ns, data):
@@ -134,7 +144,7 @@ def _restore_services(ns, data):
             if svc["id"]:
                 tags["tag.service_id"] = svc["id"]
             svc["tags"] = tags
-            svc["locked"] = bool(snap.get("locked"))
+            svc["locked"] = _locked(snap)
             svc["score"] = int(snap.get("score") or 0)
             if not svc["locked"]:
                 svc["base_score"] = svc["score"]

@@ -150,7 +150,7 @@ def test_fails_when_taken_for_7_3_0(check, sim2026):
 
 
 def test_7_3_0_is_detected_and_served_as_before(sim_factory):
-    sim = sim_factory("small_bootstrapped")
+    sim = sim_factory("small_bootstrapped", release="7.3.0")
     client = client_of(sim)
     assert facts(client).release is LEGACY
     base, peers = first_meta1_base(client)

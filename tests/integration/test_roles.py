@@ -45,8 +45,10 @@ def seed_chunks(sim, per_volume=30):
         for i in range(per_volume):
             requests.post("http://%s/v1/rdir/push" % addr,
                           params={"vol": vol, "create": "1"}, timeout=30,
+                          # path and version: 2026.14 needs them, 7.3.0 ignores them.
                           json={"container_id": CID, "content_id": "0123456789ABCDEF",
-                                "chunk_id": "%s-%04d" % (vol, i), "mtime": 1700000000 + i}
+                                "chunk_id": "%s-%04d" % (vol, i), "mtime": 1700000000 + i,
+                                "path": "obj-%d" % i, "version": 1}
                           ).raise_for_status()
 
 

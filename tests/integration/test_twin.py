@@ -59,7 +59,9 @@ def seed(sim):
             requests.post("http://%s/v1/rdir/push" % addr, params={"vol": vol, "create": "1"},
                           json={"container_id": compute_cid("twin", "c0"),
                                 "content_id": "0123456789ABCDEF",
-                                "chunk_id": "%s-%04d" % (vol, i), "mtime": 1700000000 + i},
+                                "chunk_id": "%s-%04d" % (vol, i), "mtime": 1700000000 + i,
+                                # 2026.14 needs them, 7.3.0 ignores them.
+                                "path": "obj-%d" % i, "version": 1},
                           timeout=30).raise_for_status()
     proxy(sim, "POST", "conscience/lock", json={"addr": rawx[0]["addr"], "type": "rawx",
                                                 "score": 0})

@@ -92,7 +92,8 @@ def test_meta0_force_then_crash(sim_factory):
                            {"0000": ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"]})
     assert status == 503 and "Nothing found for prefix 0001" in body["message"]
     status, body, _ = call(sim, "POST", ns_path(sim, "admin/meta0_force"), {"0001": "x"})
-    assert status == 503 and body["status"] == 9
+    # The internal status of the crash differs between the releases' captures.
+    assert status == 503 and body["status"] == (10 if sim.info["release"] == "2026.14" else 9)
     status, body, _ = call(sim, "GET", ns_path(sim, "admin/meta0_list"))
     assert status == 503 and body["status"] == 2
     urllib.request.urlopen(urllib.request.Request(sim.control_url + "/meta0/restart",

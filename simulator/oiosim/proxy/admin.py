@@ -335,12 +335,12 @@ def copy(ns, req):
     if not ns.has_copy(stype, base, src, peers):
         raise SimError(404, 431, NOT_FOUND)
     if ns.modern:
-        _check_copy_target(ns, stype, base, to, src)
+        _check_copy_target(ns, stype, base, to, src, peers)
     ns.set_copy(stype, base, to, True, peers)
     return Response(204)
 
 
-def _check_copy_target(ns, stype, base, to, src):
+def _check_copy_target(ns, stype, base, to, src, peers):
     """2026.14 refuses to overwrite a master's base (473), or the base of a
     peer that follows another master than the source (472)."""
     st = ns.elections.get((stype, base))
@@ -349,7 +349,9 @@ def _check_copy_target(ns, stype, base, to, src):
         return
     if master == to:
         raise SimError(500, 473, "Copy refused: %s is the master of %s.%s" % (to, base, stype))
-    if master != src and ns.election_member(stype, base, to):
+    # Only a peer that holds the base takes part in its election.
+    if master != src and ns.has_copy(stype, base, to, peers) and \
+            ns.election_member(stype, base, to):
         raise SimError(500, 472, "Copy refused: %s follows master %s, not %s"
                        % (to, master, src))
 
