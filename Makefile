@@ -10,7 +10,7 @@ VENV313 := .venv313
 # The OpenIO SDS release the demo's simulated namespace answers as.
 RELEASE ?= 7.3.0
 
-.PHONY: demo test test-311 test-313 venv venv313 bench clean runtime
+.PHONY: demo test test-311 test-313 unit venv venv313 bench clean runtime
 
 venv: $(VENV)/.installed
 venv313: $(VENV313)/.installed
@@ -31,6 +31,11 @@ demo: venv
 ## table ends the output, and the exit status is 1 if any stage failed.
 test:
 	bash tools/test.sh 3.11 3.13
+
+## unit: the inner loop (under a minute): unit tests, the simulator's own
+## tests and the conformance replay of both releases
+unit: venv
+	$(VENV)/bin/python -m pytest -p no:cacheprovider -n 4 -q tests/unit tests/simulator tests/conformance
 
 test-311:
 	bash tools/test.sh 3.11

@@ -7,7 +7,9 @@
 # STAGES="doc galaxy readme" (keys of the stage_* functions) runs only those,
 # after the virtualenvs.
 # The 3.11 run also does ansible-lint and the molecule scenarios, which do not
-# depend on the Python version.
+# depend on the Python version. The integration tests run against a simulated
+# OpenIO SDS 7.3.0 with Python 3.11 and 2026.14 with Python 3.13
+# (OIO_TEST_RELEASE=... makes both legs use one release).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -55,8 +57,12 @@ stage_doc() {
 
 stage_pytest() {
   # Most of a playbook test is spent waiting on subprocesses and the
-  # simulator, so four workers on two cores halve the wall time.
-  "$bin/python" -m pytest -p no:cacheprovider -n 4 --dist worksteal -q tests
+  # simulator, so four workers on two cores halve the wall time. The
+  # simulators answer as $release (each leg one release, so that every
+  # module, role and playbook test runs against both); the conformance and
+  # release tests replay both releases in every leg.
+  OIO_TEST_RELEASE=$release "$bin/python" -m pytest -p no:cacheprovider -n 4 --dist worksteal \
+    -q tests
 }
 
 stage_sanity() {
@@ -195,13 +201,14 @@ skip_stage() {  # NAME REASON
 readme_venv=""
 for pyver in "${versions[@]}"; do
   case "$pyver" in
-    3.11) venv=.venv; mode=full ;;
-    3.13) venv=.venv313; mode=core ;;
+    3.11) venv=.venv; mode=full; release=${OIO_TEST_RELEASE:-7.3.0} ;;
+    3.13) venv=.venv313; mode=core; release=${OIO_TEST_RELEASE:-2026.14} ;;
     *) echo "unknown Python version $pyver (3.11 or 3.13)" >&2; exit 2 ;;
   esac
   bin="$root/$venv/bin"
   stages=("runtime:generated files are up to date" "doc:modules render with ansible-doc"
-          "pytest:pytest (unit, simulator, conformance, integration)" "sanity:ansible-test sanity"
+          "pytest:pytest (unit, simulator, conformance; integration on OpenIO SDS $release)"
+          "sanity:ansible-test sanity"
           "galaxy:galaxy build, install, shipped tests from the installed copy")
   [ "$mode" = full ] && stages+=("lint:ansible-lint (production profile, offline)"
                                  "molecule:molecule scenarios")
