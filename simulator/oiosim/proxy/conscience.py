@@ -84,6 +84,8 @@ def info(ns, req):
         options["flat_bitlength"] = 17
     if ns.digits != 4:
         options["meta1_digits"] = str(ns.digits)
+    # A topology may add (or spoil) options, e.g. {"meta1_digits": "x"}.
+    options.update(ns.topo.get("options") or {})
     return Response(200, {
         "ns": ns.name, "chunksize": 1048576, "options": options,
         "storage_policy": dict(STORAGE_POLICIES_2026 if ns.modern else STORAGE_POLICIES),
