@@ -73,13 +73,4 @@ options:
     type: list
     elements: str
     default: []
-  connections:
-    description:
-      - Removed, replaced by O(concurrency). Setting it fails before anything is sent.
-    type: int
-  pipeline_depth:
-    description:
-      - Removed (the proxy does not answer pipelined requests). Setting it fails before
-        anything is sent.
-    type: int
 '''

@@ -73,26 +73,12 @@ def base_identity_spec():
 
 
 def all_bases_scan_spec():
-    """Tuning of the all-bases scan (documented by ``openio.sds.base.all_bases``).
-    ``connections`` and ``pipeline_depth`` are gone; they stay in the spec
-    only so that setting them fails with a message naming ``concurrency``."""
+    """Tuning of the all-bases scan (documented by ``openio.sds.base.all_bases``)."""
     return dict(max_unhealthy=dict(type="int", default=1000),
                 concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
                 verify=dict(type="str", default="all", choices=list(VERIFY_SCOPES)),
                 sample_size=dict(type="int", default=1000),
-                include_bases=dict(type="list", elements="str", default=[]),
-                connections=dict(type="int"),
-                pipeline_depth=dict(type="int"))
-
-
-def check_scan_params(params):
-    """Problems with the all-bases scan options, as one message, or None."""
-    removed = [n for n in ("connections", "pipeline_depth") if params.get(n) is not None]
-    if removed:
-        return ("%s %s removed: every request goes through one HTTP client; set "
-                "concurrency (requests, so connections, at once) instead"
-                % (" and ".join(removed), "was" if len(removed) == 1 else "were"))
-    return None
+                include_bases=dict(type="list", elements="str", default=[]))
 
 
 def scan_scope(params):

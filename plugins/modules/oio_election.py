@@ -171,7 +171,7 @@ unhealthy:
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     ALL_BASES_EXCLUDES, ALL_BASES_SCAN_RANGES, BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec,
-    call_problems, check_scan_params, election_debug, election_status, elect_meta1_bases,
+    call_problems, election_debug, election_status, elect_meta1_bases,
     in_election, leave, normalize_meta1_base, resolve_base, scan_scope, sync,
     sync_problems, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
@@ -213,9 +213,6 @@ def all_bases(module):
 def work(module):
     p = module.params
     client = module.client
-    problem = check_scan_params(p)
-    if problem:
-        raise InvalidInput(problem)
     if p["all_bases"]:
         return all_bases(module)
     try:

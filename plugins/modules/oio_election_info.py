@@ -199,7 +199,7 @@ peer_problems:
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     ALL_BASES_EXCLUDES, ALL_BASES_SCAN_RANGES, BASE_IDENTITY_RULES, all_bases_scan_spec, base_identity_spec,
-    check_scan_params, election_debug, election_status, normalize_meta1_base,
+    election_debug, election_status, normalize_meta1_base,
     resolve_base, scan_scope, verify_meta1_elections)
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
@@ -208,9 +208,6 @@ from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 def work(module):
     p = module.params
     client = module.client
-    problem = check_scan_params(p)
-    if problem:
-        raise InvalidInput(problem)
     if p["all_bases"]:
         digits = facts(client).meta1_digits()
         sample_size, include = scan_scope(p)

@@ -43,6 +43,13 @@ options:
       - From 0 to 100000.
     type: int
     default: 20
+  max_imbalance:
+    description:
+      - Largest accepted deviation, in bases, of a meta1 service from its balanced target;
+        a larger one is a problem of RV(check).
+      - At least 0.
+    type: int
+    default: 1
   return_mapping:
     description:
       - Return the base mapping in RV(mapping). It can be given back to
@@ -209,7 +216,7 @@ from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 
 # Ranges of the number options, checked before anything is sent.
-RANGES = dict(digits=(0, 4), max_items=(0, 100000), replicas=(1, 5))
+RANGES = dict(digits=(0, 4), max_items=(0, 100000), replicas=(1, 5), max_imbalance=(0, None))
 
 
 def work(m):
@@ -224,7 +231,8 @@ def work(m):
     prefixes = facts(client).meta0()
     mapping, inconsistent = planner.bases_from_meta0(prefixes, digits)
     check = planner.check(mapping, services, params["replicas"], digits, params["min_dist"],
-                          inconsistent, max_items=params["max_items"])
+                          inconsistent, max_items=params["max_items"],
+                          balance_tolerance=params["max_imbalance"])
     result = {
         "initialised": bool(prefixes),
         "digits": digits,
@@ -249,6 +257,7 @@ def main():
         digits=dict(type="int"),
         min_dist=min_dist_spec(default=1),
         max_items=dict(type="int", default=20),
+        max_imbalance=dict(type="int", default=1),
         return_mapping=dict(type="bool", default=False),
         compare_peers=dict(type="bool", default=False),
     ))

@@ -330,11 +330,6 @@ def test_select_bases():
     assert el.normalize_meta1_base("7d2a15", 4) == "7D2A"
 
 
-def test_check_scan_params():
-    ok = {"concurrency": 8, "max_unhealthy": 1000, "sample_size": 1000,
-          "connections": None, "pipeline_depth": None}
-    assert el.check_scan_params(ok) is None
-    assert "concurrency" in el.check_scan_params(dict(ok, pipeline_depth=64))
-    assert "were removed" in el.check_scan_params(dict(ok, connections=4, pipeline_depth=64))
+def test_scan_ranges():
     # The numbers are the modules' ranges (ALL_BASES_SCAN_RANGES), checked before.
     assert el.ALL_BASES_SCAN_RANGES["concurrency"] == (1, 64)
