@@ -13,8 +13,8 @@ version_added: 1.1.0
 description:
   - Lists the records an rdir service keeps for one rawx volume (its chunks) or one meta2
     service (its containers), page by page, in key order.
-  - For a meta2 service, this is the only list of the bases it holds: a meta2 cannot be
-    asked for it.
+  - For a meta2 service, this is the only list of the bases it holds (a meta2 cannot be
+    asked for it).
   - A volume the rdir has no database for lists no record (RV(exists) is false), whatever
     the release answers (7.3.0 and 2026.14 differ).
   - rawx records are returned in the format of the cluster's release (OpenIO SDS 2026.14
