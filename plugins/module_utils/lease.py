@@ -25,6 +25,7 @@ force catches a concurrent bootstrap.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from contextlib import contextmanager
 import getpass
 import os
 import socket
@@ -54,19 +55,27 @@ class LeaseBusy(OioError):
     """Another writer holds the lease."""
 
 
-def take_lease(client, params, warn):
-    """The lease of a task about to write meta0, from its ``lease_spec``
-    options; LeaseBusy (an OioError: the task fails naming the holder)
-    when another writer keeps it past ``lease_timeout``."""
+@contextmanager
+def writer_lease(client, timeout, ttl, warn, needed=True):
+    """The meta0 writer lease, held for the ``with`` block and released at
+    its end, whatever happens; ``None`` when it is not ``needed`` (check mode,
+    nothing to write). LeaseBusy (an OioError: the task fails naming the
+    holder) when another writer keeps it past ``timeout``."""
+    if not needed:
+        yield None
+        return
     try:
-        lease = WriterLease(client, timeout=params["lease_timeout"], ttl=params["lease_ttl"])
+        lease = WriterLease(client, timeout=timeout, ttl=ttl)
     except ValueError as exc:
         raise InvalidInput(str(exc))
     lease.acquire()
     if lease.taken_over:
         warn("took over an expired meta0 writer lease of %s (started %s)"
              % (lease.taken_over.get("holder", "?"), lease.taken_over.get("start", "?")))
-    return lease
+    try:
+        yield lease
+    finally:
+        lease.release()
 
 
 def _iso(epoch):

@@ -177,7 +177,7 @@ removed:
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BASE_IDENTITY_RULES, base_identity_spec, resolve_base)
-from ansible_collections.openio.sds.plugins.module_utils.lease import LEASE_RANGES, lease_spec, take_lease
+from ansible_collections.openio.sds.plugins.module_utils.lease import LEASE_RANGES, lease_spec, writer_lease
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
@@ -283,16 +283,11 @@ def work(module):
     if module.changed and not module.check_mode:
         if plan is not None:
             # A meta1 move writes meta0: it holds the namespace's writer lease.
-            lease = None
-            if base.type == "meta1" and plan["force_owner"]:
-                lease = take_lease(client, p, module.module.warn)
-            try:
+            with writer_lease(client, p["lease_timeout"], p["lease_ttl"], module.module.warn,
+                              needed=base.type == "meta1" and plan["force_owner"]) as lease:
                 run_move(client, base, owner, plan, desired, changes, p["wait_timeout"],
                          warn=module.module.warn,
                          before_force=lease.renew if lease is not None else None)
-            finally:
-                if lease is not None:
-                    lease.release()
         else:
             set_admin_properties(client, base, changes)
     out = base.to_dict()

@@ -320,7 +320,7 @@ copies_left:
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.lease import (
-    LEASE_RANGES, lease_spec, take_lease)
+    LEASE_RANGES, lease_spec, writer_lease)
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
     MAX_REPORTED, Applier, ApplyError, PayloadError, bases_per_service, diff_summary,
     held_copies, moved_bases, plan, served_mapping, service_addresses)
@@ -346,16 +346,13 @@ def work(m):
     A run that will write an existing mapping plans again under the meta0
     writer lease, from the mapping as it is then."""
     p = _plan(m, m.module.warn)
-    lease = None
-    if (not m.check_mode and p["initialised"]
-            and (p["payload"] or moved_bases(p["current"], p["target"]))):
-        lease = take_lease(m.client, m.params, m.module.warn)
-        p = _plan(m, lambda msg: None)
-    try:
-        return report_and_apply(m, p, lease)
-    finally:
+    writes = (not m.check_mode and p["initialised"]
+              and bool(p["payload"] or moved_bases(p["current"], p["target"])))
+    with writer_lease(m.client, m.params["lease_timeout"], m.params["lease_ttl"],
+                      m.module.warn, needed=writes) as lease:
         if lease is not None:
-            lease.release()
+            p = _plan(m, lambda msg: None)
+        return report_and_apply(m, p, lease)
 
 
 def report_and_apply(m, p, lease):
