@@ -129,3 +129,22 @@ class WriteLog(object):
     def reset(self):
         with self._lock:
             self._entries = []
+
+
+class Write(object):
+    """A route handler whose requests change state, declared so beside its
+    route in a ``ROUTES`` table: every request to it goes to the write log
+    (whatever its outcome), and the tests assert that check mode sends none."""
+
+    writes = True
+
+    def __init__(self, handler):
+        self.handler = handler
+
+    def __call__(self, *args):
+        return self.handler(*args)
+
+
+def writes(handler):
+    """Whether a ``ROUTES`` handler is declared a :class:`Write`."""
+    return bool(getattr(handler, "writes", False))

@@ -10,7 +10,7 @@ import json
 import threading
 
 from . import release as release_mod
-from .core import Response, parse_bool
+from .core import Response, Write, parse_bool, writes
 from .release import LEGACY
 
 DEFAULT_LIMIT = 1000
@@ -355,7 +355,8 @@ class RdirService(object):
 
     @staticmethod
     def mutating(req):
-        return (req.method, req.path) in MUTATING
+        """Whether the request goes to a route declared a Write."""
+        return writes(ROUTES.get((req.method, req.path)))
 
     # ------------------------------------------------------------ dispatch
 
@@ -700,24 +701,21 @@ ROUTES = {
     ("GET", "/config"): RdirService._srv_config,
     ("GET", "/v1/status"): RdirService._admin_show,
     ("GET", "/v1/rdir/admin/show"): RdirService._admin_show,
-    ("POST", "/v1/rdir/admin/lock"): RdirService._admin_lock,
-    ("POST", "/v1/rdir/admin/unlock"): RdirService._admin_unlock,
+    ("POST", "/v1/rdir/admin/lock"): Write(RdirService._admin_lock),
+    ("POST", "/v1/rdir/admin/unlock"): Write(RdirService._admin_unlock),
     ("GET", "/v1/rdir/admin/incident"): RdirService._admin_incident,
-    ("POST", "/v1/rdir/admin/incident"): RdirService._admin_incident,
-    ("POST", "/v1/rdir/admin/clear"): RdirService._admin_clear,
-    ("POST", "/v1/rdir/create"): RdirService._vol_create,
-    ("POST", "/v1/rdir/push"): RdirService._vol_push,
-    ("DELETE", "/v1/rdir/delete"): RdirService._vol_delete,
+    ("POST", "/v1/rdir/admin/incident"): Write(RdirService._admin_incident),
+    ("POST", "/v1/rdir/admin/clear"): Write(RdirService._admin_clear),
+    ("POST", "/v1/rdir/create"): Write(RdirService._vol_create),
+    ("POST", "/v1/rdir/push"): Write(RdirService._vol_push),
+    ("DELETE", "/v1/rdir/delete"): Write(RdirService._vol_delete),
     ("POST", "/v1/rdir/fetch"): RdirService._vol_fetch,
     ("GET", "/v1/rdir/status"): RdirService._vol_status,
     ("POST", "/v1/rdir/status"): RdirService._vol_status,
-    ("POST", "/v1/rdir/meta2/create"): RdirService._meta2_create,
-    ("POST", "/v1/rdir/meta2/push"): RdirService._meta2_push,
-    ("POST", "/v1/rdir/meta2/delete"): RdirService._meta2_delete,
+    ("POST", "/v1/rdir/meta2/create"): Write(RdirService._meta2_create),
+    ("POST", "/v1/rdir/meta2/push"): Write(RdirService._meta2_push),
+    ("POST", "/v1/rdir/meta2/delete"): Write(RdirService._meta2_delete),
     ("POST", "/v1/rdir/meta2/fetch"): RdirService._meta2_fetch,
 }
 # A known path asked with another method answers 405, an unknown one 404.
 PATHS = frozenset(path for dummy, path in ROUTES)
-# The routes that change an rdir's state.
-MUTATING = frozenset(route for route in ROUTES if route[0] != "GET") - frozenset([
-    ("POST", "/v1/rdir/fetch"), ("POST", "/v1/rdir/status"), ("POST", "/v1/rdir/meta2/fetch")])

@@ -35,13 +35,6 @@ REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content",
            404: "Not found", 405: "Method not allowed", 409: "Conflict",
            413: "Request Entity Too Large", 500: "Internal error",
            502: "Bad gateway", 503: "Service unavailable", 504: "Gateway timeout"}
-RDIR_WRITE_ROUTES = frozenset([
-    ("POST", "/v1/rdir/create"), ("POST", "/v1/rdir/push"), ("DELETE", "/v1/rdir/delete"),
-    ("POST", "/v1/rdir/delete"),
-    ("POST", "/v1/rdir/admin/lock"), ("POST", "/v1/rdir/admin/unlock"),
-    ("POST", "/v1/rdir/admin/incident"), ("POST", "/v1/rdir/admin/clear"),
-    ("POST", "/v1/rdir/meta2/create"), ("POST", "/v1/rdir/meta2/push"),
-    ("POST", "/v1/rdir/meta2/delete"), ("DELETE", "/v1/rdir/meta2/delete")])
 MAX_HEADER = 65536
 
 # Latency profiles of the proxy. "real" is drawn from a 7.3.0 namespace (3 meta0,
@@ -462,7 +455,7 @@ class App(object):
         if ep.kind == "proxy":
             is_write = self.proxy.is_write(req)
         else:
-            is_write = (req.method, req.path) in RDIR_WRITE_ROUTES
+            is_write = ep.service.mutating(req)
         resp = None
         for a in actions:
             act = str(a["action"])

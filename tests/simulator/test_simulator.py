@@ -189,3 +189,29 @@ def test_runs_from_a_copy_anywhere(tmp_path):
     helped = subprocess.run([sys.executable, "-m", "oiosim", "--help"], cwd=str(tmp_path), env=env,
                             capture_output=True, text=True, check=True).stdout
     assert "--port-file" in helped
+
+
+def test_the_check_mode_gate_and_the_write_log_agree_on_every_route():
+    """The simulator declares each route's writes beside it (core.Write);
+    the collection's check-mode gate (client.is_write) must take every one
+    of them for a write, or a check-mode run could write. (The gate may be
+    stricter: a POST it does not know is a write to it.) The POSTs it lets
+    through are reads for the simulator too."""
+    from ansible_collections.openio.sds.plugins.module_utils.client import READ_POSTS, is_write
+    from oiosim import rdir
+    from oiosim.core import writes
+    from oiosim.namespace import Namespace
+    from oiosim.proxy import Proxy
+    from oiosim.topology import load
+
+    proxy = Proxy(Namespace(load("small")))
+    routes = [("http://p/v3.0/NS/" + route, method, handler)
+              for (method, route), handler in proxy.routes.items()]
+    routes += [("http://r" + path, method, handler)
+               for (method, path), handler in rdir.ROUTES.items()]
+    for url, method, handler in routes:
+        assert is_write(method, url) or not writes(handler), url
+    reads = [url for url, method, handler in routes
+             if method == "POST" and url.rstrip("/").endswith(READ_POSTS)]
+    assert len(reads) == len(READ_POSTS)
+    assert not any(writes(h) for url, m, h in routes if url in reads)

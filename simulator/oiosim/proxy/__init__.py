@@ -2,31 +2,13 @@
 
 Each subsystem module declares its routes in a ``ROUTES`` table of
 ``{(method, route): handler(ns, req)}``; the Proxy only dispatches."""
-from ..core import Response, error
+from ..core import Response, error, writes
 from ..namespace import SimError
 from ..release import GONE, SINGLE_TARGET
 from . import admin, caches, conscience, forward, meta0, references
 
 NO_HANDLER = {"status": 404, "message": "No handler found"}
 SUBSYSTEMS = (conscience, references, meta0, admin, caches, forward)
-
-# (method, route) of the routes that change state: every request to them is
-# recorded in the write log, whatever its outcome.
-WRITE_ROUTES = frozenset([
-    ("POST", "reference/" + a) for a in (
-        "create", "destroy", "link", "renew", "unlink", "force", "relink",
-        "set_properties", "del_properties")] + [
-    ("POST", "admin/" + a) for a in (
-        "meta0_force", "ping", "leave", "sync", "copy", "remove", "set_properties",
-        "del_properties", "vacuum", "freeze", "enable", "disable", "drop_cache")] + [
-    ("POST", "conscience/" + a) for a in (
-        "register", "lock", "unlock", "deregister", "flush")] + [
-    ("POST", "lb/create_pool"), ("POST", "lb/reload"),
-    ("POST", "cache/flush/high"), ("POST", "cache/flush/low"), ("POST", "cache/flush/local"),
-    ("POST", "config")] + [
-    ("POST", "forward/" + a) for a in (
-        "config", "flush", "reload", "lean-glib", "lean-sqlx", "kill", "balance-masters")])
-
 
 class Proxy(object):
 
@@ -50,8 +32,9 @@ class Proxy(object):
         return "/".join(rest[1:]), rest[0]
 
     def is_write(self, req):
+        """Whether the request goes to a route declared a Write."""
         route, dummy = self.route_of(req)
-        return route is not None and (req.method, route) in WRITE_ROUTES
+        return route is not None and writes(self.routes.get((req.method, route)))
 
     def handle(self, req):
         resp = self._handle(req)

@@ -2,7 +2,7 @@
 of every peer (RUN_ALL), of the given ones (SPECIFIED) or of the master
 (PREFER_MASTER)."""
 from .. import directory
-from ..core import Response
+from ..core import Response, Write
 from ..namespace import CONNREFUSED, SimError, refused
 from .common import ADDR, json_body, url_of
 
@@ -356,12 +356,14 @@ def _check_copy_target(ns, stype, base, to, src, peers):
                        % (to, master, src))
 
 
+# admin/status, has, debug, info and get_properties only read a base.
 ROUTES = {
-    ("POST", "admin/" + name): handler for name, handler in (
-        ("status", status), ("ping", ping), ("leave", leave), ("sync", sync),
-        ("debug", debug), ("has", has), ("info", info), ("drop_cache", drop_cache),
+    ("POST", "admin/" + name): Write(handler) for name, handler in (
+        ("ping", ping), ("leave", leave), ("sync", sync), ("drop_cache", drop_cache),
         ("remove", remove), ("set_properties", set_properties),
-        ("del_properties", del_properties), ("get_properties", get_properties),
-        ("copy", copy))}
-ROUTES.update((("POST", "admin/" + name), _on_master(name))
+        ("del_properties", del_properties), ("copy", copy))}
+ROUTES.update((("POST", "admin/" + name), handler) for name, handler in (
+    ("status", status), ("debug", debug), ("has", has), ("info", info),
+    ("get_properties", get_properties)))
+ROUTES.update((("POST", "admin/" + name), Write(_on_master(name)))
               for name in ("vacuum", "freeze", "enable", "disable"))

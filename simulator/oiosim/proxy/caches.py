@@ -1,5 +1,5 @@
 """cache/* routes: the proxy's caches."""
-from ..core import Response
+from ..core import Response, Write
 
 
 def status(ns, req):
@@ -27,7 +27,7 @@ def flush_low(ns, req):
 ROUTES = {
     ("GET", "cache/status"): status,
     ("GET", "cache/show"): show,
-    ("POST", "cache/flush/high"): flush_meta0,
-    ("POST", "cache/flush/low"): flush_low,
-    ("POST", "cache/flush/local"): flush_meta0,
+    ("POST", "cache/flush/high"): Write(flush_meta0),
+    ("POST", "cache/flush/low"): Write(flush_low),
+    ("POST", "cache/flush/local"): Write(flush_meta0),
 }

@@ -1,5 +1,5 @@
 """conscience/* and lb/* routes: services, scores, load-balancing pools."""
-from ..core import Response
+from ..core import Response, Write
 from ..namespace import SimError, parse_targets
 from .common import ADDR, json_body
 
@@ -227,16 +227,16 @@ def reload_pools(ns, req):
 ROUTES = {
     ("GET", "conscience/list"): list_services,
     ("GET", "conscience/info"): info,
-    ("POST", "conscience/register"): register,
-    ("POST", "conscience/lock"): _on_registered(lambda ns, svc, it: ns.lock(svc, it.get("score", 0))),
-    ("POST", "conscience/unlock"): _on_registered(lambda ns, svc, it: ns.unlock(svc)),
-    ("POST", "conscience/deregister"): _on_registered(lambda ns, svc, it: ns.remove_service(svc)),
-    ("POST", "conscience/flush"): flush,
+    ("POST", "conscience/register"): Write(register),
+    ("POST", "conscience/lock"): Write(_on_registered(lambda ns, svc, it: ns.lock(svc, it.get("score", 0)))),
+    ("POST", "conscience/unlock"): Write(_on_registered(lambda ns, svc, it: ns.unlock(svc))),
+    ("POST", "conscience/deregister"): Write(_on_registered(lambda ns, svc, it: ns.remove_service(svc))),
+    ("POST", "conscience/flush"): Write(flush),
     ("GET", "conscience/score"): score,
     ("GET", "conscience/resolve"): resolve,
     ("GET", "local/list"): local_list,
-    ("POST", "lb/create_pool"): create_pool,
+    ("POST", "lb/create_pool"): Write(create_pool),
     ("POST", "lb/poll"): poll,
     ("GET", "lb/choose"): choose,
-    ("POST", "lb/reload"): reload_pools,
+    ("POST", "lb/reload"): Write(reload_pools),
 }

@@ -1,6 +1,6 @@
 """forward/* routes (actions relayed to one service), and the proxy's own
 status and config."""
-from ..core import Response
+from ..core import Response, Write
 from ..namespace import SimError, refused
 from .common import json_body
 
@@ -58,8 +58,8 @@ def _text(body):
 ROUTES = {
     ("GET", "status"): status,
     ("GET", "config"): get_config,
-    ("POST", "config"): set_config,
-    ("POST", "forward/config"): empty_object,
+    ("POST", "config"): Write(set_config),
+    ("POST", "forward/config"): Write(empty_object),
     ("GET", "forward/config"): empty_object,
     ("GET", "forward/info"): info,
     ("GET", "forward/version"): _text("7.3.0"),
@@ -67,5 +67,5 @@ ROUTES = {
     ("GET", "forward/stats"): _text("counter req.hits 0\n"),
 }
 # Actions forwarded to one service that answer nothing (proxy-api.md 8).
-ROUTES.update((("POST", "forward/" + action), no_content) for action in (
+ROUTES.update((("POST", "forward/" + action), Write(no_content)) for action in (
     "flush", "reload", "balance-masters", "lean-glib", "lean-sqlx", "kill"))

@@ -1,6 +1,6 @@
 """admin/meta0_* routes: the prefix mapping of meta0."""
 from .. import directory
-from ..core import Response
+from ..core import Response, Write
 from ..namespace import SimError
 from .common import HEX, json_body
 
@@ -23,5 +23,5 @@ def meta0_force(ns, req):
 
 ROUTES = {
     ("GET", "admin/meta0_list"): meta0_list,
-    ("POST", "admin/meta0_force"): meta0_force,
+    ("POST", "admin/meta0_force"): Write(meta0_force),
 }

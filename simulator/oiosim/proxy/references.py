@@ -1,6 +1,6 @@
 """reference/* routes: meta1 references and their links."""
 from .. import directory
-from ..core import Response
+from ..core import Response, Write
 from ..namespace import SimError
 from .common import cid_of, json_body, service_type, url_of
 
@@ -166,15 +166,15 @@ def relink(ns, req):
 
 
 ROUTES = {
-    ("POST", "reference/create"): create,
-    ("POST", "reference/destroy"): destroy,
+    ("POST", "reference/create"): Write(create),
+    ("POST", "reference/destroy"): Write(destroy),
     ("GET", "reference/show"): show,
     ("POST", "reference/get_properties"): get_properties,
-    ("POST", "reference/set_properties"): set_properties,
-    ("POST", "reference/del_properties"): del_properties,
-    ("POST", "reference/link"): link,
-    ("POST", "reference/renew"): renew,
-    ("POST", "reference/force"): force,
-    ("POST", "reference/unlink"): unlink,
-    ("POST", "reference/relink"): relink,
+    ("POST", "reference/set_properties"): Write(set_properties),
+    ("POST", "reference/del_properties"): Write(del_properties),
+    ("POST", "reference/link"): Write(link),
+    ("POST", "reference/renew"): Write(renew),
+    ("POST", "reference/force"): Write(force),
+    ("POST", "reference/unlink"): Write(unlink),
+    ("POST", "reference/relink"): Write(relink),
 }
