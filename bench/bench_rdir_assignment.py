@@ -54,7 +54,8 @@ def info_run(cli, concurrency):
 
 def no_change_run(cli, concurrency):
     volumes, rdirs, assignments, errors = rdir_utils.gather(cli, "rawx", None, concurrency)
-    plan = rdir_utils.plan(volumes, rdirs, assignments, errors, PARAMS)
+    plan = rdir_utils.plan(volumes, rdirs, assignments, errors, min_dist=PARAMS["min_dist"],
+                           replicas=PARAMS["replicas"])
     assert not plan.changes and not errors, (plan.changes[:3], errors)
     return len(volumes)
 

@@ -66,6 +66,8 @@ URL_SCHEMES = ("http", "https")
 # Consecutive connection failures to one endpoint (scheme://host:port) after
 # which the client stops sending to it for the rest of the run.
 BREAKER_THRESHOLD = 5
+# Requests at once (so pooled connections) of every concurrency option.
+CONCURRENCY_RANGE = (1, 64)
 
 _NOTHING = object()
 

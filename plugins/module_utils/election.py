@@ -18,7 +18,7 @@ import random
 import threading
 import time
 
-from ansible_collections.openio.sds.plugins.module_utils.client import OioError
+from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE, OioError
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     base_cid, base_name, check_name_lengths, compute_cid, is_cid, base_keys,
     split_base_name)
@@ -81,16 +81,16 @@ def all_bases_scan_spec():
                 include_bases=dict(type="list", elements="str", default=[]))
 
 
-def scan_scope(params):
+def scan_scope(verify, sample_size, include_bases):
     """``(sample_size, include)`` for :func:`select_bases` from the options:
     sample_size None means every base."""
-    if params["verify"] == "all":
+    if verify == "all":
         return None, []
-    return params["sample_size"], list(params["include_bases"] or [])
+    return sample_size, list(include_bases or [])
 
 
 # Ranges of the all-bases scan options (OioModule ``ranges``).
-ALL_BASES_SCAN_RANGES = dict(max_unhealthy=(0, None), concurrency=(1, 64),
+ALL_BASES_SCAN_RANGES = dict(max_unhealthy=(0, None), concurrency=CONCURRENCY_RANGE,
                              sample_size=(0, None))
 
 

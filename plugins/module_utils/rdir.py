@@ -169,17 +169,11 @@ def read_assignments(client, volume_ids, concurrency=16):
 # ---------------------------------------------------------------------------
 # Planning and applying
 
-def check_options(params):
-    check_service_type(params["service_type"])
-    for name, low in (("min_dist", 1), ("replicas", 1), ("concurrency", 1)):
-        value = params.get(name)
-        if value is not None and value < low:
-            raise InvalidInput("%s must be at least %d, got %r" % (name, low, value))
-    if params.get("min_dist") is not None and params["min_dist"] > 4:
-        raise InvalidInput("min_dist must be between 1 and 4, got %r" % params["min_dist"])
-    if params.get("max_per_rdir") is not None and params["max_per_rdir"] < 1:
-        raise InvalidInput("max_per_rdir must be at least 1, got %r" % params["max_per_rdir"])
-    for vol in params.get("service_ids") or []:
+def check_volumes(service_type, service_ids=None):
+    """The service type and the volume IDs a task names (the numbers are the
+    module's ``ranges``)."""
+    check_service_type(service_type)
+    for vol in service_ids or []:
         check_volume_id(vol)
 
 
@@ -240,24 +234,20 @@ def check_reassign_from(rdirs, assignments, key):
                        % (key, ", ".join(known) or "none"))
 
 
-def plan(volumes, rdirs, assignments, errors, params):
+def plan(volumes, rdirs, assignments, errors, service_ids=None, max_per_rdir=None, min_dist=1,
+         replicas=1, reassign_from=None, rebalance=False, include_locked=False):
     """Run the planner; volumes whose assignment could not be read are kept
     out of scope, so they are never reassigned blindly."""
-    check_reassign_from(rdirs, assignments, params.get("reassign_from"))
-    scope = _selected_ids(volumes, params.get("service_ids"))
+    check_reassign_from(rdirs, assignments, reassign_from)
+    scope = _selected_ids(volumes, service_ids)
     if scope is None:
         scope = [v["id"] for v in volumes]
     scope = [v for v in scope if v not in errors]
     try:
         return plan_rdir_assignment(
-            volumes, rdirs, assignments,
-            max_per_rdir=params.get("max_per_rdir"),
-            min_dist=params.get("min_dist") or 1,
-            replicas=params.get("replicas") or 1,
-            reassign_from=params.get("reassign_from"),
-            rebalance=bool(params.get("rebalance")),
-            include_locked=bool(params.get("include_locked")),
-            volume_ids=scope)
+            volumes, rdirs, assignments, max_per_rdir=max_per_rdir, min_dist=min_dist,
+            replicas=replicas, reassign_from=reassign_from, rebalance=rebalance,
+            include_locked=include_locked, volume_ids=scope)
     except ValueError as exc:
         raise InvalidInput(str(exc))
 

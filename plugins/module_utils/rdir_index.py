@@ -221,12 +221,14 @@ def resolve_rdir(rdirs, key, what):
                        % (what, key))
 
 
-def check_params(params):
-    check_service_type(params["service_type"])
-    check_volume_id(params["volume"])
-    if params.get("destination_volume") is not None:
-        check_volume_id(params["destination_volume"])
-    for cid in params.get("containers") or []:
+def check_volumes(service_type, volume, destination_volume=None, containers=None):
+    """The volume IDs and container IDs a listing or a copy names (the
+    numbers are the module's ``ranges``)."""
+    check_service_type(service_type)
+    check_volume_id(volume)
+    if destination_volume is not None:
+        check_volume_id(destination_volume)
+    for cid in containers or []:
         if not isinstance(cid, str) or not cid or "|" in cid:
             raise InvalidInput("containers must be container IDs, got %r" % (cid,))
 
@@ -264,21 +266,21 @@ def list_records(client, addr, service_type, vol, limit=0, page_size=DEFAULT_PAG
             "truncated": truncated}
 
 
-def endpoints(client, params):
+def endpoints(client, volume, source, destination=None, destination_volume=None):
     """``(source id, source addr, destination id, destination addr)``,
     validated before anything is sent."""
     rdirs = list_rdirs(client)
-    src_id, src_addr = resolve_rdir(rdirs, params["source"], "source")
-    dst_vol = params["destination_volume"] or params["volume"]
-    if params["destination"]:
-        dst_id, dst_addr = resolve_rdir(rdirs, params["destination"], "destination")
+    src_id, src_addr = resolve_rdir(rdirs, source, "source")
+    dst_vol = destination_volume or volume
+    if destination:
+        dst_id, dst_addr = resolve_rdir(rdirs, destination, "destination")
     else:
         dst_id, dst_addr, dummy = locate_rdir(client, dst_vol)
-    if src_addr == dst_addr and dst_vol == params["volume"]:
+    if src_addr == dst_addr and dst_vol == volume:
         raise InvalidInput(
             "source and destination are the same rdir (%s): the volume %s is still assigned "
             "to it; reassign the volume first (openio.sds.oio_rdir_assignment with "
-            "reassign_from) or give destination" % (src_id, params["volume"]))
+            "reassign_from) or give destination" % (src_id, volume))
     return src_id, src_addr, dst_id, dst_addr
 
 

@@ -44,13 +44,9 @@ VOLATILE_KEYS = ("captured_at",)
 MAX_INDEX_RECORDS = 100000
 
 
-def check_params(params):
-    if params["index_records"] < 0 or params["index_records"] > MAX_INDEX_RECORDS:
-        raise InvalidInput("index_records must be between 0 and %d, got %r"
-                           % (MAX_INDEX_RECORDS, params["index_records"]))
-    if params["concurrency"] < 1:
-        raise InvalidInput("concurrency must be at least 1, got %r" % params["concurrency"])
-    dest = params["dest"]
+def check_dest(dest):
+    """A snapshot file path whose directory exists (the numbers are the
+    module's ``ranges``)."""
     if not dest or dest.endswith(os.sep):
         raise InvalidInput("dest must be a file path, got %r" % (dest,))
     parent = os.path.dirname(os.path.abspath(dest))

@@ -187,7 +187,7 @@ def all_bases(module):
     p = module.params
     client = module.client
     digits = facts(client).meta1_digits()
-    sample_size, include = scan_scope(p)
+    sample_size, include = scan_scope(p["verify"], p["sample_size"], p["include_bases"])
     try:
         for name in include:
             normalize_meta1_base(name, digits)

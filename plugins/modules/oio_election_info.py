@@ -210,7 +210,7 @@ def work(module):
     client = module.client
     if p["all_bases"]:
         digits = facts(client).meta1_digits()
-        sample_size, include = scan_scope(p)
+        sample_size, include = scan_scope(p["verify"], p["sample_size"], p["include_bases"])
         try:
             for name in include:
                 normalize_meta1_base(name, digits)

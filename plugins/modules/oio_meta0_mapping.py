@@ -326,11 +326,11 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
     held_copies, moved_bases, plan, served_mapping, service_addresses)
 from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
     min_dist_spec, with_min_dist)
-from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+from ansible_collections.openio.sds.plugins.module_utils.module import CONCURRENCY_RANGE, OioModule
 
 
 # Ranges of the number options, checked before anything is sent.
-RANGES = dict(LEASE_RANGES, concurrency=(1, 64), digits=(0, 4), max_moves=(0, None),
+RANGES = dict(LEASE_RANGES, concurrency=CONCURRENCY_RANGE, digits=(0, 4), max_moves=(0, None),
               replicas=(1, 5))
 
 

@@ -43,6 +43,7 @@ options:
   concurrency:
     description:
       - Volumes read at the same time (assignments and indexes).
+      - From 1 to 64.
     type: int
     default: 16
   allow_partial:
@@ -131,14 +132,14 @@ errors:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
-from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+from ansible_collections.openio.sds.plugins.module_utils.module import CONCURRENCY_RANGE, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.snapshot import (
-    capture, check_params, read_file, same_content, summary, write_file)
+    MAX_INDEX_RECORDS, capture, check_dest, read_file, same_content, summary, write_file)
 
 
 def work(m):
     params = m.params
-    check_params(params)
+    check_dest(params["dest"])
     snapshot, errors = capture(m.client, params["index_records"], params["concurrency"])
     if errors and not params["allow_partial"]:
         first = errors[0]
@@ -156,8 +157,12 @@ def work(m):
             "captured_at": snapshot["captured_at"]}
 
 
+# Ranges of the number options, checked before anything is sent.
+RANGES = dict(index_records=(0, MAX_INDEX_RECORDS), concurrency=CONCURRENCY_RANGE)
+
+
 def main():
-    module = OioModule(names_release=True, argument_spec=dict(
+    module = OioModule(names_release=True, ranges=RANGES, argument_spec=dict(
         dest=dict(type="path", required=True),
         index_records=dict(type="int", default=1000),
         concurrency=dict(type="int", default=16),

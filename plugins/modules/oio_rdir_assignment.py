@@ -90,7 +90,7 @@ options:
   concurrency:
     description:
       - How many requests run at the same time, for reads and writes.
-      - From 1 to 128.
+      - From 1 to 64.
     type: int
     default: 16
 notes:
@@ -200,19 +200,23 @@ failed_writes:
   type: dict
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+from ansible_collections.openio.sds.plugins.module_utils.module import CONCURRENCY_RANGE, OioModule
 from ansible_collections.openio.sds.plugins.module_utils import rdir as rdir_utils
 
 
 def work(module):
     params = module.params
-    rdir_utils.check_options(params)
+    rdir_utils.check_volumes(params["service_type"], params["service_ids"])
     flush_warnings = rdir_utils.quiet_retries(module.client, module.module.warn)
     client = module.client
     volumes, rdirs, assignments, errors = rdir_utils.gather(
         client, params["service_type"], params["service_ids"], params["concurrency"])
     flush_warnings()
-    plan = rdir_utils.plan(volumes, rdirs, assignments, errors, params)
+    plan = rdir_utils.plan(
+        volumes, rdirs, assignments, errors, service_ids=params["service_ids"],
+        max_per_rdir=params["max_per_rdir"], min_dist=params["min_dist"],
+        replicas=params["replicas"], reassign_from=params["reassign_from"],
+        rebalance=params["rebalance"], include_locked=params["include_locked"])
     changes = [dict(c) for c in plan.changes]
     before, after = rdir_utils.diff_summary(plan, changes)
     module.record_before(before)
@@ -255,7 +259,7 @@ def work(module):
 
 
 # Ranges of the number options, checked before anything is sent.
-RANGES = dict(concurrency=(1, 128), max_per_rdir=(1, None), min_dist=(1, 4), replicas=(1, 5))
+RANGES = dict(concurrency=CONCURRENCY_RANGE, max_per_rdir=(1, None), min_dist=(1, 4), replicas=(1, 5))
 
 
 def main():

@@ -45,7 +45,7 @@ options:
   concurrency:
     description:
       - How many reads run at the same time.
-      - From 1 to 128.
+      - From 1 to 64.
     type: int
     default: 16
 extends_documentation_fragment:
@@ -139,13 +139,13 @@ summary:
   sample: {ok: 5, missing: 1, rdir_down: 0, rdir_unknown: 0, too_close: 0, error: 0}
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+from ansible_collections.openio.sds.plugins.module_utils.module import CONCURRENCY_RANGE, OioModule
 from ansible_collections.openio.sds.plugins.module_utils import rdir as rdir_utils
 
 
 def work(module):
     params = module.params
-    rdir_utils.check_options(params)
+    rdir_utils.check_volumes(params["service_type"], params["service_ids"])
     flush_warnings = rdir_utils.quiet_retries(module.client, module.module.warn)
     volumes, rdirs, assignments, errors = rdir_utils.gather(
         module.client, params["service_type"], params["service_ids"], params["concurrency"])
@@ -166,7 +166,7 @@ def work(module):
 
 
 # Ranges of the number options, checked before anything is sent.
-RANGES = dict(concurrency=(1, 128), min_dist=(1, 4), replicas=(1, 5))
+RANGES = dict(concurrency=CONCURRENCY_RANGE, min_dist=(1, 4), replicas=(1, 5))
 
 
 def main():

@@ -232,14 +232,17 @@ failed_records:
   elements: dict
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+from ansible_collections.openio.sds.plugins.module_utils.module import CONCURRENCY_RANGE, OioModule
 from ansible_collections.openio.sds.plugins.module_utils import rdir_index
 
 
 def work(module):
     params = module.params
-    rdir_index.check_params(params)
-    src_id, src_addr, dst_id, dst_addr = rdir_index.endpoints(module.client, params)
+    rdir_index.check_volumes(params["service_type"], params["volume"],
+                             params["destination_volume"], params["containers"])
+    src_id, src_addr, dst_id, dst_addr = rdir_index.endpoints(
+        module.client, params["volume"], params["source"], params["destination"],
+        params["destination_volume"])
     copy = rdir_index.IndexCopy(
         module.client, params["service_type"], params["volume"], src_addr, dst_addr,
         page_size=params["page_size"], concurrency=params["concurrency"],
@@ -278,7 +281,7 @@ def work(module):
 
 
 # Ranges of the number options, checked before anything is sent.
-RANGES = dict(concurrency=(1, 64), page_size=(1, 10000))
+RANGES = dict(concurrency=CONCURRENCY_RANGE, page_size=(1, 10000))
 
 
 def main():

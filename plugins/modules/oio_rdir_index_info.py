@@ -119,7 +119,7 @@ from ansible_collections.openio.sds.plugins.module_utils import rdir_index
 
 def work(module):
     p = module.params
-    rdir_index.check_params(p)
+    rdir_index.check_volumes(p["service_type"], p["volume"])
     rdir_id, rdir_addr = rdir_index.index_rdir(module.client, p["volume"], p["rdir"])
     listing = rdir_index.list_records(module.client, rdir_addr, p["service_type"], p["volume"],
                                       limit=p["limit"], page_size=p["page_size"],

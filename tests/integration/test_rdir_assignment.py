@@ -21,7 +21,8 @@ def converge(cli, params=None):
     params = params or PARAMS
     volumes, rdirs, assignments, errors = rdir_utils.gather(
         cli, params["service_type"], None, params["concurrency"])
-    plan = rdir_utils.plan(volumes, rdirs, assignments, errors, params)
+    plan = rdir_utils.plan(volumes, rdirs, assignments, errors, min_dist=params["min_dist"],
+                           replicas=params["replicas"])
     done, failed = [], {}
     if plan.changes:
         done, failed, dummy = rdir_utils.apply_changes(
@@ -93,7 +94,7 @@ def test_assignment_made_by_someone_else_meanwhile_is_not_overwritten(sim_factor
     sim = unassigned_namespace(sim_factory, rawx=3, rdirs=3)
     cli, dummy = client_for(sim)
     volumes, rdirs, assignments, errors = rdir_utils.gather(cli, "rawx")
-    plan = rdir_utils.plan(volumes, rdirs, assignments, errors, PARAMS)
+    plan = rdir_utils.plan(volumes, rdirs, assignments, errors)
     change = plan.changes[0]
     other = [r["id"] for r in rdirs if r["id"] not in change["new"]][0]
     table = rdir_utils.RdirTable(rdirs)
