@@ -539,29 +539,24 @@ def check_restore(target, services, replicas, warn):
         warn("%d base(s) have more than %d replicas" % (len(extra), replicas))
 
 
-def plan(client, params, warn):
-    """Read the cluster and plan. Returns a dict with ``operation``,
-    ``current``/``target`` base mappings, ``payload`` for a full install, the
-    plan result and the context; raises PayloadError/PlanningError on bad
-    input. Sends no write."""
-    state = params["state"]
-    if params.get("services") and state != "decommissioned":
-        raise PayloadError("services is only used with state=decommissioned")
-    if params.get("mapping") is not None and state != "present":
-        raise PayloadError("mapping is only used with state=present")
-    if params.get("concurrency", 1) < 1:
-        raise PayloadError("concurrency must be at least 1")
-    digits = resolve_digits(client, params.get("digits"))
-    check_numbers(params["replicas"], digits, params["min_dist"])
-    if params.get("max_moves") is not None and params["max_moves"] < 0:
-        raise PayloadError("max_moves must be 0 or more")
+def plan(client, state, warn, replicas=3, digits=None, min_dist=1, services=None,
+         mapping=None, max_moves=None):
+    """Read the cluster and plan ``state`` (bootstrapped, balanced,
+    decommissioned of ``services``, present as ``mapping``). Returns a dict
+    with ``operation``, ``current``/``target`` base mappings, ``payload``
+    for a full install, the plan result and the context; raises
+    PayloadError/PlanningError on a plan that cannot be (the options' own
+    rules are the module's). Sends no write."""
+    leaving = services
+    digits = resolve_digits(client, digits)
+    check_numbers(replicas, digits, min_dist)
     if state == "present":
         # Validate the user's mapping before reading anything large.
-        user_prefixes = normalize_user_mapping(params["mapping"], digits)
+        user_prefixes = normalize_user_mapping(mapping, digits)
     services = load_meta1_services(client)
     current_prefixes = facts(client).meta0()
     current, inconsistent = planner.bases_from_meta0(current_prefixes, digits)
-    kwargs = dict(replicas=params["replicas"], digits=digits, min_dist=params["min_dist"])
+    kwargs = dict(replicas=replicas, digits=digits, min_dist=min_dist)
     out = {"operation": "none", "digits": digits, "services": services,
            "initialised": bool(current_prefixes), "current": current, "target": current,
            "payload": None, "result": None, "inconsistent": inconsistent, "moves": []}
@@ -580,7 +575,7 @@ def plan(client, params, warn):
             raise PayloadError("the sibling prefixes of %d base(s) disagree (first: %s): with "
                                "digits %d every prefix of a base maps to the same services"
                                % (len(bad), ", ".join(repr(b) for b in bad[:5]), digits))
-        check_restore(target, services, params["replicas"], warn)
+        check_restore(target, services, replicas, warn)
         out["target"] = target
         if not _same(current_prefixes, user_prefixes):
             out.update(operation="restore",
@@ -593,11 +588,10 @@ def plan(client, params, warn):
             raise PayloadError("meta0 holds no mapping yet: bootstrap it first "
                                "(state=bootstrapped)")
         if state == "balanced":
-            result = planner.rebalance(current, services, max_moves=params.get("max_moves"),
-                                       **kwargs)
+            result = planner.rebalance(current, services, max_moves=max_moves, **kwargs)
         else:
-            result = planner.decommission(current, services, params["services"],
-                                          max_moves=params.get("max_moves"), **kwargs)
+            result = planner.decommission(current, services, leaving, max_moves=max_moves,
+                                          **kwargs)
         out.update(operation="rebalance" if state == "balanced" else "decommission",
                    target=result.mapping, result=result)
         out["moves"] = list(result.moves)

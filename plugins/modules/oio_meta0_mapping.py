@@ -329,14 +329,20 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
 from ansible_collections.openio.sds.plugins.module_utils.module import CONCURRENCY_RANGE, OioModule
 
 
-# Ranges of the number options, checked before anything is sent.
+# Ranges of the number options, and the options a state does not take,
+# checked before anything is sent.
 RANGES = dict(LEASE_RANGES, concurrency=CONCURRENCY_RANGE, digits=(0, 4), max_moves=(0, None),
               replicas=(1, 5))
+ONLY_WITH = [("services", "state", "decommissioned"), ("mapping", "state", "present"),
+             ("max_moves", "state", ("balanced", "decommissioned"))]
 
 
 def _plan(m, warn):
+    p = m.params
     try:
-        return plan(m.client, m.params, warn)
+        return plan(m.client, p["state"], warn, replicas=p["replicas"], digits=p["digits"],
+                    min_dist=p["min_dist"], services=p["services"], mapping=p["mapping"],
+                    max_moves=p["max_moves"])
     except (PayloadError, planner.PlanningError) as exc:
         raise InvalidInput(str(exc))
 
@@ -365,7 +371,7 @@ def report_and_apply(m, p, lease):
     if params["state"] == "decommissioned" and params.get("check_copies", True):
         leaving = service_addresses(params["services"], services)
         held, unknown, scanned = held_copies(client, p["current"], leaving, p["digits"],
-                                             params.get("concurrency") or 8)
+                                             params["concurrency"])
         if unknown:
             m.fail("cannot tell whether %s still hold copies of %d base(s) that meta0 no "
                    "longer maps to them (first: %s): admin/has got no answer from them; "
@@ -405,7 +411,7 @@ def report_and_apply(m, p, lease):
         result["mapping"] = served_mapping(p["target"])
     if not changed or m.check_mode:
         return result
-    applier = Applier(client, p["digits"], params.get("concurrency") or 8, warn,
+    applier = Applier(client, p["digits"], params["concurrency"], warn,
                       before_force=lease.renew if lease is not None else None)
     try:
         if p["payload"] is not None:
@@ -461,6 +467,7 @@ def report_and_apply(m, p, lease):
 def main():
     module = OioModule(
         ranges=RANGES,
+        only_with=ONLY_WITH,
         argument_spec=dict(
             state=dict(type="str", default="bootstrapped",
                        choices=["bootstrapped", "balanced", "decommissioned", "present"]),
