@@ -5,8 +5,8 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 from ansible_collections.openio.sds.plugins.module_utils.namespace import NamespaceError, facts
 
 
-def test_a_bad_meta1_digits_gets_one_answer_from_every_module(sim_factory, write_play,
-                                                               run_playbook):
+def test_a_bad_meta1_digits_gets_one_answer_from_every_module(
+        sim_factory, write_play, run_playbook):
     sim = sim_factory("small_bootstrapped", options={"meta1_digits": "x"})
     with pytest.raises(NamespaceError) as caught:
         facts(OioClient(sim.proxy_url, sim.namespace)).meta1_digits()

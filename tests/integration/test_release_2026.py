@@ -164,4 +164,3 @@ def test_release_detection_costs_one_read(sim2026):
     assert client.request_count == 1
     assert facts(client).release.name == "2026.14"
     assert client.request_count == 1
-
