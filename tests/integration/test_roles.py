@@ -4,9 +4,11 @@ module_defaults alone, and a decommission interrupted halfway by injected
 faults ends, once run again, in the same state as an uninterrupted one.
 """
 import os
+import time
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -178,9 +180,37 @@ def test_audit_in_check_mode_writes_its_report_only(sim_factory, run_playbook, t
     assert sim.writes() == []
     text = (report / "summary.txt").read_text()
     assert "rdir_down" in text
+    metrics = audit_metrics(report / "report.prom")
+    labels = {"namespace": sim.namespace, "release": sim.info["release"]}
+    assert metrics[("oio_audit_ok", ())] == 0
+    assert metrics[("oio_audit_findings", (("kind", "rdir"),))] == text.count("  - rdir: ")
+    rawx = dict((labels[0][1], v) for (name, labels), v in metrics.items()
+                if name == "oio_audit_rdir_volumes" and ("type", "rawx") in labels)
+    assert rawx["rdir_down"] >= 1 and rawx["ok"] + rawx["rdir_down"] == 6
+    assert metrics[("oio_audit_volumes_without_rdir", (("type", "rawx"),))] == 0
+    assert metrics[("oio_audit_meta1_elections_unhealthy", ())] == 0
+    bases = [v for (name, dummy), v in metrics.items() if name == "oio_audit_meta1_bases"]
+    assert len(bases) == 6 and sum(bases) == 256 * 3
+    assert abs(metrics[("oio_audit_timestamp_seconds", ())] - time.time()) < 600
+    assert all(sample.labels["namespace"] == labels["namespace"]
+               and sample.labels["release"] == labels["release"]
+               for family in text_string_to_metric_families((report / "report.prom").read_text())
+               for sample in family.samples)
     failing = run_playbook(playbook("audit"), sim, check=True, extra_vars={
         "oio_audit_report_dir": str(report), "oio_audit_fail_on_findings": True})
     assert failing.rc != 0
+
+
+def audit_metrics(path):
+    """{(name, ((label, value), ...) without namespace/release): value} of a
+    .prom file, read with the Prometheus client's own parser."""
+    out = {}
+    for family in text_string_to_metric_families(path.read_text()):
+        for sample in family.samples:
+            labels = tuple(sorted((k, v) for k, v in sample.labels.items()
+                                  if k not in ("namespace", "release")))
+            out[(sample.name, labels)] = sample.value
+    return out
 
 
 def test_decommission_requires_a_known_service(sim_factory, run_playbook):
