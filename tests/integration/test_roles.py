@@ -278,6 +278,44 @@ def meta1_end_state(sim, victim):
     return held, unhealthy, wrong_peers
 
 
+def test_meta1_decommission_in_batches_stops_and_resumes(sim_factory, run_playbook, no_retries):
+    """One progress line per batch; stopped after its second batch by a
+    failed meta0 force, a re-run plans what is left and ends like a run that
+    was never stopped. (256 bases in batches of 40: a digits-4 namespace
+    only has more batches.)"""
+    plain = sim_factory("small_bootstrapped")
+    broken = sim_factory("small_bootstrapped")
+    victim = sorted(meta1_counts(plain))[0]
+    moves = meta1_counts(plain)[victim] // 256  # its bases (256 prefixes each)
+    size = 40
+    extra = {"oio_decommission_service": victim, "oio_decommission_type": "meta1",
+             "oio_batch_size": size}
+    batches = (moves + size - 1) // size
+    assert batches >= 3
+    whole = run_playbook(playbook("decommission"), plain, extra_vars=extra)
+    assert whole.rc == 0
+    for n in range(1, batches + 1):
+        line = "batch %d/%d: %s of %s replicas moved" % (
+            n, batches, "{:,}".format(min(n * size, moves)), "{:,}".format(moves))
+        assert line in whole.output
+    assert "about 0 min 0 s left" in whole.output  # the last batch
+    # The third meta0 force fails: two batches are done, the third is not.
+    broken.set_faults({"rules": [{"match": "admin/meta0_force", "method": "POST",
+                                  "service": "proxy", "action": "503", "after": 2}]})
+    stopped = run_playbook(playbook("decommission"), broken, extra_vars=extra)
+    broken.clear_faults()
+    assert stopped.rc != 0
+    assert meta1_counts(broken)[victim] == (moves - 2 * size) * 256
+    resumed = run_playbook(playbook("decommission"), broken, extra_vars=extra)
+    assert resumed.rc == 0
+    left = moves - 2 * size
+    assert "batch 1/%d: %d of %d replicas moved" % ((left + size - 1) // size, size, left) \
+        in resumed.output
+    assert meta1_counts(broken) == meta1_counts(plain)
+    assert meta1_counts(broken).get(victim, 0) == 0
+    assert meta1_end_state(broken, victim) == ([], [], [])
+
+
 def test_meta1_decommission_interrupted_then_resumed(sim_factory, run_playbook, no_retries):
     plain = sim_factory(preset="small_bootstrapped")
     broken = sim_factory(preset="small_bootstrapped")
