@@ -14,7 +14,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.openio.sds.plugins.module_utils.client import (
-    CONCURRENCY_RANGE, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, OioClient, OioError, url_userinfo)
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, OioClient, OioError, url_userinfo)
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 

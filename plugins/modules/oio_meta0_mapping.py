@@ -326,7 +326,8 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
     held_copies, moved_bases, plan, served_mapping, service_addresses)
 from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
     min_dist_spec, with_min_dist)
-from ansible_collections.openio.sds.plugins.module_utils.module import CONCURRENCY_RANGE, OioModule
+from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE
+from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 
 
 # Ranges of the number options, and the options a state does not take,

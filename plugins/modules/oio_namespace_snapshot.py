@@ -131,8 +131,8 @@ errors:
   elements: dict
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.client import OioError
-from ansible_collections.openio.sds.plugins.module_utils.module import CONCURRENCY_RANGE, OioModule
+from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE, OioError
+from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 from ansible_collections.openio.sds.plugins.module_utils.snapshot import (
     MAX_INDEX_RECORDS, capture, check_dest, read_file, same_content, summary, write_file)
 

@@ -200,7 +200,8 @@ failed_writes:
   type: dict
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.module import CONCURRENCY_RANGE, OioModule
+from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE
+from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 from ansible_collections.openio.sds.plugins.module_utils import rdir as rdir_utils
 
 

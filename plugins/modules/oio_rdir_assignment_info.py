@@ -139,7 +139,8 @@ summary:
   sample: {ok: 5, missing: 1, rdir_down: 0, rdir_unknown: 0, too_close: 0, error: 0}
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.module import CONCURRENCY_RANGE, OioModule
+from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE
+from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 from ansible_collections.openio.sds.plugins.module_utils import rdir as rdir_utils
 
 

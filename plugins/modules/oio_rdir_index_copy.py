@@ -232,7 +232,8 @@ failed_records:
   elements: dict
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.module import CONCURRENCY_RANGE, OioModule
+from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE
+from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 from ansible_collections.openio.sds.plugins.module_utils import rdir_index
 
 

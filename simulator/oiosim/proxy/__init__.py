@@ -10,6 +10,7 @@ from . import admin, caches, conscience, forward, meta0, references
 NO_HANDLER = {"status": 404, "message": "No handler found"}
 SUBSYSTEMS = (conscience, references, meta0, admin, caches, forward)
 
+
 class Proxy(object):
 
     def __init__(self, ns):
