@@ -31,6 +31,7 @@ from collections import Counter
 from itertools import chain
 
 from ansible_collections.openio.sds.plugins.module_utils.location import (
+    MAX_TOKENS,
     masked_location,
     service_location,
 )
@@ -990,6 +991,11 @@ def check(mapping, services, replicas=3, digits=4, min_dist=1, inconsistent_base
     zero = {}
     rows = {}
     counts = [0] * len(svcs.addrs)
+    # Replica placement: per distance level, the bases whose copies all sit
+    # apart at that level (1: other services, up to 4: other top locations).
+    levels = range(1, MAX_TOKENS + 1)
+    masks = dict((level, {}) for level in levels)
+    apart = dict((level, 0) for level in levels)
     for key in keys:
         addrs = mapping.get(key)
         if not addrs:
@@ -1018,6 +1024,13 @@ def check(mapping, services, replicas=3, digits=4, min_dist=1, inconsistent_base
         locs = [svcs.req_locs[i] for i in row]
         if len(set(locs)) != len(locs):
             violations.append({"base": key, "addrs": [svcs.addrs[i] for i in row]})
+        for level in levels:
+            masked = masks[level]
+            for i in row:
+                if i not in masked:
+                    masked[i] = masked_location(svcs.raw_locs[i], level)
+            if len(set(masked[i] for i in row)) == len(row):
+                apart[level] += 1
 
     targets = compute_targets(svcs, len(keys), prefer=counts) if svcs.usable_indices() \
         else [0] * len(svcs.addrs)
@@ -1067,6 +1080,9 @@ def check(mapping, services, replicas=3, digits=4, min_dist=1, inconsistent_base
         },
         "counts": dict((a, counts[i]) for i, a in enumerate(svcs.addrs)),
         "targets": dict((a, targets[i]) for i, a in enumerate(svcs.addrs)),
+        "locations": dict((a, svcs.raw_locs[i]) for i, a in enumerate(svcs.addrs)
+                          if i < len(svcs.raw_locs)),
+        "placement": dict(("level_%d" % level, apart[level]) for level in levels),
     }
     if not svcs.usable_indices():
         problems.append("no meta1 service has a score > 0")
