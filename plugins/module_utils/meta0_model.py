@@ -1,0 +1,401 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openio.sds collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the meta0 planner works on: the meta1 services (scores, locations,
+balanced targets), base keys, and the conversions between meta0's prefix
+lists and base mappings. Pure and deterministic: no HTTP, no Ansible.
+
+See ``meta0_planner`` for the planning rules (balance, min_dist).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.openio.sds.plugins.module_utils.location import (
+    masked_location,
+    service_location,
+)
+from ansible_collections.openio.sds.plugins.module_utils.names import (
+    is_addr,
+    base_keys,
+    peer_list_problem,
+    siblings,
+)
+from ansible_collections.openio.sds.plugins.module_utils.services import score_of
+
+MAX_REPLICAS = 5
+MAX_DIST = 4
+# ``min_dist: auto``: the largest distance the topology can honour.
+AUTO = "auto"
+_HEX = frozenset("0123456789ABCDEF")
+
+
+def replace_in_row(row, old, new):
+    """One move on a base's peer row: ``old`` (None: a peer is added) becomes
+    ``new`` (None: a peer is removed), in place."""
+    if old is None:
+        row.append(new)
+    elif new is None:
+        row.remove(old)
+    else:
+        row[row.index(old)] = new
+
+
+class PlanningError(ValueError):
+    """The inputs make the requested plan impossible."""
+
+
+# ---------------------------------------------------------------------------
+# Parameters and services
+
+
+def _check_params(replicas, digits, min_dist):
+    for name, value, low, high in (("replicas", replicas, 1, MAX_REPLICAS),
+                                   ("digits", digits, 0, 4),
+                                   ("min_dist", min_dist, 1, 4)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise PlanningError("%s must be an integer between %d and %d, got %r"
+                                % (name, low, high, value))
+
+
+def parse_min_dist(value):
+    """``min_dist`` as given by a user: V(auto), or an integer from 1 to 4
+    (a numeric string, as templating gives, is accepted)."""
+    if isinstance(value, str) and value.strip().lower() == AUTO:
+        return AUTO
+    if isinstance(value, bool):
+        raise PlanningError("min_dist must be auto or an integer from 1 to %d, got %r"
+                            % (MAX_DIST, value))
+    try:
+        number = int(value)
+        if isinstance(value, float) and number != value:
+            raise ValueError(value)
+        if isinstance(value, str) and value.strip() != str(number):
+            raise ValueError(value)
+    except (TypeError, ValueError):
+        raise PlanningError("min_dist must be auto or an integer from 1 to %d, got %r"
+                            % (MAX_DIST, value))
+    if not 1 <= number <= MAX_DIST:
+        raise PlanningError("min_dist must be auto or an integer from 1 to %d, got %r"
+                            % (MAX_DIST, value))
+    return number
+
+
+def auto_min_dist(services, replicas, excluded=()):
+    """The largest distance (4 down to 1) at which the services with a score
+    > 0, minus ``excluded`` (addresses or IDs), offer at least ``replicas``
+    distinct locations: with it every base can have its replicas that far
+    apart. 1 when even distinct volumes are too few (the planner then says
+    why)."""
+    usable = []
+    excluded = set(excluded or ())
+    for svc in services or ():
+        if not isinstance(svc, dict):
+            continue
+        sid = svc.get("id") or (svc.get("tags") or {}).get("tag.service_id")
+        if svc.get("addr") in excluded or (sid and sid in excluded):
+            continue
+        try:
+            if score_of(svc) <= 0:
+                continue
+        except ValueError:
+            continue
+        usable.append(service_location(svc))
+    for dist in range(MAX_DIST, 0, -1):
+        if len(set(masked_location(loc, dist) for loc in usable)) >= replicas:
+            return dist
+    return 1
+
+
+class _Services(object):
+    """Known services (sorted by address) followed by the unknown addresses
+    found in a mapping, with their locations masked at two levels: the
+    requested min_dist (for reporting) and the effective one (for planning)."""
+
+    def __init__(self, services, replicas, min_dist, excluded=(), strict=True):
+        self.addrs = []
+        self.ids = []
+        self.scores = []
+        self.raw_locs = []
+        self.known = 0
+        seen = {}
+        for svc in services or ():
+            if not isinstance(svc, dict):
+                raise PlanningError("a service must be a dict, got %r" % (svc,))
+            addr = svc.get("addr")
+            if not is_addr(addr):
+                raise PlanningError("service %r has no valid IP:PORT address" % (svc,))
+            if addr in seen:
+                raise PlanningError("service address %s is listed twice" % addr)
+            seen[addr] = svc
+        for addr in sorted(seen, key=_addr_sort_key):
+            svc = seen[addr]
+            self.addrs.append(addr)
+            self.ids.append(svc.get("id") or (svc.get("tags") or {}).get("tag.service_id") or addr)
+            try:
+                self.scores.append(score_of(svc))
+            except ValueError as exc:
+                raise PlanningError(str(exc))
+            self.raw_locs.append(service_location(svc))
+        self.known = len(self.addrs)
+        # ``index``: address -> position; ``by_key`` also knows service ids.
+        self.index = dict((a, i) for i, a in enumerate(self.addrs))
+        self.by_key = dict(self.index)
+        for i, sid in enumerate(self.ids):
+            self.by_key.setdefault(sid, i)
+        self.excluded = set()
+        for key in excluded or ():
+            if key not in self.by_key:
+                raise PlanningError("unknown meta1 service %r" % (key,))
+            self.excluded.add(self.by_key[key])
+        self.replicas = replicas
+        self.min_dist = min_dist
+        self.strict = strict
+        self.warnings = []
+        self._choose_effective_min_dist()
+
+    def usable(self, i):
+        return i < self.known and self.scores[i] > 0 and i not in self.excluded
+
+    def usable_indices(self):
+        return [i for i in range(self.known) if self.usable(i)]
+
+    def _choose_effective_min_dist(self):
+        usable = self.usable_indices()
+        if not usable:
+            self.effective_min_dist = self.min_dist
+            self.req_locs = [masked_location(loc, self.min_dist) for loc in self.raw_locs]
+            self.eff_locs = list(self.req_locs)
+            return
+        if self.replicas > len(usable) and self.strict:
+            raise PlanningError("%d replicas requested but only %d meta1 service(s) have a "
+                                "score > 0" % (self.replicas, len(usable)))
+        self.req_locs = [masked_location(loc, self.min_dist) for loc in self.raw_locs]
+        eff = 0
+        for md in range(self.min_dist, 0, -1):
+            locs = set(masked_location(self.raw_locs[i], md) for i in usable)
+            if len(locs) >= self.replicas:
+                eff = md
+                break
+        self.effective_min_dist = eff
+        if eff == self.min_dist:
+            self.eff_locs = list(self.req_locs)
+            return
+        if eff:
+            self.eff_locs = [masked_location(loc, eff) for loc in self.raw_locs]
+        else:
+            self.eff_locs = list(self.addrs)
+        distinct = len(set(self.req_locs[i] for i in usable))
+        self.warnings.append(
+            "min_dist %d cannot be honoured: only %d distinct location(s) at that distance "
+            "among the meta1 services with a score > 0, %d replicas needed; planning with %s"
+            % (self.min_dist, distinct, self.replicas,
+               "min_dist %d" % eff if eff else "distinct services only"))
+
+    @property
+    def min_dist_satisfied(self):
+        return self.effective_min_dist == self.min_dist
+
+    def add_unknown(self, addr):
+        i = self.index.get(addr)
+        if i is not None:
+            return i
+        i = len(self.addrs)
+        self.addrs.append(addr)
+        self.ids.append(addr)
+        self.scores.append(0)
+        loc = service_location({"addr": addr}) if isinstance(addr, str) else str(addr)
+        self.raw_locs.append(loc)
+        self.req_locs.append(masked_location(loc, self.min_dist))
+        eff = self.effective_min_dist
+        self.eff_locs.append(masked_location(loc, eff) if eff else addr)
+        self.index[addr] = i
+        return i
+
+
+def _addr_sort_key(addr):
+    host, dummy, port = addr.rpartition(":")
+    return tuple(int(x) for x in host.split(".")) + (int(port),)
+
+
+def compute_targets(svcs, nbases, prefer=None):
+    """Integer balance targets, list indexed like ``svcs.addrs``.
+
+    ``prefer`` (current counts) decides which services and locations get the
+    ceil of their exact share, so that the current holders keep their bases.
+    """
+    n = len(svcs.addrs)
+    targets = [0] * n
+    prefer = prefer or [0] * n
+    groups = {}
+    for i in svcs.usable_indices():
+        groups.setdefault(svcs.eff_locs[i], []).append(i)
+    if not groups:
+        return targets
+    total = nbases * svcs.replicas
+    share, extra = divmod(total, len(groups))
+    # Locations currently holding more replicas keep the ceil.
+    order = sorted(groups, key=lambda loc: (-sum(prefer[i] for i in groups[loc]), loc))
+    for rank, loc in enumerate(order):
+        members = groups[loc]
+        loc_total = share + (1 if rank < extra else 0)
+        each, rest = divmod(loc_total, len(members))
+        ranked = sorted(members, key=lambda i: (-prefer[i], i))
+        for pos, i in enumerate(ranked):
+            targets[i] = each + (1 if pos < rest else 0)
+    return targets
+
+
+_KEYS = {}
+_KEY_INDEX = {}
+
+
+def _base_keys(digits):
+    if digits not in _KEYS:
+        _KEYS[digits] = tuple(base_keys(digits))
+    return _KEYS[digits]
+
+
+def _key_index(digits):
+    if digits not in _KEY_INDEX:
+        _KEY_INDEX[digits] = dict((k, n) for n, k in enumerate(_base_keys(digits)))
+    return _KEY_INDEX[digits]
+
+
+def _validate_base_key(key, digits):
+    if not isinstance(key, str) or len(key) != digits or not set(key.upper()) <= _HEX:
+        raise PlanningError("%r is not a base key for digits %d (expected %d hex chars)"
+                            % (key, digits, digits))
+    return key.upper()
+
+
+# ---------------------------------------------------------------------------
+# Conversions
+
+
+def bases_from_meta0(meta0_list, digits):
+    """``meta0_list`` prefix dict -> ``(base_mapping, inconsistent_bases)``.
+
+    Each base takes the list of its first prefix (the one meta1 names the base
+    after). ``inconsistent_bases`` (sorted) lists the bases whose siblings do
+    not all carry the same set of addresses, or are partly missing; it is up
+    to the caller to decide what to do with them.
+    """
+    _check_params(1, digits, 1)
+    if not isinstance(meta0_list, dict):
+        raise PlanningError("the meta0 mapping must be a JSON object, got %s"
+                            % type(meta0_list).__name__)
+    span = 16 ** (4 - digits)
+    groups = {}
+    for prefix, addrs in meta0_list.items():
+        if not isinstance(prefix, str) or len(prefix) != 4 or not set(prefix.upper()) <= _HEX:
+            raise PlanningError("%r is not a 4-hex prefix" % (prefix,))
+        if not isinstance(addrs, (list, tuple)):
+            raise PlanningError("prefix %s maps to %r, not a list" % (prefix, addrs))
+        prefix = prefix.upper()
+        groups.setdefault(prefix[:digits], []).append((prefix, addrs))
+    mapping = {}
+    inconsistent = []
+    for base, entries in groups.items():
+        entries.sort(key=lambda e: e[0])
+        mapping[base] = list(entries[0][1])
+        if span > 1:
+            first = sorted(entries[0][1])
+            if len(entries) != span or any(sorted(a) != first for dummy, a in entries[1:]):
+                inconsistent.append(base)
+    inconsistent.sort()
+    return mapping, inconsistent
+
+
+def meta0_payload(base_mapping, digits, bases=None):
+    """Prefix dict for ``meta0_force``: every sibling of the given bases (all
+    bases when ``bases`` is None; an empty list gives an empty payload).
+
+    Raises PlanningError on anything that is not a non-empty list of distinct
+    ``IP:PORT`` strings: meta0 servers do not survive malformed values.
+    """
+    _check_params(1, digits, 1)
+    keys = sorted(base_mapping) if bases is None else list(bases)
+    payload = {}
+    for key in keys:
+        base = _validate_base_key(key, digits)
+        addrs = base_mapping.get(key, base_mapping.get(base))
+        problem = peer_list_problem(addrs)
+        if problem:
+            raise PlanningError("base %r: %s" % (key, problem))
+        # Sorted: meta0 stores and serves every list sorted anyway.
+        if digits == 4:
+            payload[base] = sorted(addrs)
+        else:
+            for prefix in siblings(base, digits):
+                payload[prefix] = sorted(addrs)
+    return payload
+
+
+# ---------------------------------------------------------------------------
+# Results
+
+
+class PlanResult(object):
+    """Outcome of bootstrap, rebalance or decommission."""
+
+    def __init__(self, operation, mapping, moves, counts_before, counts_after, targets,
+                 lower_bound, warnings, changed, min_dist, effective_min_dist,
+                 pending_moves=0):
+        self.operation = operation
+        self.mapping = mapping
+        self.moves = moves
+        self.counts_before = counts_before
+        self.counts_after = counts_after
+        self.targets = targets
+        self.lower_bound = lower_bound
+        self.warnings = warnings
+        self.changed = changed
+        self.min_dist = min_dist
+        self.effective_min_dist = effective_min_dist
+        self.min_dist_satisfied = effective_min_dist == min_dist
+        self.pending_moves = pending_moves
+        self.complete = pending_moves == 0
+
+    @property
+    def spread(self):
+        return _spread(self.counts_after, self.targets)
+
+    @property
+    def moved_bases(self):
+        return sorted(set(m[0] for m in self.moves))
+
+    def to_dict(self, include_mapping=False, include_moves=False):
+        result = {
+            "operation": self.operation,
+            "changed": self.changed,
+            "moves_count": len(self.moves),
+            "moved_bases_count": len(set(m[0] for m in self.moves)),
+            "lower_bound": self.lower_bound,
+            "pending_moves": self.pending_moves,
+            "complete": self.complete,
+            "min_dist": self.min_dist,
+            "effective_min_dist": self.effective_min_dist,
+            "min_dist_satisfied": self.min_dist_satisfied,
+            "warnings": list(self.warnings),
+            "counts_before": dict(self.counts_before),
+            "counts_after": dict(self.counts_after),
+            "targets": dict(self.targets),
+            "spread": self.spread,
+        }
+        if include_mapping:
+            result["mapping"] = dict((k, list(v)) for k, v in self.mapping.items())
+        if include_moves:
+            result["moves"] = [list(m) for m in self.moves]
+        return result
+
+
+def _spread(counts, targets):
+    live = [a for a, t in targets.items() if t > 0]
+    dev = max([abs(counts.get(a, 0) - t) for a, t in targets.items()] +
+              [c for a, c in counts.items() if a not in targets] + [0])
+    return {
+        "max": max([counts.get(a, 0) for a in live] or [0]),
+        "min": min([counts.get(a, 0) for a in live] or [0]),
+        "max_deviation": dev,
+    }
