@@ -126,7 +126,6 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient, OioError
-from ansible_collections.openio.sds.plugins.module_utils.reference import known_types
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
@@ -200,7 +199,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         client = self._client()
         try:
             types = self.get_option("types") or sorted(
-                t for t in known_types(client) if isinstance(t, str))
+                t for t in facts(client).service_types() if isinstance(t, str))
             return collect(client, types, self.get_option("min_score"))
         except OioError as exc:
             raise AnsibleParserError("openio.sds.conscience: %s" % to_native(exc))

@@ -19,6 +19,10 @@ from ansible_collections.openio.sds.plugins.module_utils.release import LEGACY, 
 from ansible_collections.openio.sds.plugins.module_utils.services import normalize_service
 
 DIGITS_KEYS = ("ns.meta1_digits", "meta1_digits")
+# The policy of a service type the namespace does not name, and the
+# namespace's policies when it sets none (algorithms.md 11.1).
+DEFAULT_POLICY = "KEEP"
+DEFAULT_UPDATE_POLICY = "meta2=KEEP|3|1;sqlx=KEEP|1|1|;rdir=KEEP|1|1|"
 DEFAULT_DIGITS = 4
 # The types read, in this order, to tell the release when no list was read
 # yet: every namespace has meta0 services, a bootstrapped one meta1.
@@ -79,6 +83,14 @@ class NamespaceFacts(object):
         """The raw ``service_update_policy`` option ("" when unset)."""
         return self.options().get("service_update_policy") or ""
 
+    def update_policies(self):
+        """``{type: policy}`` (KEEP, APPEND, ...) of ``service_update_policy``."""
+        return parse_policy(self.update_policy())
+
+    def service_replicas(self):
+        """``{type: replicas}`` the namespace keeps of a base of each type."""
+        return policy_replicas(self.update_policy())
+
     def service_types(self):
         """The service types the conscience knows (read once)."""
         if self._types is None:
@@ -95,6 +107,11 @@ class NamespaceFacts(object):
         if self._release is None:
             self._release = detect(entries)
         return entries
+
+    def service_ids(self, service_type):
+        """The service IDs (``tag.service_id``) of the services of a type."""
+        return set(e["tags"]["tag.service_id"] for e in self.conscience_list(service_type)
+                   if (e.get("tags") or {}).get("tag.service_id"))
 
     def services(self, service_type, full=False):
         """The services of a type in the collection's one shape
@@ -139,6 +156,30 @@ class NamespaceFacts(object):
     @property
     def release_known(self):
         return self._release is not None
+
+
+def parse_policy(text):
+    """``meta2=KEEP|3|1;sqlx=KEEP|1|1|`` -> {"meta2": "KEEP", "sqlx": "KEEP"}."""
+    out = {}
+    for item in (text or "").split(";"):
+        name, sep, rest = item.strip().partition("=")
+        if sep and name.strip():
+            out[name.strip()] = (rest.split("|")[0].strip() or DEFAULT_POLICY).upper()
+    return out
+
+
+def policy_replicas(text):
+    """``meta2=KEEP|3|1;sqlx=KEEP|1|1|`` -> {"meta2": 3, "sqlx": 1}."""
+    out = {}
+    for item in (text or DEFAULT_UPDATE_POLICY).split(";"):
+        name, sep, rest = item.strip().partition("=")
+        fields = rest.split("|")
+        if sep and name.strip() and len(fields) > 1:
+            try:
+                out[name.strip()] = int(fields[1])
+            except ValueError:
+                pass
+    return out
 
 
 def facts(client):

@@ -23,11 +23,10 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     check_name_lengths, compute_cid, is_addr, is_cid)
-from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
+from ansible_collections.openio.sds.plugins.module_utils.namespace import DEFAULT_POLICY
 
 string_types = (str,)
 
-DEFAULT_POLICY = "KEEP"
 # Shown in place of an address the cluster has not chosen yet (check mode).
 CHOSEN_BY_CLUSTER = None
 _DIFF_VALUE_MAX = 120
@@ -268,34 +267,6 @@ def of_type(services, stype):
     return [e for e in services if e["type"] == stype]
 
 
-def parse_policy(text):
-    """``meta2=KEEP|3|1;sqlx=KEEP|1|1|`` -> {"meta2": "KEEP", "sqlx": "KEEP"}."""
-    out = {}
-    for item in (text or "").split(";"):
-        name, sep, rest = item.strip().partition("=")
-        if sep and name.strip():
-            out[name.strip()] = (rest.split("|")[0].strip() or DEFAULT_POLICY).upper()
-    return out
-
-
-# The namespace's default policy (algorithms.md 11.1), when it sets none.
-DEFAULT_UPDATE_POLICY = "meta2=KEEP|3|1;sqlx=KEEP|1|1|;rdir=KEEP|1|1|"
-
-
-def policy_replicas(text):
-    """``meta2=KEEP|3|1;sqlx=KEEP|1|1|`` -> {"meta2": 3, "sqlx": 1}."""
-    out = {}
-    for item in (text or DEFAULT_UPDATE_POLICY).split(";"):
-        name, sep, rest = item.strip().partition("=")
-        fields = rest.split("|")
-        if sep and name.strip() and len(fields) > 1:
-            try:
-                out[name.strip()] = int(fields[1])
-            except ValueError:
-                pass
-    return out
-
-
 # ---------------------------------------------------------------- state
 
 def new_state(account, reference, cid, exists=False, properties=None, services=None):
@@ -516,28 +487,6 @@ def read_reference(client, account, reference, cid):
         raise _unexpected(props)
     return state_from_show(shown.body, (props.body or {}).get("properties") or {},
                            account, reference, cid)
-
-
-def known_types(client):
-    return facts(client).service_types()
-
-
-def service_update_policies(client):
-    return parse_policy(facts(client).update_policy())
-
-
-def service_replicas(client):
-    """``{type: replicas}`` from the namespace's ``service_update_policy``."""
-    return policy_replicas(facts(client).update_policy())
-
-
-def service_ids(client, stype):
-    ids = set()
-    for entry in facts(client).conscience_list(stype):
-        sid = (entry.get("tags") or {}).get("tag.service_id")
-        if sid:
-            ids.add(sid)
-    return ids
 
 
 def execute(client, state, ops):

@@ -35,7 +35,6 @@ from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidIn
 from ansible_collections.openio.sds.plugins.module_utils.rdir import (
     SERVICE_TYPES, VolumeDatabase, read_assignments)
 from ansible_collections.openio.sds.plugins.module_utils.rdir_index import MAX_PAGE, IndexReader
-from ansible_collections.openio.sds.plugins.module_utils.reference import known_types
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 FORMAT = "openio.sds/snapshot/1"
@@ -114,7 +113,7 @@ def _rdir_address(host, rdirs):
 
 def capture(client, index_records=1000, concurrency=16, now=time.time):
     """The snapshot dict, and a list of per-volume read errors."""
-    types = sorted(t for t in known_types(client) if isinstance(t, str))
+    types = sorted(t for t in facts(client).service_types() if isinstance(t, str))
     info = facts(client).info()
     digits, dummy = facts(client).configured_digits()
     services = {}

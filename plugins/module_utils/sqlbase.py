@@ -28,7 +28,6 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     admin_call, ask_any, call_problems, describe_peer, election_status, leave, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr, siblings
-from ansible_collections.openio.sds.plugins.module_utils.reference import service_replicas
 from ansible_collections.openio.sds.plugins.module_utils.release import COPY_TARGET_IS_MASTER
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
@@ -205,7 +204,7 @@ def expected_replicas(client, base, owner):
     meta2 or sqlx base."""
     if base.type == "meta1":
         return owner.get("replicas") or 0
-    return service_replicas(client).get(base.type, 1)
+    return facts(client).service_replicas().get(base.type, 1)
 
 
 def base_files(client, base, service_ids=None):

@@ -238,8 +238,9 @@ services:
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 from ansible_collections.openio.sds.plugins.module_utils.reference import (
     REFERENCE_IDENTITY_RULES, check_identity, check_properties, check_services, check_type_lists,
-    check_types, check_unknown_ids, diff_view, execute, known_types, plan, predict_changed,
-    public_state, read_reference, reference_identity_spec, service_ids, service_update_policies)
+    check_types, check_unknown_ids, diff_view, execute, plan, predict_changed,
+    public_state, read_reference, reference_identity_spec)
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 # What state absent does not take.
 ONLY_WITH = [(name, "state", "present") for name in (
@@ -255,10 +256,10 @@ def work(module):
     services, maybe_ids = check_services(p.get("services"))
     types = check_type_lists(services, p.get("link"), p.get("unlink"), p.get("renew"))
     if types:
-        check_types(types, known_types(client))
+        check_types(types, facts(client).service_types())
     if maybe_ids:
-        check_unknown_ids(maybe_ids, dict((t, service_ids(client, t)) for t in maybe_ids))
-    policies = service_update_policies(client) if p.get("renew") else {}
+        check_unknown_ids(maybe_ids, dict((t, facts(client).service_ids(t)) for t in maybe_ids))
+    policies = facts(client).update_policies() if p.get("renew") else {}
 
     state = read_reference(client, account, reference, cid)
     want = {"state": p["state"], "properties": properties,

@@ -108,8 +108,9 @@ services:
 
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 from ansible_collections.openio.sds.plugins.module_utils.reference import (
-    REFERENCE_IDENTITY_RULES, check_identity, check_type_lists, check_types, known_types,
+    REFERENCE_IDENTITY_RULES, check_identity, check_type_lists, check_types,
     public_state, read_reference, reference_identity_spec)
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 
 def work(module):
@@ -119,7 +120,7 @@ def work(module):
     types = list(p.get("types") or [])
     if types:
         check_type_lists([], types, [], [])
-        check_types(types, known_types(client))
+        check_types(types, facts(client).service_types())
     return public_state(read_reference(client, account, reference, cid), types)
 
 

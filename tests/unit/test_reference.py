@@ -10,10 +10,11 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.namespace import parse_policy
 from ansible_collections.openio.sds.plugins.module_utils.reference import (
     apply_op, check_force_body, check_identity, check_properties, check_services,
     check_set_properties_body, check_type_lists, check_types, check_unknown_ids,
-    diff_view, group_services, new_state, parse_policy, plan, plan_properties,
+    diff_view, group_services, new_state, plan, plan_properties,
     predict_changed, public_state, service_entry, state_from_show)
 
 # (account, reference, cid) as the 7.3.0 proxy reported them in the captures
