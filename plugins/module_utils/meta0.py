@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
+from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import peer_results
 from ansible_collections.openio.sds.plugins.module_utils.meta0_apply import (
     MAX_REPORTED, Applier, ApplyError, PayloadError, held_copies, meta1_base, moved_bases,

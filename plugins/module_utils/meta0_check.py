@@ -13,6 +13,7 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0_model import (
     _Services, _check_params, bases_from_meta0, compute_targets)
 from ansible_collections.openio.sds.plugins.module_utils.names import base_keys
 
+
 def _truncated(items, limit):
     return {"count": len(items), "items": items[:limit], "truncated": len(items) > limit}
 
