@@ -62,7 +62,7 @@ stage_pytest() {
   # module, role and playbook test runs against both); the conformance and
   # release tests replay both releases in every leg.
   OIO_TEST_RELEASE=$release "$bin/python" -m pytest -p no:cacheprovider -n 4 --dist worksteal \
-    -q tests
+    -q --durations=15 tests
 }
 
 stage_sanity() {
