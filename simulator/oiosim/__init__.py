@@ -1,4 +1,5 @@
-"""A simulated OpenIO SDS 7.3.0 namespace: oio-proxy routes (conscience,
+"""A simulated OpenIO SDS namespace, as 7.3.0 or 2026.14 answer (release.py):
+oio-proxy routes (conscience,
 reference, meta0, admin/elections, lb, caches) and rdir services, served by
 one asyncio loop on 127.0.0.1. See ``python -m oiosim --help``.
 
