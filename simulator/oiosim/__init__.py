@@ -1,7 +1,7 @@
-"""A simulated OpenIO SDS namespace, as 7.3.0 or 2026.14 answer (release.py):
-oio-proxy routes (conscience,
-reference, meta0, admin/elections, lb, caches) and rdir services, served by
-one asyncio loop on 127.0.0.1. See ``python -m oiosim --help``.
+"""A simulated OpenIO SDS namespace, answering as 7.3.0 or 2026.14 do
+(release.py): oio-proxy routes (conscience, reference, meta0,
+admin/elections, lb, caches) and rdir services, served by one asyncio loop
+on 127.0.0.1. See ``python -m oiosim --help``.
 
 Known differences from the real system (on purpose or by simplification):
 
