@@ -188,7 +188,3 @@ def facts(client):
     if found is None:
         found = client.namespace_facts = NamespaceFacts(client)
     return found
-
-
-def release_of(client):
-    return facts(client).release

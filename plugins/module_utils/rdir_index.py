@@ -59,12 +59,6 @@ def missing_status(service_type, release):
 # ---------------------------------------------------------------------------
 # Records
 
-def chunk_body(key, value, release):
-    """Push body of a rawx record of ``release``'s format, or None when the
-    rdir would refuse it back (see :meth:`release.Release.chunk_record`)."""
-    return release.chunk_record(key, value)
-
-
 def meta2_body(record):
     """Push body of a meta2 record, or None when a mandatory field is not a
     non-empty string (the rdir would refuse it)."""
@@ -330,7 +324,7 @@ class IndexCopy(object):
 
     def _body(self, key, value):
         if self.service_type == "rawx":
-            return chunk_body(key, value, self.release)
+            return self.release.chunk_record(key, value)
         return meta2_body(value)
 
     def _push(self, body):

@@ -30,16 +30,10 @@ conscience lists the put and get scores of each service, 7.3.0 only one.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-# Internal statuses of a refused admin/copy (2026.14, both as HTTP 500).
+# Internal status of an admin/copy refused because its target is the master
+# (2026.14, as HTTP 500; 472, a target that follows another master, makes
+# the copy try its next source like any failure).
 COPY_TARGET_IS_MASTER = 473
-COPY_TARGET_FOLLOWS_ANOTHER = 472
-
-# Routes that act on one service: 2026.14 refuses several IDs in service_id
-# (400 "Only one service can be requested"); the multi-peer routes (status,
-# ping, has, sync, leave, debug, remove, info) take lists in both.
-SINGLE_TARGET_ROUTES = frozenset(
-    "admin/" + r for r in ("get_properties", "set_properties", "del_properties", "vacuum",
-                           "freeze", "enable", "disable", "copy"))
 
 
 class Release(object):
@@ -143,7 +137,6 @@ MODERN = Release(
                        ("version", True)),
     meta2_missing_http=404, properties_ack=204, has_mtime=True, remove_reports_deleted=True,
     one_service_per_request=True, split_locks=True, copy_refusals=True)
-RELEASES = {LEGACY.name: LEGACY, MODERN.name: MODERN}
 
 
 def detect(entries):

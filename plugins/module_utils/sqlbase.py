@@ -129,11 +129,11 @@ def set_admin_properties(client, base, changes):
                         idempotent=True)
     # 7.3.0 acknowledges with 200 {}, 2026.14 with 204: any other answer
     # is not the acknowledgement of this release.
-    if resp.status != facts(client).release.properties_ack:
+    release = facts(client).release
+    if resp.status != release.properties_ack:
         raise OioError("unexpected answer %s to admin/set_properties on %s base %s (OpenIO SDS "
                        "%s acknowledges with %s): the write may not have been made"
-                       % (resp.status, base.type, base.name, facts(client).release,
-                          facts(client).release.properties_ack),
+                       % (resp.status, base.type, base.name, release, release.properties_ack),
                        method="POST", url=resp.url, http_status=resp.status)
 
 
@@ -225,10 +225,16 @@ def base_files(client, base, service_ids=None):
     return out
 
 
+def copies_of(files):
+    """``{addr: True | False | None}`` (has the base, lacks it, unknown) of
+    a :func:`base_files` answer."""
+    return dict((addr, bool(found) if found is not None else None)
+                for addr, found in files.items())
+
+
 def copies(client, base, service_ids=None):
     """``{addr: True | False | None}``: has the base, lacks it, unknown."""
-    return dict((addr, bool(found) if found is not None else None)
-                for addr, found in base_files(client, base, service_ids).items())
+    return copies_of(base_files(client, base, service_ids))
 
 
 def copy_base(client, base, target, sources):

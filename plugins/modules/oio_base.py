@@ -182,7 +182,7 @@ from ansible_collections.openio.sds.plugins.module_utils.module import InvalidIn
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
-    PEERS_KEY, apply_properties, base_files, check_peers, check_properties, describe_plan,
+    PEERS_KEY, apply_properties, base_files, check_peers, check_properties, copies_of, describe_plan,
     expected_replicas, get_admin_properties, move_plan, owner_peers, plan_is_empty, plan_properties,
     plan_removal, remove_copies, run_move, set_admin_properties)
 
@@ -261,8 +261,7 @@ def work(module):
     if desired is not None:
         sys_peers = [x for x in (table["system"].get(PEERS_KEY) or "").split(",") if x]
         files = base_files(client, base)
-        holders = dict((a, bool(f) if f is not None else None) for a, f in files.items())
-        plan = move_plan(owner, sys_peers, holders, desired)
+        plan = move_plan(owner, sys_peers, copies_of(files), desired)
         if plan_is_empty(plan):
             plan = None
         else:
