@@ -25,24 +25,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "simulator"))
 sys.path.insert(0, os.path.join(ROOT, "collections"))
 
-from oiosim import topology as topo_mod  # noqa: E402
-from oiosim.testing import Simulator  # noqa: E402
-
 from ansible_collections.openio.sds.plugins.module_utils import meta0  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
+from bench_decommission import VICTIM, trial_namespace  # noqa: E402
 
-VICTIM = "127.0.0.1:6009"
 MAX_OVERHEAD = 0.10
 
 
 def decommission(digits, concurrency, profile, batch_size):
     """``(moved replicas, seconds, batches, requests)`` of one decommission."""
-    topology = topo_mod.load("trial")
-    topology.update({"meta1_digits": digits, "bootstrapped": True,
-                     "_dir": topo_mod.PRESET_DIR})
-    with Simulator(topology=topology, ttl=7200, profile=profile) as sim:
+    with trial_namespace(digits, profile) as sim:
         client = OioClient(sim.proxy_url, sim.namespace, timeout=60, retries=3,
                            pool_size=max(32, concurrency))
         sim.reset_stats()

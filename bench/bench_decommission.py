@@ -51,11 +51,17 @@ def goal(text, met):
     return "%s: %s" % (text, "met" if met else "NOT met")
 
 
-def run(digits, concurrency, profile="none"):
+def trial_namespace(digits, profile):
+    """The trial's namespace (``trial`` preset), bootstrapped with ``digits``:
+    a started Simulator, to use in a ``with``."""
     topology = topo_mod.load("trial")
     topology.update({"meta1_digits": digits, "bootstrapped": True,
                      "_dir": topo_mod.PRESET_DIR})
-    with Simulator(topology=topology, ttl=7200, profile=profile) as sim:
+    return Simulator(topology=topology, ttl=7200, profile=profile)
+
+
+def run(digits, concurrency, profile="none"):
+    with trial_namespace(digits, profile) as sim:
         client = OioClient(sim.proxy_url, sim.namespace, timeout=60, retries=3,
                            pool_size=max(32, concurrency))
         services = meta0.load_meta1_services(client)
