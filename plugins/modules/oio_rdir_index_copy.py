@@ -34,13 +34,6 @@ options:
     type: str
     required: true
     choices: [rawx, meta2]
-  volume:
-    description:
-      - Volume ID, that is the service ID of the rawx or meta2 service, or its address
-        when it has none.
-    type: str
-    required: true
-    aliases: [service_id]
   source:
     description:
       - The rdir to copy from, by service ID or C(IP:PORT) address. An address that the
@@ -95,6 +88,7 @@ options:
     type: int
     default: 8
 extends_documentation_fragment:
+  - openio.sds.rdir_volume
   - openio.sds.connection
   - openio.sds.attributes
   - openio.sds.attributes.stateful

@@ -20,19 +20,6 @@ description:
   - rawx records are returned in the format of the cluster's release (OpenIO SDS 2026.14
     keys a chunk by container and chunk ID, and keeps the content's path and version).
 options:
-  service_type:
-    description:
-      - The kind of volume.
-    type: str
-    default: rawx
-    choices: [rawx, meta2]
-  volume:
-    description:
-      - Volume ID, that is the service ID of the rawx or meta2 service, or its address
-        when it has none.
-    type: str
-    required: true
-    aliases: [service_id]
   rdir:
     description:
       - The rdir to read, by service ID or address. By default the rdir the volume is
@@ -56,6 +43,8 @@ options:
     type: int
     default: 1000
 extends_documentation_fragment:
+  - openio.sds.rdir_volume
+  - openio.sds.rdir_volume.service_type
   - openio.sds.connection
   - openio.sds.attributes
   - openio.sds.attributes.info_module

@@ -20,19 +20,6 @@ description:
   - meta2 indexes have no admin keys in OpenIO SDS 7.3.0, so for O(service_type=meta2)
     only O(state=present) is possible.
 options:
-  service_type:
-    description:
-      - The kind of volume.
-    type: str
-    default: rawx
-    choices: [rawx, meta2]
-  volume:
-    description:
-      - Volume ID, that is the service ID of the rawx or meta2 service, or its address
-        when it has none.
-    type: str
-    required: true
-    aliases: [service_id]
   state:
     description:
       - V(present), the database exists.
@@ -77,6 +64,8 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - openio.sds.rdir_volume
+  - openio.sds.rdir_volume.service_type
   - openio.sds.connection
   - openio.sds.attributes
   - openio.sds.attributes.stateful
