@@ -25,7 +25,9 @@ export ANSIBLE_LOCAL_TEMP="$tmp/ansible-local-tmp"
 export ANSIBLE_REMOTE_TEMP="$tmp/ansible-remote-tmp"
 export ANSIBLE_ASYNC_DIR="$tmp/ansible-async"
 export XDG_CACHE_HOME="$tmp/cache"
-export ANSIBLE_COLLECTIONS_PATH="$root/collections"
+# collections/ holds openio.sds (a link to the clone); the integration
+# targets' test-only oiosim.testing lies under tests/integration/collections.
+export ANSIBLE_COLLECTIONS_PATH="$root/collections:$root/tests/integration/collections"
 export ANSIBLE_PIPELINING=1
 
 # --- stages -----------------------------------------------------------------

@@ -118,7 +118,7 @@ class NamespaceFacts(object):
         (:func:`services.normalize_service`)."""
         entries = self.conscience_list(service_type, full=full)
         release = self.release
-        return [normalize_service(e, release) for e in entries]
+        return [dict(normalize_service(e, release), type=service_type) for e in entries]
 
     # -- meta0 ---------------------------------------------------------------
 

@@ -8,18 +8,19 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: oio_service
-short_description: Lock or unlock a service's score, or wait for the services of a type
+short_description: Lock or unlock a service's score, or wait for the services of some types
 version_added: 1.0.0
 description:
   - Locks the score of one service in the conscience (at 0 by default, so that it gets no
     new bases, links or chunks), or unlocks it so that the conscience computes its score again.
-  - Or waits until the services of a type are there and usable, for example before a bootstrap.
+  - Or waits until the services of a type (or of several, O(min_counts)) are there and usable,
+    for example before a bootstrap.
 options:
   type:
     description:
       - The service type, for example V(meta1) or V(rawx).
+      - Required, but with O(state=available) and O(min_counts).
     type: str
-    required: true
     aliases: [service_type]
   service:
     description:
@@ -46,6 +47,11 @@ options:
       - At least 0.
     type: int
     default: 1
+  min_counts:
+    description:
+      - With O(state=available), instead of O(type) and O(min_count), the number of services
+        that must be ready, by type (see the examples); one task waits for them all.
+    type: dict
   min_score:
     description:
       - With O(state=available), the lowest score a ready service may have. The default, 1,
@@ -101,6 +107,11 @@ EXAMPLES = r'''
     state: available
     min_count: 6
     wait_timeout: 300
+
+- name: Wait for the directory's services, all in one task
+  openio.sds.oio_service:
+    state: available
+    min_counts: {meta0: 3, meta1: 3, rdir: 3}
 '''
 
 RETURN = r'''
@@ -109,7 +120,7 @@ service:
   returned: when O(state) is V(locked) or V(unlocked)
   type: dict
 services:
-  description: The ready services of the type.
+  description: The ready services of the type (of each type of O(min_counts), type after type).
   returned: when O(state=available)
   type: list
   elements: dict
@@ -158,24 +169,51 @@ def lock_or_unlock(module):
     return {"service": after, "release": facts(module.client).release.name}
 
 
+def expected_counts(params):
+    """``{type: min_count}``: O(min_counts), or O(type) with O(min_count)."""
+    if params["min_counts"] is None:
+        return {params["type"]: params["min_count"]}
+    if not params["min_counts"]:
+        raise InvalidInput("min_counts: name at least one service type")
+    if params["service_ids"]:
+        raise InvalidInput("service_ids goes with type, not with min_counts")
+    counts = {}
+    for service_type, count in params["min_counts"].items():
+        try:
+            counts[service_type] = int(str(count))
+        except ValueError:
+            counts[service_type] = -1
+        if counts[service_type] < 0:
+            raise InvalidInput("min_counts: the count of %s must be an integer of 0 or more, "
+                               "not %r" % (service_type, count))
+    return counts
+
+
 def wait_available(module):
     params = module.params
+    wanted = expected_counts(params)
+    listed = facts(module.client)
     start = time.time()
     while True:
-        services = facts(module.client).services(params["type"])
-        ready, ready_services, missing = availability(
-            services, params["min_count"], params["min_score"], params["service_ids"])
+        unready, ready_services = [], []
+        for service_type, count in wanted.items():
+            services = listed.services(service_type)
+            ready, ready_of_type, missing = availability(
+                services, count, params["min_score"], params["service_ids"])
+            ready_services.extend(ready_of_type)
+            if not ready:
+                detail = "missing or not ready: %s" % ", ".join(missing) if missing else \
+                    "%d of %d ready" % (len(ready_of_type), count)
+                unknown = unknown_keys(services, missing)
+                if unknown:
+                    detail += "; not in the conscience at all: %s" % ", ".join(unknown)
+                unready.append("%s (%s)" % (service_type, detail))
         waited = round(time.time() - start, 1)
-        if ready:
+        if not unready:
             return {"services": ready_services, "waited": waited}
         if waited >= params["wait_timeout"]:
-            detail = "missing or not ready: %s" % ", ".join(missing) if missing else \
-                "%d of %d ready" % (len(ready_services), params["min_count"])
-            unknown = unknown_keys(services, missing)
-            if unknown:
-                detail += "; not in the conscience at all: %s" % ", ".join(unknown)
-            module.fail("timed out after %ss waiting for %s services with a score >= %d (%s)"
-                        % (params["wait_timeout"], params["type"], params["min_score"], detail),
+            module.fail("timed out after %ss waiting for services with a score >= %d: %s"
+                        % (params["wait_timeout"], params["min_score"], "; ".join(unready)),
                         services=ready_services, waited=waited)
         time.sleep(params["wait_interval"])
 
@@ -187,16 +225,19 @@ RANGES = dict(min_count=(0, None), min_score=(0, 100), score=(0, 100),
 
 def main():
     module = OioModule(ranges=RANGES, argument_spec=dict(
-        type=dict(type="str", required=True, aliases=["service_type"]),
+        type=dict(type="str", aliases=["service_type"]),
         service=dict(type="str"),
         state=dict(type="str", default="available", choices=["locked", "unlocked", "available"]),
         score=dict(type="int", default=0),
         min_count=dict(type="int", default=1),
+        min_counts=dict(type="dict"),
         min_score=dict(type="int", default=1),
         service_ids=dict(type="list", elements="str", default=[]),
         wait_timeout=dict(type="int", default=60),
         wait_interval=dict(type="float", default=2),
-    ), required_if=[("state", "locked", ["service"]), ("state", "unlocked", ["service"])])
+    ), required_if=[("state", "locked", ["type", "service"]), ("state", "unlocked", ["type", "service"])],
+        required_one_of=[("type", "min_counts")], mutually_exclusive=[("type", "min_counts")],
+        only_with=[("min_counts", "state", "available")])
     if module.params["state"] == "available":
         module.run(wait_available)
     else:

@@ -8,17 +8,19 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: oio_service_info
-short_description: List the services of one type registered in the conscience
+short_description: List the services of some types registered in the conscience
 version_added: 1.0.0
 description:
-  - Lists the services of one type (meta0, meta1, meta2, rawx, rdir, ...) that the
+  - Lists the services of one or more types (meta0, meta1, meta2, rawx, rdir, ...) that the
     conscience of an OpenIO SDS namespace knows, with their address, ID, score,
     location and tags.
 options:
   type:
     description:
-      - The service type, for example V(meta1) or V(rawx).
-    type: str
+      - The service type, for example V(meta1) or V(rawx), or a list of types (one task, one
+        request per type).
+    type: list
+    elements: str
     required: true
     aliases: [service_type]
   full:
@@ -42,6 +44,11 @@ EXAMPLES = r'''
     type: meta1
   register: meta1
 
+- name: List the services of the directory in one task
+  openio.sds.oio_service_info:
+    type: [meta0, meta1, meta2, rdir]
+  register: directory
+
 - name: List rdir services with their statistics, connection from module_defaults
   module_defaults:
     group/openio.sds.oio:
@@ -60,7 +67,8 @@ release:
   type: str
   sample: "2026.14"
 services:
-  description: The services of that type, as the conscience lists them.
+  description: The services of the types, type after type in the order of O(type), as the
+    conscience lists them.
   returned: always
   type: list
   elements: dict
@@ -83,6 +91,10 @@ services:
       type: dict
       returned: on OpenIO SDS 2026.14
       sample: {"put": 87, "get": 90}
+    type:
+      description: The service type.
+      type: str
+      sample: meta1
     location:
       description: Location (tag C(tag.loc)), or the IP address when it has none.
       type: str
@@ -106,16 +118,25 @@ services:
       type: dict
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
+
+
+def list_services(module):
+    types = list(dict.fromkeys(module.params["type"]))  # once each, in order
+    if not types or not all(types):
+        raise InvalidInput("type: name at least one service type, and no empty one")
+    listed = facts(module.client)
+    return {"services": [svc for service_type in types
+                         for svc in listed.services(service_type, module.params["full"])]}
 
 
 def main():
     module = OioModule(names_release=True, argument_spec=dict(
-        type=dict(type="str", required=True, aliases=["service_type"]),
+        type=dict(type="list", elements="str", required=True, aliases=["service_type"]),
         full=dict(type="bool", default=False),
     ))
-    module.run(lambda m: {"services": facts(m.client).services(m.params["type"], m.params["full"])})
+    module.run(list_services)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # collections/ansible_collections/openio/sds links to the repo root.
 COLLECTIONS = os.path.join(ROOT, "collections")
-COMMON = os.path.join(ROOT, "tests", "integration", "common")
+# oiosim.testing: the targets' controller-side calls to the simulator's
+# control API (write log, faults), test-only.
+TEST_COLLECTIONS = os.path.join(ROOT, "tests", "integration", "collections")
 RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
                    r"\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)")
 
@@ -35,7 +37,7 @@ class PlaybookResult(object):
 def ansible_env(tmp_path, sim=None):
     env = dict(os.environ)
     env.update({
-        "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
+        "ANSIBLE_COLLECTIONS_PATH": os.pathsep.join((COLLECTIONS, TEST_COLLECTIONS)),
         # Everything Ansible writes stays under the test's temp folder: the
         # async wrapper and async_status must agree on the job directory
         # whatever HOME says.
@@ -69,7 +71,7 @@ def run_playbook(tmp_path):
     """``run_playbook(path, sim, extra_vars=None, check=False, diff=False, args=())``."""
 
     def run(playbook, sim=None, extra_vars=None, check=False, diff=False, args=()):
-        variables = {"common": COMMON}
+        variables = {}
         if sim is not None:
             variables.update(oio_proxy_url=sim.proxy_url, oio_namespace=sim.namespace,
                              sim_control_url=sim.control_url, sim_rdir_urls=sim.rdir_urls)
