@@ -177,6 +177,11 @@ stage_readme() {
 }
 
 # --- runner -----------------------------------------------------------------
+# The virtualenvs first, then two lanes at once: the pytest stages (four
+# workers each, one leg after the other) and every other stage, most of which
+# keep one core busy (sanity, ansible-lint, the README's commands), so that
+# neither core idles. A stage's output goes to its log, printed whole when the
+# stage ends; the summary lists the stages in a fixed order.
 
 names=() results=() times=()
 record() { names+=("$1"); results+=("$2"); times+=("$3"); }
@@ -200,39 +205,85 @@ skip_stage() {  # NAME REASON
   record "$1" "skipped: $2" 0
 }
 
-readme_venv=""
-for pyver in "${versions[@]}"; do
+use_python() {  # PYVER: the virtualenv, mode and release of a leg
+  pyver=$1
   case "$pyver" in
     3.11) venv=.venv; mode=full; release=${OIO_TEST_RELEASE:-7.3.0} ;;
     3.13) venv=.venv313; mode=core; release=${OIO_TEST_RELEASE:-2026.14} ;;
     *) echo "unknown Python version $pyver (3.11 or 3.13)" >&2; exit 2 ;;
   esac
   bin="$root/$venv/bin"
-  stages=("runtime:generated files are up to date" "doc:modules render with ansible-doc"
-          "pytest:pytest (unit, simulator, conformance; integration on OpenIO SDS $release)"
-          "sanity:ansible-test sanity"
-          "galaxy:galaxy build, install, shipped tests from the installed copy")
-  [ "$mode" = full ] && stages+=("lint:ansible-lint (production profile, offline)"
-                                 "molecule:molecule scenarios")
-  # Not as an `if` condition: that would turn `set -e` off inside the stage.
-  run_stage "$pyver: virtualenv" stage_venv
-  if [ "${results[${#results[@]}-1]}" = passed ]; then
+}
+
+leg_stages() {  # PYVER: "key:title" of the leg's stages, in order
+  use_python "$1"
+  printf '%s\n' "runtime:generated files are up to date" "doc:modules render with ansible-doc" \
+    "pytest:pytest (unit, simulator, conformance; integration on OpenIO SDS $release)" \
+    "sanity:ansible-test sanity" "galaxy:galaxy build, install, shipped tests from the installed copy"
+  [ "$mode" = full ] && printf '%s\n' "lint:ansible-lint (production profile, offline)" \
+    "molecule:molecule scenarios"
+  return 0
+}
+
+lane() {  # FILE JOB...: run "pyver|key|title" jobs one after the other
+  local out=$1 job pyver_ key title log start rc
+  shift
+  for job in "$@"; do
+    IFS='|' read -r pyver_ key title <<< "$job"
+    if [ "$key" = readme ]; then venv=$readme_venv bin="$root/$readme_venv/bin"
+    else use_python "$pyver_"; fi
+    log="$tmp/stage-$pyver_-$key.log" start=$SECONDS
+    ( set -e; export PATH="$bin:$PATH"; "stage_$key" ) > "$log" 2>&1
+    rc=$?
+    {
+      flock 9
+      printf '\n=== %s\n' "$title"; cat "$log"
+      [ $rc -eq 0 ] || printf '=== %s: FAILED\n' "$title"
+    } 9> "$tmp/print.lock"
+    printf '%s|%s|%s\n' "$title" "$([ $rc -eq 0 ] && echo passed || echo FAILED)" \
+      $((SECONDS - start)) >> "$out"
+  done
+}
+
+readme_venv="" ready=()
+for pyver in "${versions[@]}"; do
+  use_python "$pyver"
+  if run_stage "$pyver: virtualenv" stage_venv; then
+    ready+=("$pyver")
     [ -n "$readme_venv" ] || readme_venv=$venv
-    for entry in "${stages[@]}"; do
-      wanted "${entry%%:*}" && run_stage "$pyver: ${entry#*:}" "stage_${entry%%:*}"
-    done
   else
-    for entry in "${stages[@]}"; do
-      wanted "${entry%%:*}" && skip_stage "$pyver: ${entry#*:}" "no virtualenv"
-    done
+    while IFS=: read -r key title; do
+      wanted "$key" && skip_stage "$pyver: $title" "no virtualenv"
+    done < <(leg_stages "$pyver")
   fi
 done
-if ! wanted readme; then
-  :
-elif [ -n "$readme_venv" ]; then
-  venv=$readme_venv bin="$root/$readme_venv/bin"
-  run_stage "README commands, as written" stage_readme
-else
+
+tests=() checks=() jobs=()
+for pyver in "${ready[@]}"; do
+  while IFS=: read -r key title; do
+    wanted "$key" || continue
+    jobs+=("$pyver|$key|$pyver: $title")
+    if [ "$key" = pytest ]; then tests+=("${jobs[-1]}"); else checks+=("${jobs[-1]}"); fi
+  done < <(leg_stages "$pyver")
+done
+if wanted readme && [ -n "$readme_venv" ]; then
+  jobs+=("-|readme|README commands, as written"); checks+=("${jobs[-1]}")
+fi
+: > "$tmp/lane-tests"; : > "$tmp/lane-checks"
+lane "$tmp/lane-tests" "${tests[@]}" &
+tests_pid=$!
+lane "$tmp/lane-checks" "${checks[@]}" &
+checks_pid=$!
+wait "$tests_pid" "$checks_pid"
+# The summary: each leg's stages in their order, then the README's.
+for job in "${jobs[@]}"; do
+  title=${job#*|*|}
+  line=$(grep -F "$title|" "$tmp/lane-tests" "$tmp/lane-checks" -h | head -n1)
+  [ -n "$line" ] || line="$title|FAILED (did not run)|0"
+  IFS='|' read -r title result secs <<< "$line"
+  record "$title" "$result" "$secs"
+done
+if wanted readme && [ -z "$readme_venv" ]; then
   skip_stage "README commands, as written" "no virtualenv"
 fi
 
