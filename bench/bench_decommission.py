@@ -79,9 +79,7 @@ def run(digits, concurrency, profile="none"):
                                                    concurrency)
         scan_requests, dummy = requests_of(sim)
         applier = meta0.Applier(client, digits, concurrency=concurrency)
-        report = applier.apply(current, plan.mapping)
-        if left:
-            report["cleanup_problems_count"] += len(applier.remove_leftovers(left))
+        report = applier.apply(current, plan.mapping, leftovers=left)
         elapsed = time.time() - t0
         total, by_route = requests_of(sim)
         move_requests = total - scan_requests

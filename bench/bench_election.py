@@ -2,7 +2,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the openio.sds collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The all-bases election scan (``oio_election_info all_bases: true``)
+"""The all-bases election scan (``oio_meta1_elections_info``)
 against what ``openio directory warmup`` does, on a simulated proxy that
 takes the time a real one takes.
 

@@ -106,6 +106,15 @@ class OioError(Exception):
         }
 
 
+class Refused(OioError):
+    """A change refused because of what the cluster answered, not a failed
+    exchange: no method, no URL (the requests that told it succeeded), and
+    nothing was sent for the change."""
+
+    def __init__(self, message):
+        super(Refused, self).__init__(message)
+
+
 # POST routes that only read: the admin routes of the RUN_ALL mode that do
 # not change a base, the properties reads, and the rdir index listings.
 READ_POSTS = ("admin/status", "admin/has", "admin/get_properties", "admin/debug", "admin/info",

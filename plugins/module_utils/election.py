@@ -19,6 +19,7 @@ import threading
 import time
 
 from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE, OioError
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     base_cid, base_name, check_name_lengths, compute_cid, is_cid, base_keys,
     split_base_name)
@@ -72,8 +73,8 @@ def base_identity_spec():
                 cid=dict(type="str", aliases=["base"]))
 
 
-def all_bases_scan_spec():
-    """Tuning of the all-bases scan (documented by ``openio.sds.base.all_bases``)."""
+def meta1_scan_spec():
+    """Tuning of the scan of the meta1 bases (documented by ``openio.sds.meta1_scan``)."""
     return dict(max_unhealthy=dict(type="int", default=1000),
                 concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
                 verify=dict(type="str", default="all", choices=list(VERIFY_SCOPES)),
@@ -89,16 +90,28 @@ def scan_scope(verify, sample_size, include_bases):
     return sample_size, list(include_bases or [])
 
 
-# Ranges of the all-bases scan options (OioModule ``ranges``).
-ALL_BASES_SCAN_RANGES = dict(max_unhealthy=(0, None), concurrency=CONCURRENCY_RANGE,
-                             sample_size=(0, None))
+def meta1_scan_scope(client, verify, sample_size, include_bases):
+    """``(digits, sample_size, include)`` of a scan of the meta1 bases, from
+    the scan options: every base (sample_size None), or a sample and the
+    ``include_bases``, each checked against the namespace's digits."""
+    digits = facts(client).meta1_digits()
+    sample_size, include = scan_scope(verify, sample_size, include_bases)
+    for name in include:
+        try:
+            normalize_meta1_base(name, digits)
+        except ValueError as exc:
+            raise InvalidInput("include_bases: %s" % exc)
+    return digits, sample_size, include
+
+
+# Ranges of the meta1 scan options (OioModule ``ranges``).
+META1_SCAN_RANGES = dict(max_unhealthy=(0, None), concurrency=CONCURRENCY_RANGE,
+                         sample_size=(0, None))
 
 
 # AnsibleModule rules that go with base_identity_spec().
 BASE_IDENTITY_RULES = dict(required_together=[("account", "reference")],
                            mutually_exclusive=[("cid", "account")])
-# The all-bases scan names no base.
-ALL_BASES_EXCLUDES = [(name, "all_bases", False) for name in ("account", "reference", "cid")]
 
 
 def resolve_base(client, stype, account=None, reference=None, cid=None, digits=None):
@@ -546,7 +559,7 @@ def aggregate(scan, max_unhealthy=1000):
 
 def verify_meta1_elections(client, digits, concurrency=DEFAULT_CONCURRENCY, warn=None,
                            max_unhealthy=1000, sample_size=None, include=None):
-    """``oio_election_info all_bases``: the aggregate of the scan of every
+    """``oio_meta1_elections_info``: the aggregate of the scan of every
     meta1 base (or of a sample), with ``scope`` and ``stats``."""
     bases, scope = select_bases(digits, sample_size, include)
     calls = BulkCalls(client, concurrency=concurrency, warn=warn)

@@ -321,17 +321,16 @@ class Applier(object):
                 unknown.append(job)
         return forced, kept, unknown
 
-    def apply(self, current, target):
-        """Apply the moves from ``current`` to ``target``. Returns a report;
-        raises ApplyError when meta0 could not be updated."""
+    def apply(self, current, target, leftovers=None):
+        """Apply the moves from ``current`` to ``target``, then clean up the
+        ``leftovers`` (:func:`held_copies`) of an earlier run. Returns a
+        report (:func:`new_report`); raises ApplyError when meta0 could not
+        be updated."""
         bases = moved_bases(current, target)
         jobs = [(b, list(current.get(b) or ()), list(target[b])) for b in bases]
-        report = {"bases": len(jobs), "moved_bases": 0, "forced_prefixes": 0,
-                  "failed_bases": [], "failed_bases_count": 0,
-                  "cleanup_problems": [], "cleanup_problems_count": 0,
-                  "writes": 0, "meta0_updated": False}
+        report = new_report(len(jobs))
         if not jobs:
-            return report
+            return self._clean_leftovers(leftovers, report)
         ok = []
         failed = []
         for (job, dummy, err) in self.client.map_bounded(self._prepare, jobs, self.concurrency):
@@ -378,6 +377,14 @@ class Applier(object):
         self.failed = failed
         report["failed_bases_count"] = len(report["failed_bases"])
         report["failed_bases"] = report["failed_bases"][:MAX_REPORTED]
+        return self._clean_leftovers(leftovers, report)
+
+    def _clean_leftovers(self, leftovers, report):
+        if leftovers:
+            problems = self.remove_leftovers(leftovers)
+            report["removed_copies"] = len(leftovers)
+            report["cleanup_problems"] = (report["cleanup_problems"] + problems)[:MAX_REPORTED]
+            report["cleanup_problems_count"] += len(problems)
         report["writes"] = self.writes
         return report
 
@@ -415,11 +422,26 @@ class Applier(object):
                 problems.extend("base %s: %s" % (job[0], p) for p in found or ())
         return problems
 
-    def install(self, payload):
-        """Bootstrap/restore: the whole mapping in one force, verified, then
-        the proxy cache flushed."""
+    def install(self, payload, bases):
+        """Bootstrap/restore: the whole mapping (``bases`` of it) in one
+        force, verified, then the proxy cache flushed. Returns the report."""
         self.force_and_verify(payload, full=True)
         self.flush_high()
+        report = new_report(bases)
+        report.update(moved_bases=bases, forced_prefixes=len(payload), meta0_updated=True,
+                      writes=self.writes)
+        return report
+
+
+def new_report(bases):
+    """What an apply tells: ``bases`` to move, how many moved and through
+    how many forced prefixes, the bases that failed and the cleanup problems
+    (the first MAX_REPORTED of each), the write requests, whether meta0 was
+    updated; ``removed_copies`` when leftovers were cleaned up."""
+    return {"bases": bases, "moved_bases": 0, "forced_prefixes": 0,
+            "failed_bases": [], "failed_bases_count": 0,
+            "cleanup_problems": [], "cleanup_problems_count": 0,
+            "writes": 0, "meta0_updated": False}
 
 
 def service_addresses(names, services):

@@ -14,7 +14,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.openio.sds.plugins.module_utils.client import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, OioClient, OioError, url_userinfo)
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, OioClient, OioError, Refused, url_userinfo)
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
@@ -175,7 +175,7 @@ class OioModule(object):
         self._started = time.time()
         try:
             result = work(self) or {}
-        except InvalidInput as exc:
+        except (InvalidInput, Refused) as exc:
             self.fail(str(exc))
         except OioError as exc:
             self.fail(str(exc), error=exc.to_dict())

@@ -24,7 +24,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.openio.sds.plugins.module_utils.cache import flush_proxy_cache
-from ansible_collections.openio.sds.plugins.module_utils.client import OioError
+from ansible_collections.openio.sds.plugins.module_utils.client import OioError, Refused
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     admin_call, ask_any, call_problems, describe_peer, election_status, leave, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr, siblings
@@ -176,9 +176,8 @@ def owner_peers(client, base):
     entries = [e for e in body.get("srv") or [] if e.get("type") == base.type]
     seqs = sorted(set(e.get("seq") for e in entries))
     if len(seqs) > 1:
-        raise OioError("reference %s has %s services under several sequences %s: moving "
-                       "them is not supported" % (base.cid, base.type, seqs),
-                       method="GET", url=resp.url)
+        raise Refused("reference %s has %s services under several sequences %s: moving "
+                      "them is not supported" % (base.cid, base.type, seqs))
     peers = []
     for entry in entries:
         for host in (entry.get("host") or "").split(","):
@@ -274,9 +273,8 @@ def force_owner(client, base, owner, peers):
         # another writer changed it meanwhile, and forcing would undo that.
         served = facts(client).meta0()
         if not meta0_serves(served, owner["prefixes"], owner["peers"]):
-            raise OioError("meta0 changed the peers of meta1 base %s during the move: another "
-                           "writer? nothing was forced, run the task again" % base.name,
-                           method="GET", url=client.proxy_route("admin/meta0_list"))
+            raise Refused("meta0 changed the peers of meta1 base %s during the move: another "
+                          "writer? nothing was forced, run the task again" % base.name)
         # Only this base's prefixes: meta0 keeps the others as they are.
         payload = dict((p, sorted(peers)) for p in owner["prefixes"])
         client.proxy("POST", "admin/meta0_force", json_body=payload, idempotent=True)

@@ -338,7 +338,9 @@ ONLY_WITH = [("services", "state", "decommissioned"), ("mapping", "state", "pres
              ("max_moves", "state", ("balanced", "decommissioned"))]
 
 
-def _plan(m, warn):
+def plan_now(m, warn):
+    """The plan from the namespace as it is now (a dict: current and target
+    mappings, moves, services, digits, payload, ...)."""
     p = m.params
     try:
         return plan(m.client, p["state"], warn, replicas=p["replicas"], digits=p["digits"],
@@ -349,92 +351,100 @@ def _plan(m, warn):
 
 
 def work(m):
-    """Plan, then (unless check mode) apply and verify.
-    A run that will write an existing mapping plans again under the meta0
-    writer lease, from the mapping as it is then."""
-    p = _plan(m, m.module.warn)
+    """Read and plan; under the meta0 writer lease when the run will write,
+    plan again from the mapping as it is then; describe; apply; report."""
+    p = plan_now(m, m.module.warn)
     writes = (not m.check_mode and p["initialised"]
               and bool(p["payload"] or moved_bases(p["current"], p["target"])))
     with writer_lease(m.client, m.params["lease_timeout"], m.params["lease_ttl"],
                       m.module.warn, needed=writes) as lease:
         if lease is not None:
-            p = _plan(m, lambda msg: None)
-        return report_and_apply(m, p, lease)
+            p = plan_now(m, lambda msg: None)
+        held, scanned = leftover_copies(m, p)
+        result = describe(m, p, held, scanned)
+        if not m.changed or m.check_mode:
+            return result
+        applier = Applier(m.client, p["digits"], m.params["concurrency"], m.module.warn,
+                          before_force=lease.renew if lease is not None else None)
+        report = apply(m, p, applier, held, result)
+    return outcome(m, p, applier, report, result)
 
 
-def report_and_apply(m, p, lease):
+def leftover_copies(m, p):
+    """A decommission's ``({base: holders}, bases scanned)``: the copies its
+    services still hold of bases meta0 no longer maps to them (an earlier
+    run stopped after its force). A base they do not answer for stops the
+    run before any write."""
+    if m.params["state"] != "decommissioned" or not m.params["check_copies"]:
+        return {}, 0
+    leaving = service_addresses(m.params["services"], p["services"])
+    held, unknown, scanned = held_copies(m.client, p["current"], leaving, p["digits"],
+                                         m.params["concurrency"])
+    if unknown:
+        m.fail("cannot tell whether %s still hold copies of %d base(s) that meta0 no "
+               "longer maps to them (first: %s): admin/has got no answer from them; "
+               "nothing was written. Last cause: %s"
+               % (", ".join(leaving), len(unknown),
+                  ", ".join(k for k, dummy in unknown[:5]), unknown[-1][1]))
+    return held, scanned
+
+
+def describe(m, p, held, scanned):
+    """The result before any write: what changes, the counts per meta1
+    before and after, the check of the target; sets changed and the diff."""
     params = m.params
-    client = m.client
-    warn = m.module.warn
-    services = p["services"]
     moves = p["moves"]
-    held, unknown, scanned = {}, [], 0
-    if params["state"] == "decommissioned" and params.get("check_copies", True):
-        leaving = service_addresses(params["services"], services)
-        held, unknown, scanned = held_copies(client, p["current"], leaving, p["digits"],
-                                             params["concurrency"])
-        if unknown:
-            m.fail("cannot tell whether %s still hold copies of %d base(s) that meta0 no "
-                   "longer maps to them (first: %s): admin/has got no answer from them; "
-                   "nothing was written. Last cause: %s"
-                   % (", ".join(leaving), len(unknown),
-                      ", ".join(k for k, dummy in unknown[:5]), unknown[-1][1]))
-    changed = (bool(p["payload"]) or bool(moved_bases(p["current"], p["target"]))
-               or bool(held))
-    counts_before = bases_per_service(p["current"], services)
-    counts_after = bases_per_service(p["target"], services)
+    m.changed = bool(p["payload"]) or bool(moved_bases(p["current"], p["target"])) or bool(held)
+    counts_before = bases_per_service(p["current"], p["services"])
+    counts_after = bases_per_service(p["target"], p["services"])
     before, after = diff_summary(counts_before, counts_after, moves)
     m.record_before(before)
     m.record_after(after)
-    m.changed = changed
     res = p["result"]
     result = {
         "operation": p["operation"],
         "digits": p["digits"],
         "replicas": params["replicas"],
         "min_dist": params["min_dist"],
-        "initialised": p["initialised"] or (changed and not m.check_mode),
+        "initialised": p["initialised"] or (m.changed and not m.check_mode),
         "moves_count": len(moves),
         "moved_bases_count": len(set(mv[0] for mv in moves)),
         "pending_moves": res.pending_moves if res is not None else 0,
         "counts_before": counts_before,
         "counts_after": counts_after,
-        "check": planner.check(p["target"], services, params["replicas"], p["digits"],
+        "check": planner.check(p["target"], p["services"], params["replicas"], p["digits"],
                                params["min_dist"]),
     }
     if params["state"] == "decommissioned":
         result["copies_left"] = {
             "scanned_bases": scanned, "count": len(held),
             "bases": dict((k, held[k]) for k in sorted(held)[:MAX_REPORTED])}
-    if params.get("return_moves"):
+    if params["return_moves"]:
         result["moves"] = [{"base": b, "from": o, "to": n} for b, o, n in moves]
-    if params.get("return_mapping"):
+    if params["return_mapping"]:
         result["mapping"] = served_mapping(p["target"])
-    if not changed or m.check_mode:
-        return result
-    applier = Applier(client, p["digits"], params["concurrency"], warn,
-                      before_force=lease.renew if lease is not None else None)
+    return result
+
+
+def apply(m, p, applier, held, result):
+    """The writes: the whole mapping (bootstrap, restore) or the moves and
+    the leftovers. Returns the apply report; fails when meta0 could not be
+    updated."""
     try:
         if p["payload"] is not None:
-            applier.install(p["payload"])
-            report = {"bases": len(p["target"]), "moved_bases": len(p["target"]),
-                      "forced_prefixes": len(p["payload"]), "failed_bases": [],
-                      "failed_bases_count": 0, "cleanup_problems": [],
-                      "cleanup_problems_count": 0, "meta0_updated": True}
-        else:
-            report = applier.apply(p["current"], p["target"])
-            if held:
-                problems = applier.remove_leftovers(held)
-                report["removed_copies"] = len(held)
-                report["cleanup_problems"] = (report["cleanup_problems"]
-                                              + problems)[:MAX_REPORTED]
-                report["cleanup_problems_count"] += len(problems)
+            return applier.install(p["payload"], len(p["target"]))
+        return applier.apply(p["current"], p["target"], leftovers=held)
     except PayloadError as exc:
         raise InvalidInput(str(exc))
     except ApplyError as exc:
         m.changed = False
         m.fail(str(exc), error=exc.to_dict(), writes=applier.writes, **result)
-    report["writes"] = applier.writes
+
+
+def outcome(m, p, applier, report, result):
+    """The result with the apply report, or a failure that says what a
+    re-run finishes: bases left unclean, or bases that stayed on their old
+    peers (then the counts and check describe what meta0 serves)."""
     result["apply"] = report
     if report["cleanup_problems_count"]:
         # meta0 is up to date but a base is not done: an old copy is left or
@@ -444,17 +454,16 @@ def report_and_apply(m, p, lease):
                % (report["cleanup_problems_count"], report["cleanup_problems"][0]),
                changed=True, **result)
     if report["failed_bases_count"]:
-        # Report what meta0 now holds, not the plan.
         actual = dict(p["target"])
         for base in applier.failed:
             if base in p["current"]:
                 actual[base] = p["current"][base]
             else:
                 actual.pop(base, None)
-        result["counts_after"] = bases_per_service(actual, services)
-        result["check"] = planner.check(actual, services, params["replicas"], p["digits"],
-                                        params["min_dist"])
-        if params.get("return_mapping"):
+        result["counts_after"] = bases_per_service(actual, p["services"])
+        result["check"] = planner.check(actual, p["services"], m.params["replicas"],
+                                        p["digits"], m.params["min_dist"])
+        if m.params["return_mapping"]:
             result["mapping"] = served_mapping(actual)
         m.changed = report["meta0_updated"]
         m.fail("%d of %d base(s) could not be copied to their new peers and were left on "

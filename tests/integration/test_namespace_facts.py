@@ -14,9 +14,7 @@ def test_a_bad_meta1_digits_gets_one_answer_from_every_module(
     assert message in str(caught.value)
     play = write_play("digits.yml", """
     - name: The election scan reads the digits
-      openio.sds.oio_election_info:
-        type: meta1
-        all_bases: true
+      openio.sds.oio_meta1_elections_info:
       register: scan
       ignore_errors: true
     - name: The mapping check reads them too

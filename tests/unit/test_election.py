@@ -331,5 +331,5 @@ def test_select_bases():
 
 
 def test_scan_ranges():
-    # The numbers are the modules' ranges (ALL_BASES_SCAN_RANGES), checked before.
-    assert el.ALL_BASES_SCAN_RANGES["concurrency"] == (1, 64)
+    # The numbers are the modules' ranges (META1_SCAN_RANGES), checked before.
+    assert el.META1_SCAN_RANGES["concurrency"] == (1, 64)
