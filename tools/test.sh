@@ -96,7 +96,7 @@ stage_galaxy() {
   echo "built and installed: $(ls "$out/dist")"
   installed="$root/$out/installed/ansible_collections/openio/sds"
   # The collection's own suites and tooling are not shipped; the simulator is.
-  for path in tests/simulator tests/integration tests/conformance extensions bench tools; do
+  for path in tests/simulator tests/library tests/integration tests/conformance extensions bench tools; do
     [ ! -e "$installed/$path" ] || { echo "$path is shipped but should not be"; return 1; }
   done
   for path in simulator/oiosim/__main__.py simulator/oiosim/presets/small.yaml simulator/oiosim/presets/lab_meta0.json.gz; do

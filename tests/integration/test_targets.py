@@ -1,9 +1,11 @@
 """One pytest case per integration target (tests/integration/targets/<name>/main.yml).
 
-A target may hold ``sim.yml`` naming the simulator preset and topology
+A failed target names its first failed task (not an ignored one) and the
+error. A target may hold ``sim.yml`` naming the simulator preset and topology
 overrides it needs (``preset: small_bootstrapped``); the default is ``small``.
 """
 import os
+import re
 
 import pytest
 import yaml
@@ -28,5 +30,22 @@ def test_target(target, sim_factory, run_playbook):
             settings = yaml.safe_load(handle) or {}
     sim = sim_factory(**settings)
     result = run_playbook(os.path.join(TARGETS, target, "main.yml"), sim)
-    assert result.rc == 0, "target %s failed (see output above)" % target
-    assert result.failed == 0
+    assert result.rc == 0 and result.failed == 0, "%s: %s" % (target, failed_task(result.output))
+
+
+TASK = re.compile(r"^TASK \[(.*)\] \*+$")
+
+
+def failed_task(output):
+    """``task "<name>": <its error line>`` of the first failure the play did
+    not ignore, so that a failed target names what failed."""
+    lines = output.splitlines()
+    task = None
+    for i, line in enumerate(lines):
+        match = TASK.match(line)
+        if match:
+            task = match.group(1)
+        elif line.startswith(("fatal: ", "failed: ")) and not any(
+                "...ignoring" in following for following in lines[i + 1:i + 3]):
+            return 'task "%s": %s' % (task, line[:500])
+    return "failed (see the output above)"

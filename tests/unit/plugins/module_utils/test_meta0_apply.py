@@ -1,6 +1,6 @@
 """meta0 payloads without a server: validation, user mappings, the moves
 and the diff summary. The apply itself is tested against the simulator
-(tests/integration/test_meta1_moves.py)."""
+(tests/library/test_meta1_moves.py)."""
 import pytest
 
 from ansible_collections.openio.sds.plugins.module_utils import meta0

@@ -85,7 +85,7 @@ def test_summary():
     ("", "dest must be a file path"),
 ])
 def test_bad_dest(dest, message):
-    # The number options are the module's ranges (test_module_rules.py).
+    # The number options are the module's ranges (test_module.py).
     with pytest.raises(InvalidInput, match=message):
         snapshot.check_dest(dest)
 
