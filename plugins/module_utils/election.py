@@ -349,13 +349,24 @@ def call_problems(results):
     return [describe_peer(a, r) for a, r in sorted(results.items()) if r["status"] != 200]
 
 
+class NotElected(OioError):
+    """A base whose election is not healthy after the time it was given:
+    every request succeeded, so no URL; ``summary`` is its last status."""
+
+    def __init__(self, base, timeout, summary):
+        super(NotElected, self).__init__("%s base %s is not elected after %ss: %s" % (
+            base.type, base.name, timeout, "; ".join(summary["problems"])))
+        self.base = base
+        self.summary = summary
+
+
 def wait_elected(client, base, timeout, interval=0.5, sleep=time.sleep, clock=time.time):
     """Bring ``base`` to a healthy election. Returns ``(summary, pinged)``.
 
     Reads the status; a healthy base is left alone. Otherwise (unless the
     client is in check mode) pings every peer and reads the status again until healthy
-    or ``timeout`` seconds have passed, then raises an OioError naming the
-    peers at fault.
+    or ``timeout`` seconds have passed, then raises :class:`NotElected`
+    naming the peers at fault.
     """
     summary = election_status(client, base)
     if summary["healthy"] or client.check_mode:
@@ -374,9 +385,7 @@ def wait_elected(client, base, timeout, interval=0.5, sleep=time.sleep, clock=ti
         delay = min(delay * 2, 4.0)
         if summary["state"] in ("no_master", "failed"):
             ping(client, base)
-    raise OioError("%s base %s is not elected after %ss: %s" % (
-        base.type, base.name, timeout, "; ".join(summary["problems"])),
-        method="POST", url=client.proxy_route("admin/status"))
+    raise NotElected(base, timeout, summary)
 
 
 # -- every meta1 base -------------------------------------------------------

@@ -22,7 +22,7 @@ from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as
 from ansible_collections.openio.sds.plugins.module_utils.cache import flush_proxy_cache
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
-    BaseRef, call_problems, leave, wait_elected)
+    BaseRef, NotElected, call_problems, leave, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     NUM_PREFIXES,
     base_cid,
@@ -39,6 +39,10 @@ _HEX = frozenset("0123456789ABCDEF")
 VERIFY_ATTEMPTS = 3
 VERIFY_PAUSE = 1.0
 MAX_REPORTED = 20
+
+# How much longer than election_timeout the end-of-batch check of the bases
+# still electing waits.
+RECHECK_FACTOR = 4
 
 
 class PayloadError(ValueError):
@@ -153,7 +157,7 @@ class Applier(object):
     """
 
     def __init__(self, client, digits, concurrency=8, warn=None, sleep=time.sleep,
-                 election_timeout=30, before_force=None):
+                 election_timeout=30, before_force=None, recheck_timeout=None):
         self.client = client
         self.before_force = before_force
         self.digits = digits
@@ -161,8 +165,13 @@ class Applier(object):
         self.warn = warn or (lambda msg: None)
         self.sleep = sleep
         self.election_timeout = election_timeout
+        # A base still electing after election_timeout is checked again at
+        # the end of the batch, for this long.
+        self.recheck_timeout = (RECHECK_FACTOR * election_timeout if recheck_timeout is None
+                                else recheck_timeout)
         self.writes = 0
         self.failed = []
+        self.unelected = []
         self._lock = threading.Lock()
 
     def _count(self, n=1):
@@ -270,13 +279,63 @@ class Applier(object):
             except OioError as exc:
                 problems.append(str(exc))
         try:
-            summary, dummy = wait_elected(self.client, base, self.election_timeout,
-                                          sleep=self.sleep)
-            if set([summary["master"]] + summary["slaves"]) != set(new):
-                problems.append("election among %s, expected %s" % (
-                    ", ".join([summary["master"]] + summary["slaves"]), ", ".join(sorted(new))))
+            problems.extend(self._elected_among(base, new, self.election_timeout))
+        except NotElected:
+            return problems, False
         except OioError as exc:
             problems.append(str(exc))
+        return problems, True
+
+    def _elected_among(self, base, peers, timeout):
+        """[] when ``base`` elects a master among exactly ``peers`` within
+        ``timeout``; the problem otherwise. Raises NotElected."""
+        summary, dummy = wait_elected(self.client, base, timeout, sleep=self.sleep)
+        members = [summary["master"]] + summary["slaves"]
+        if set(members) != set(peers):
+            return ["election among %s, expected %s" % (", ".join(members), ", ".join(sorted(peers)))]
+        return []
+
+    def _clean(self, jobs, reset_peers=False):
+        """:meth:`_cleanup` of every job, then the elections still going on
+        checked once more, for longer: a slow election does not fail a batch
+        of good moves. Returns the problems left, one line per base."""
+        problems, slow = [], []
+
+        def one(job):
+            return self._cleanup(job, reset_peers=reset_peers)
+        for (job, found, err) in self.client.map_bounded(one, jobs, self.concurrency):
+            if err is not None:
+                problems.append("base %s: %s" % (job[0], err))
+                continue
+            found, elected = found
+            problems.extend("base %s: %s" % (job[0], p) for p in found)
+            if not elected:
+                slow.append(job)
+        return problems + self._recheck(slow)
+
+    def _recheck(self, jobs):
+        """The bases not elected within election_timeout, waited for up to
+        recheck_timeout; each one still not elected is a problem naming the
+        task that finishes it (recorded in ``unelected``)."""
+        if not jobs:
+            return []
+        self.warn("%d moved base(s) not elected after %ss (first: %s); checking them again "
+                  "for up to %ss" % (len(jobs), self.election_timeout, jobs[0][0],
+                                     self.recheck_timeout))
+
+        def again(job):
+            return self._elected_among(meta1_base(job[0], self.digits), job[2],
+                                       self.recheck_timeout)
+        problems = []
+        for (job, found, err) in self.client.map_bounded(again, jobs, self.concurrency):
+            if err is None and not found:
+                continue
+            base = meta1_base(job[0], self.digits)
+            entry = {"base": base.name, "problem": str(err) if err is not None else found[0],
+                     "command": finish_command(base.name, self.recheck_timeout)}
+            self.unelected.append(entry)
+            problems.append("base %s: %s; finish it with: %s" % (
+                base.name, entry["problem"], entry["command"]))
         return problems
 
     def _serves(self, served, key, peers):
@@ -366,12 +425,7 @@ class Applier(object):
             report["forced_prefixes"] = len(ok) * (16 ** (4 - self.digits))
             report["moved_bases"] = len(ok)
             self.flush_high()
-            problems = []
-            for (job, found, err) in self.client.map_bounded(self._cleanup, ok, self.concurrency):
-                if err is not None:
-                    problems.append("base %s: %s" % (job[0], err))
-                else:
-                    problems.extend("base %s: %s" % (job[0], p) for p in found)
+            problems = self._clean(ok)
             report["cleanup_problems_count"] = len(problems)
             report["cleanup_problems"] = problems[:MAX_REPORTED]
         self.failed = failed
@@ -386,6 +440,7 @@ class Applier(object):
             report["cleanup_problems"] = (report["cleanup_problems"] + problems)[:MAX_REPORTED]
             report["cleanup_problems_count"] += len(problems)
         report["writes"] = self.writes
+        report["unelected"] = self.unelected[:MAX_REPORTED]
         return report
 
     def _rollback(self, jobs):
@@ -412,15 +467,7 @@ class Applier(object):
             new = list(served.get(siblings(key, self.digits)[0]) or ())
             jobs.append((key, sorted(set(holders) | set(new)), new))
 
-        def fix(job):
-            return self._cleanup(job, reset_peers=True)
-        problems = []
-        for (job, found, err) in self.client.map_bounded(fix, jobs, self.concurrency):
-            if err is not None:
-                problems.append("base %s: %s" % (job[0], err))
-            else:
-                problems.extend("base %s: %s" % (job[0], p) for p in found or ())
-        return problems
+        return self._clean(jobs, reset_peers=True)
 
     def install(self, payload, bases):
         """Bootstrap/restore: the whole mapping (``bases`` of it) in one
@@ -433,6 +480,12 @@ class Applier(object):
         return report
 
 
+def finish_command(base_name, timeout):
+    """The ad-hoc task that finishes the election of a meta1 base."""
+    return ("ansible localhost -m openio.sds.oio_election -a 'type=meta1 cid=%s state=elected "
+            "wait_timeout=%d'" % (base_name, max(60, int(timeout) * 2)))
+
+
 def new_report(bases):
     """What an apply tells: ``bases`` to move, how many moved and through
     how many forced prefixes, the bases that failed and the cleanup problems
@@ -440,7 +493,7 @@ def new_report(bases):
     updated; ``removed_copies`` when leftovers were cleaned up."""
     return {"bases": bases, "moved_bases": 0, "forced_prefixes": 0,
             "failed_bases": [], "failed_bases_count": 0,
-            "cleanup_problems": [], "cleanup_problems_count": 0,
+            "cleanup_problems": [], "cleanup_problems_count": 0, "unelected": [],
             "writes": 0, "meta0_updated": False}
 
 

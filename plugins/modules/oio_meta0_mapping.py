@@ -116,6 +116,15 @@ options:
       - From 1 to 64.
     type: int
     default: 8
+  election_timeout:
+    description:
+      - Seconds a moved base may take to elect a master among its new peers. A base still
+        electing then does not fail the run at once; it is checked again at the end of the
+        run for up to four times as long, and one still not elected after that is named in
+        RV(apply.unelected) with the task that finishes it.
+      - From 0 to 86400.
+    type: float
+    default: 30
   return_moves:
     description:
       - Return the list of moved base replicas in RV(moves).
@@ -293,6 +302,13 @@ apply:
       description: The first of them.
       type: list
       elements: str
+    unelected:
+      description: The moved bases still not elected after the end-of-run check (the first of
+        them), each with its problem and the task that finishes it.
+      type: list
+      elements: dict
+      sample: [{"base": "AB00", "problem": "meta1 base AB00 is not elected after 120.0s: ...",
+                "command": "ansible localhost -m openio.sds.oio_election -a 'type=meta1 cid=AB00 state=elected wait_timeout=240'"}]
     removed_copies:
       description: Bases whose copies left on the decommissioned services were removed.
       type: int
@@ -333,7 +349,7 @@ from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 # Ranges of the number options, and the options a state does not take,
 # checked before anything is sent.
 RANGES = dict(LEASE_RANGES, concurrency=CONCURRENCY_RANGE, digits=(0, 4), max_moves=(0, None),
-              replicas=(1, 5))
+              replicas=(1, 5), election_timeout=(0, 86400))
 ONLY_WITH = [("services", "state", "decommissioned"), ("mapping", "state", "present"),
              ("max_moves", "state", ("balanced", "decommissioned"))]
 
@@ -365,6 +381,7 @@ def work(m):
         if not m.changed or m.check_mode:
             return result
         applier = Applier(m.client, p["digits"], m.params["concurrency"], m.module.warn,
+                          election_timeout=m.params["election_timeout"],
                           before_force=lease.renew if lease is not None else None)
         report = apply(m, p, applier, held, result)
     return outcome(m, p, applier, report, result)
@@ -488,6 +505,7 @@ def main():
             min_dist=min_dist_spec(default=1),
             max_moves=dict(type="int"),
             concurrency=dict(type="int", default=8),
+            election_timeout=dict(type="float", default=30.0),
             check_copies=dict(type="bool", default=True),
             return_moves=dict(type="bool", default=False),
             return_mapping=dict(type="bool", default=False),

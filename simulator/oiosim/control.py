@@ -1,5 +1,6 @@
 """The `/_sim/...` control API: write log, stats, faults, services, meta0."""
 import json
+import time
 
 from .core import Response
 from .namespace import SimError
@@ -86,6 +87,8 @@ class Control(object):
         ns = self.app.ns
         return {"rules": self.app.faults.public(), "down_peers": sorted(ns.down_peers),
                 "failed_elections": sorted(ns.failed_elections),
+                "slow_elections": dict((k, round(max(0.0, until - time.monotonic()), 1))
+                                       for k, until in ns.slow_elections.items()),
                 "meta0_crash_on_bad_payload": ns.crash_on_bad_payload}
 
     def get_faults(self, req):
@@ -107,6 +110,11 @@ class Control(object):
             ns.down_peers = set(body["down_peers"] or [])
         if "failed_elections" in body:
             ns.failed_elections = set(body["failed_elections"] or [])
+        if "slow_elections" in body:
+            # {"meta1:AB": seconds}: those elections fail for that long.
+            now = time.monotonic()
+            ns.slow_elections = dict((k, now + float(v))
+                                     for k, v in (body["slow_elections"] or {}).items())
         if "meta0_crash_on_bad_payload" in body:
             ns.crash_on_bad_payload = bool(body["meta0_crash_on_bad_payload"])
         return Response(200, self._faults_doc())
@@ -116,6 +124,7 @@ class Control(object):
         self.app.faults.set_rules([])
         ns.down_peers = set()
         ns.failed_elections = set()
+        ns.slow_elections = {}
         ns.crash_on_bad_payload = True
         return Response(200, self._faults_doc())
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import random
+import time
 
 from . import release as release_mod
 from . import topology as topo_mod
@@ -149,6 +150,9 @@ class Namespace(object):
         self.pools = {}          # name -> (targets, options)
         self.down_peers = set()
         self.failed_elections = set()
+        # {"meta1:AB": monotonic time}: an election that fails until then,
+        # as a slow ZooKeeper makes a real one take its time.
+        self.slow_elections = {}
         self.crash_on_bad_payload = True
         for spec in topo_mod.expand_services(topo):
             self.add_service(spec)
@@ -561,8 +565,10 @@ class Namespace(object):
             self.copies[key].discard(addr)
 
     def election_failed(self, stype, base):
-        return ("%s:%s" % (stype, base) in self.failed_elections
-                or "%s:*" % stype in self.failed_elections)
+        key = "%s:%s" % (stype, base)
+        if key in self.slow_elections and time.monotonic() < self.slow_elections[key]:
+            return True
+        return key in self.failed_elections or "%s:*" % stype in self.failed_elections
 
     def manages(self, stype, base, addr):
         """Whether a service takes part in the base's election. A meta1
