@@ -63,8 +63,9 @@ stage_pytest() {
   # simulators answer as $release (each leg one release, so that every
   # module, role and playbook test runs against both); the conformance and
   # release tests replay both releases in every leg.
+  # tests/unit is shipped: the galaxy stage runs it from the installed copy.
   OIO_TEST_RELEASE=$release "$bin/python" -m pytest -p no:cacheprovider -n 4 --dist worksteal \
-    -q --durations=15 tests
+    -q --durations=15 --ignore=tests/unit tests
 }
 
 stage_sanity() {
@@ -218,7 +219,7 @@ use_python() {  # PYVER: the virtualenv, mode and release of a leg
 leg_stages() {  # PYVER: "key:title" of the leg's stages, in order
   use_python "$1"
   printf '%s\n' "runtime:generated files are up to date" "doc:modules render with ansible-doc" \
-    "pytest:pytest (unit, simulator, conformance; integration on OpenIO SDS $release)" \
+    "pytest:pytest (simulator, conformance, library; integration on OpenIO SDS $release)" \
     "sanity:ansible-test sanity" "galaxy:galaxy build, install, shipped tests from the installed copy"
   [ "$mode" = full ] && printf '%s\n' "lint:ansible-lint (production profile, offline)" \
     "molecule:molecule scenarios"
