@@ -40,6 +40,7 @@ sys.path.insert(0, os.path.join(ROOT, "collections"))
 sys.path.insert(0, os.path.join(ROOT, "simulator"))
 
 from ansible_collections.openio.sds.plugins.module_utils import election as el  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils import meta1_elections as m1  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.names import base_cid  # noqa: E402
 from oiosim.testing import Simulator  # noqa: E402
@@ -80,7 +81,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--preset", default="lab", choices=["lab", "large"])
     parser.add_argument("--profile", default="real", choices=["real", "none"])
-    parser.add_argument("--concurrency", type=int, default=el.DEFAULT_CONCURRENCY)
+    parser.add_argument("--concurrency", type=int, default=m1.DEFAULT_CONCURRENCY)
     parser.add_argument("--warmup-concurrency", type=int, default=WARMUP_CONCURRENCY)
     parser.add_argument("--bases", type=int, default=0,
                         help="read only the first N bases (default: every base)")
@@ -88,19 +89,19 @@ def main():
     with Simulator(preset=args.preset, profile=args.profile, ttl=3600) as sim:
         client = OioClient(sim.proxy_url, sim.namespace)
         digits = el.meta1_digits(client)
-        bases = el.meta1_bases(digits)
+        bases = m1.meta1_bases(digits)
         if args.bases:
             bases = bases[:args.bases]
         print("preset=%s profile=%s digits=%d bases=%d" % (
             args.preset, args.profile, digits, len(bases)))
 
         sim.reset_stats()
-        calls = el.BulkCalls(client, concurrency=args.concurrency)
+        calls = m1.BulkCalls(client, concurrency=args.concurrency)
         start = time.time()
-        scan = el.scan_meta1_elections(client, digits, bases=bases, calls=calls)
+        scan = m1.scan_meta1_elections(client, digits, bases=bases, calls=calls)
         ours = time.time() - start
         stats = sim.stats()
-        agg = el.aggregate(scan)
+        agg = m1.aggregate(scan)
         ours_conns = stats["connections"]["proxy"]
         ours_per_base = stats["requests"] / float(len(bases))
         print("project (concurrency %d, keep-alive): %.1f s, %.0f requests/s, %d connections, "

@@ -120,7 +120,7 @@ peer_problems:
 
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.election import (
+from ansible_collections.openio.sds.plugins.module_utils.meta1_elections import (
     META1_SCAN_RANGES, elect_meta1_bases, meta1_scan_scope, meta1_scan_spec)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 

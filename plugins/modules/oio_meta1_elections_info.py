@@ -114,7 +114,7 @@ peer_problems:
 
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils.election import (
+from ansible_collections.openio.sds.plugins.module_utils.meta1_elections import (
     META1_SCAN_RANGES, meta1_scan_scope, meta1_scan_spec, verify_meta1_elections)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 

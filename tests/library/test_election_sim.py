@@ -2,6 +2,7 @@
 the all-bases scan under faults and its connections, and a meta1 base move
 (meta0 side)."""
 from ansible_collections.openio.sds.plugins.module_utils import election as el
+from ansible_collections.openio.sds.plugins.module_utils import meta1_elections as m1
 from ansible_collections.openio.sds.plugins.module_utils import sqlbase
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 
@@ -22,8 +23,8 @@ def test_scan_retries_transient_failures(sim_factory):
                               {"match": "admin/status", "service": "proxy", "action": "drop",
                                "after": 40, "times": 1}]})
     warnings = []
-    scan = el.scan_meta1_elections(cli, 2, concurrency=2, warn=warnings.append)
-    agg = el.aggregate(scan)
+    scan = m1.scan_meta1_elections(cli, 2, concurrency=2, warn=warnings.append)
+    agg = m1.aggregate(scan)
     assert agg["total"] == 256
     assert agg["counts"]["healthy"] == 256, agg["unhealthy"][:3]
     assert warnings and "retrying" in warnings[0]
@@ -34,7 +35,7 @@ def test_scan_one_request_per_base_on_at_most_concurrency_connections(sim_factor
     sim = sim_factory("small_bootstrapped")
     cli, dummy = client_for(sim)
     sim.reset_stats()
-    agg = el.verify_meta1_elections(cli, 2, concurrency=3)
+    agg = m1.verify_meta1_elections(cli, 2, concurrency=3)
     stats = sim.stats()
     assert agg["total"] == 256 and agg["healthy"] and agg["scope"] == "all"
     assert stats["by_route"] == {"POST /v3.0/OPENIO/admin/status": 256}
@@ -50,8 +51,8 @@ def test_scan_fails_when_the_proxy_goes_away(sim_factory):
     sim.set_faults({"rules": [{"match": "admin/status", "service": "proxy", "action": "drop",
                                "after": 30}]})
     try:
-        el.elect_meta1_bases(cli, 2, timeout=0, concurrency=2)
-    except el.ScanAborted as exc:
+        m1.elect_meta1_bases(cli, 2, timeout=0, concurrency=2)
+    except m1.ScanAborted as exc:
         assert "could not read" in str(exc) and "cannot reach the service" in str(exc)
     else:
         raise AssertionError("the scan did not fail")
@@ -63,12 +64,12 @@ def test_scan_names_a_down_meta1(sim_factory):
     cli, dummy = client_for(sim)
     victim = cli.conscience_list("meta1")[0]["addr"]
     sim.set_faults({"down_peers": [victim]})
-    agg = el.aggregate(el.scan_meta1_elections(cli, 2))
+    agg = m1.aggregate(m1.scan_meta1_elections(cli, 2))
     assert agg["counts"]["unreachable"] == agg["unhealthy_count"] > 0
     assert list(agg["peer_problems"]) == [victim]
     # Warm-up cannot fix a dead peer: it pings only the unhealthy bases, then gives up.
     sim.reset_writes()
-    agg2, pinged = el.elect_meta1_bases(cli, 2, timeout=0, sleep=lambda s: None)
+    agg2, pinged = m1.elect_meta1_bases(cli, 2, timeout=0, sleep=lambda s: None)
     assert agg2["stats"]["requests"] == 256 + 2 * pinged
     assert pinged == agg["unhealthy_count"]
     writes = sim.writes()

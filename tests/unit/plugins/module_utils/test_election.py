@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from ansible_collections.openio.sds.plugins.module_utils import election as el
+from ansible_collections.openio.sds.plugins.module_utils import meta1_elections as m1
 from ansible_collections.openio.sds.plugins.module_utils import sqlbase
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 
@@ -88,8 +89,8 @@ def test_debug_membership():
 def test_aggregate_counts_and_peer_problems():
     scan = [("0000", el.summarize_status(peers(a=(200, "OK"), b=(303, A), c=(303, A)))),
             ("0001", el.summarize_status(peers(a=(200, "OK"), b=(303, A), c=(2, "refused")))),
-            ("0002", el.error_summary(el.OioError("boom")))]
-    agg = el.aggregate(scan, max_unhealthy=1)
+            ("0002", m1.error_summary(el.OioError("boom")))]
+    agg = m1.aggregate(scan, max_unhealthy=1)
     assert agg["total"] == 3
     assert agg["counts"]["healthy"] == 1 and agg["counts"]["unreachable"] == 1
     assert agg["counts"]["error"] == 1
@@ -276,7 +277,7 @@ def test_bulk_calls_with_a_server_that_closes():
         warnings = []
         cli = OioClient("http://127.0.0.1:%d" % server.port, "OPENIO", retries=2,
                         sleep=lambda s: None)
-        calls = el.BulkCalls(cli, concurrency=2, warn=warnings.append)
+        calls = m1.BulkCalls(cli, concurrency=2, warn=warnings.append)
         bases = ["%04X" % i for i in range(20)]
         out = calls.run("status", bases)
         assert [b for b, dummy in out] == bases
@@ -296,13 +297,13 @@ def test_bulk_calls_fail_when_the_server_is_gone():
     sock.close()
     cli = OioClient("http://127.0.0.1:%d" % port, "OPENIO", retries=1, sleep=lambda s: None)
     warnings = []
-    with pytest.raises(el.ScanAborted) as info:
-        el.scan_meta1_elections(cli, 4, concurrency=2, warn=warnings.append)
+    with pytest.raises(m1.ScanAborted) as info:
+        m1.scan_meta1_elections(cli, 4, concurrency=2, warn=warnings.append)
     text = str(info.value)
     assert "more than 655 of 65536" in text and "cannot reach the service" in text
     # It stopped early: far fewer requests than bases.
     assert cli.request_count < 2000
-    assert len(warnings) <= el.BulkCalls.MAX_WARNINGS + 1
+    assert len(warnings) <= m1.BulkCalls.MAX_WARNINGS + 1
 
 
 def test_a_few_unreadable_bases_are_errors_not_a_failure():
@@ -310,7 +311,7 @@ def test_a_few_unreadable_bases_are_errors_not_a_failure():
     try:
         cli = OioClient("http://127.0.0.1:%d" % server.port, "OPENIO", retries=0,
                         sleep=lambda s: None)
-        scan = el.scan_meta1_elections(cli, 1, concurrency=1)
+        scan = m1.scan_meta1_elections(cli, 1, concurrency=1)
         states = [s["state"] for dummy, s in scan]
         assert len(scan) == 16 and states.count("error") == 3
     finally:
@@ -318,18 +319,18 @@ def test_a_few_unreadable_bases_are_errors_not_a_failure():
 
 
 def test_select_bases():
-    every, scope = el.select_bases(2)
+    every, scope = m1.select_bases(2)
     assert scope == "all" and len(every) == 256
     import random
-    some, scope = el.select_bases(2, 10, ["ab", "AB00", "0123456789"], rng=random.Random(1))
+    some, scope = m1.select_bases(2, 10, ["ab", "AB00", "0123456789"], rng=random.Random(1))
     assert scope == "sample" and "AB00" in some and "0100" in some and 10 <= len(some) <= 12
     assert some == sorted(some, key=every.index)
-    assert el.select_bases(2, 1000)[1] == "all"
+    assert m1.select_bases(2, 1000)[1] == "all"
     with pytest.raises(ValueError):
-        el.normalize_meta1_base("XYZ", 4)
-    assert el.normalize_meta1_base("7d2a15", 4) == "7D2A"
+        m1.normalize_meta1_base("XYZ", 4)
+    assert m1.normalize_meta1_base("7d2a15", 4) == "7D2A"
 
 
 def test_scan_ranges():
     # The numbers are the modules' ranges (META1_SCAN_RANGES), checked before.
-    assert el.META1_SCAN_RANGES["concurrency"] == (1, 64)
+    assert m1.META1_SCAN_RANGES["concurrency"] == (1, 64)
