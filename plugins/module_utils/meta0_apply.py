@@ -335,7 +335,7 @@ class Applier(object):
                      "command": finish_command(base.name, self.recheck_timeout)}
             self.unelected.append(entry)
             problems.append("base %s: %s; finish it with: %s" % (
-                base.name, entry["problem"], entry["command"]))
+                job[0], entry["problem"], entry["command"]))
         return problems
 
     def _serves(self, served, key, peers):
@@ -389,7 +389,7 @@ class Applier(object):
         jobs = [(b, list(current.get(b) or ()), list(target[b])) for b in bases]
         report = new_report(len(jobs))
         if not jobs:
-            return self._clean_leftovers(leftovers, report)
+            return self._finish(report, leftovers)
         ok = []
         failed = []
         for (job, dummy, err) in self.client.map_bounded(self._prepare, jobs, self.concurrency):
@@ -431,9 +431,11 @@ class Applier(object):
         self.failed = failed
         report["failed_bases_count"] = len(report["failed_bases"])
         report["failed_bases"] = report["failed_bases"][:MAX_REPORTED]
-        return self._clean_leftovers(leftovers, report)
+        return self._finish(report, leftovers)
 
-    def _clean_leftovers(self, leftovers, report):
+    def _finish(self, report, leftovers):
+        """The copies an earlier run left (``leftovers``) cleaned up, then the
+        report completed with the writes and the bases left unelected."""
         if leftovers:
             problems = self.remove_leftovers(leftovers)
             report["removed_copies"] = len(leftovers)
