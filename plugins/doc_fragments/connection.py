@@ -88,5 +88,5 @@ notes:
   - All options of this fragment can be set once for every module with
     C(module_defaults) and the action group C(group/openio.sds.oio).
 requirements:
-  - requests (Python library, on the host that runs the module)
+  - Python's standard library only (no HTTP package), on the host that runs the module.
 '''

@@ -90,7 +90,7 @@ options:
     default: ansible-openio-inventory
 notes:
   - Sends read requests only (C(conscience/info?what=types) and one C(conscience/list) per type).
-  - Needs the Python library C(requests) on the controller.
+  - Needs nothing beyond Python's standard library on the controller.
 author:
   - openio.sds maintainers (@openio)
 '''

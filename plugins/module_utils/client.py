@@ -15,31 +15,25 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import random
 import re
+import select
+import socket
+import ssl
 import threading
 import time
-import traceback
 import uuid
 
 from concurrent.futures import ThreadPoolExecutor
 
 try:
-    from urllib.parse import quote, urlsplit
+    import http.client as httplib
+    from urllib.parse import quote, urlencode, urlsplit
 except ImportError:  # pragma: no cover - Python 2 is not a target
-    from urllib import quote  # type: ignore
+    import httplib  # type: ignore
+    from urllib import quote, urlencode  # type: ignore
     from urlparse import urlsplit  # type: ignore
-
-try:
-    import requests
-    from requests import exceptions as rexc
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError:
-    requests = None
-    rexc = None
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 API_VERSION = "v3.0"
 USER_AGENT = "openio.sds-ansible"
@@ -147,27 +141,74 @@ class OioResponse(object):
         self.method = method
 
 
-def _decode(resp):
-    if not resp.content:
+class _Answer(object):
+    """What the transport read: status, reason, headers, the raw body and
+    the URL sent (query included)."""
+
+    __slots__ = ("status", "reason", "headers", "content", "url")
+
+    def __init__(self, status, reason, headers, content, url):
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.content = content
+        self.url = url
+
+
+def _decode(answer):
+    if not answer.content:
         return None
     try:
-        return resp.json()
-    except ValueError:
-        return resp.text
+        return json.loads(answer.content)
+    except ValueError:  # UnicodeDecodeError included
+        charset = answer.headers.get_content_charset() or "utf-8"
+        return answer.content.decode(charset, "replace")
 
 
-def error_from_response(method, url, resp):
-    body = _decode(resp)
+def error_from_response(method, url, answer):
+    body = _decode(answer)
     status = None
-    message = resp.reason or "HTTP error"
+    message = answer.reason or "HTTP error"
     if isinstance(body, dict) and "status" in body:
         status = body.get("status")
         message = body.get("message") or message
     elif isinstance(body, str) and body.strip():
         message = body.strip()
-    transient = resp.status_code in TRANSIENT_HTTP or status in TRANSIENT_INTERNAL
-    return OioError(message, method=method, url=url, http_status=resp.status_code,
+    transient = answer.status in TRANSIENT_HTTP or status in TRANSIENT_INTERNAL
+    return OioError(message, method=method, url=url, http_status=answer.status,
                     status=status, body=body, transient=transient)
+
+
+def with_query(url, params):
+    """``url`` with ``params`` (a dict or pairs; None values left out, lists
+    repeated) percent-encoded as its query string."""
+    if not params:
+        return url
+    pairs = params.items() if isinstance(params, dict) else params
+    query = urlencode([(k, v) for k, v in pairs if v is not None], doseq=True)
+    if not query:
+        return url
+    return "%s%s%s" % (url, "&" if "?" in url else "?", query)
+
+
+class _NetworkError(Exception):
+    """A request that got no HTTP answer. ``sent`` says whether it may have
+    reached the service (a failed connect sends nothing); ``kind`` is
+    ``tls``, ``timeout`` or ``connection``."""
+
+    def __init__(self, cause, sent, kind):
+        super(_NetworkError, self).__init__(str(cause))
+        self.cause = cause
+        self.sent = sent
+        self.kind = kind
+
+
+def _network_error(exc, sent):
+    if isinstance(exc, (ssl.SSLError, ssl.CertificateError)):
+        return _NetworkError(exc, sent, "tls")
+    if isinstance(exc, socket.timeout):
+        return _NetworkError(exc, sent, "timeout")
+    return _NetworkError(exc, sent, "connection")
 
 
 def url_userinfo(url):
@@ -235,17 +276,16 @@ class OioClient(object):
     or when the connection could not even be opened (nothing was sent).
     ``warn`` receives one message per retry.
 
-    Every request asks for keep-alive and borrows a session (one connection)
-    from a pool, so the connections open are at most the requests in flight;
-    ``pool_size`` idle sessions are kept for the next requests.
+    Every request asks for keep-alive and borrows a connection from a pool
+    (standard library only: a module run imports no HTTP package), so the
+    connections open are at most the requests in flight; ``pool_size`` idle
+    connections are kept for the next requests.
     """
 
     def __init__(self, proxy_url, namespace, timeout=30.0, retries=3,
                  validate_certs=True, ca_path=None, request_id=None, warn=None,
                  backoff=0.5, max_backoff=8.0, pool_size=32, sleep=time.sleep,
                  rdir_scheme="http", breaker_threshold=BREAKER_THRESHOLD, check_mode=False):
-        if not HAS_REQUESTS:
-            raise OioError("the Python library 'requests' is required")
         try:
             self.proxy_url = normalize_url(proxy_url)
             self.namespace = check_namespace(namespace)
@@ -255,7 +295,9 @@ class OioClient(object):
             raise OioError("rdir_scheme must be http or https, got %r" % (rdir_scheme,))
         self.timeout = float(timeout)
         self.retries = max(0, int(retries))
-        self.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
+        self.validate_certs = bool(validate_certs)
+        self.ca_path = ca_path
+        self._tls_context = None
         self.request_id = request_id or "ansible-openio"
         self.warn = warn or (lambda msg: None)
         self.backoff = backoff
@@ -268,9 +310,9 @@ class OioClient(object):
         # The one check-mode gate: a client of a task in check mode refuses
         # every write, so a forgotten branch fails loudly instead of writing.
         self.check_mode = bool(check_mode)
-        self._idle_sessions = []
+        self._idle = {}  # endpoint -> idle connections
         self._lock = threading.Lock()
-        self.sessions_opened = 0
+        self.connections_opened = 0
         self.request_count = 0
         self.retry_count = 0
         self.breaker_threshold = max(1, int(breaker_threshold))
@@ -279,53 +321,88 @@ class OioClient(object):
 
     # -- transport -------------------------------------------------------
 
-    def _new_session(self):
-        session = requests.Session()
-        # Proxy and netrc lookups from the environment cost time on every
-        # request and have no place between an operator and the cluster's
-        # own services; TLS trust comes from validate_certs/ca_path.
-        session.trust_env = False
-        # One connection per session: a session is used by one request at a
-        # time, so the sessions in use bound the connections open.
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=1,
-                                                max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        session.headers["User-Agent"] = USER_AGENT
-        # oio-proxy closes every connection whose request does not ask for
-        # keep-alive; asking keeps one connection per session.
-        session.headers["Connection"] = "Keep-Alive"
-        with self._lock:
-            self.sessions_opened += 1
-        return session
+    def _tls(self):
+        """The TLS context of every https connection: system trust, or
+        ``ca_path`` (a file or a directory), or none when validate_certs is off."""
+        if self._tls_context is None:
+            if not self.validate_certs:
+                context = ssl.create_default_context()
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            elif self.ca_path and os.path.isdir(self.ca_path):
+                context = ssl.create_default_context(capath=self.ca_path)
+            else:
+                context = ssl.create_default_context(cafile=self.ca_path or None)
+            self._tls_context = context
+        return self._tls_context
 
-    def _borrow(self):
+    def _borrow(self, endpoint):
+        """An idle connection to ``endpoint``, or a new (unopened) one. One
+        connection serves one request at a time, so the connections in use
+        bound the connections open."""
         with self._lock:
-            if self._idle_sessions:
-                return self._idle_sessions.pop()
-        return self._new_session()
+            idle = self._idle.get(endpoint)
+            conn = idle.pop() if idle else None
+        if conn is not None:
+            # The service may have closed it while it was idle (an EOF, or
+            # anything unasked, makes the socket readable): open a new one
+            # rather than write a request no one will read.
+            sock = conn.sock
+            if sock is not None and select.select([sock], [], [], 0)[0]:
+                conn.close()
+            return conn
+        parts = urlsplit(endpoint)
+        if parts.scheme == "https":
+            return httplib.HTTPSConnection(parts.hostname, parts.port, context=self._tls())
+        return httplib.HTTPConnection(parts.hostname, parts.port)
 
-    def _give_back(self, session):
+    def _give_back(self, endpoint, conn):
         with self._lock:
-            if len(self._idle_sessions) < self.pool_size:
-                self._idle_sessions.append(session)
+            idle = self._idle.setdefault(endpoint, [])
+            if sum(len(conns) for conns in self._idle.values()) < self.pool_size:
+                idle.append(conn)
                 return
-        session.close()
+        conn.close()
 
     def close(self):
-        """Close the pooled sessions and their connections."""
+        """Close the pooled connections."""
         with self._lock:
-            sessions, self._idle_sessions = self._idle_sessions, []
-        for session in sessions:
-            session.close()
+            pools, self._idle = self._idle, {}
+        for conns in pools.values():
+            for conn in conns:
+                conn.close()
 
-    def _send(self, method, url, **kwargs):
-        session = self._borrow()
+    def _send(self, method, url, body, headers):
+        """One exchange on a pooled keep-alive connection: an
+        :class:`_Answer`, or :class:`_NetworkError` when no answer came."""
+        endpoint = endpoint_of(url)
+        parts = urlsplit(url)
+        # Paths are built quoted; anything still unsafe is quoted here.
+        target = quote(parts.path or "/", safe="/%!$&'()*+,;=:@~")
+        if parts.query:
+            target += "?" + parts.query
+        conn = self._borrow(endpoint)
+        if conn.sock is None:
+            conn.timeout = min(self.timeout, 10.0)
+            try:
+                conn.connect()
+            except (OSError, httplib.HTTPException) as exc:
+                conn.close()
+                raise _network_error(exc, sent=False)
+            with self._lock:
+                self.connections_opened += 1
         try:
-            # Not streamed: the body is read here and the connection is free again.
-            return session.request(method, url, **kwargs)
-        finally:
-            self._give_back(session)
+            conn.sock.settimeout(self.timeout)
+            conn.request(method, target, body=body, headers=headers)
+            resp = conn.getresponse()
+            content = resp.read()
+        except (OSError, httplib.HTTPException) as exc:
+            conn.close()
+            raise _network_error(exc, sent=True)
+        # Connection: Close in the answer closed the socket already; the
+        # connection object opens a new one when it is borrowed again.
+        self._give_back(endpoint, conn)
+        return _Answer(resp.status, resp.reason, resp.headers, content, url)
 
     def new_request_id(self):
         rid = "%s-%s" % (self.request_id, uuid.uuid4().hex[:16])
@@ -345,6 +422,10 @@ class OioClient(object):
         if idempotent is None:
             idempotent = method in ("GET", "HEAD")
         hdrs = {
+            "User-Agent": USER_AGENT,
+            # oio-proxy closes every connection whose request does not ask
+            # for keep-alive.
+            "Connection": "Keep-Alive",
             "x-oio-req-id": self.new_request_id(),
             "x-oio-timeout": str(int(self.timeout * 1e6)),
         }
@@ -354,11 +435,12 @@ class OioClient(object):
             hdrs.update(headers)
         data = None
         if json_body is not _NOTHING:
-            data = json.dumps(json_body, separators=(",", ":"))
+            data = json.dumps(json_body, separators=(",", ":")).encode("utf-8")
             hdrs["Content-Type"] = "application/json"
         attempts = self.retries + 1
         attempt = 0
         replayed = False
+        url = with_query(url, params)
         endpoint = endpoint_of(url)
         while True:
             attempt += 1
@@ -366,10 +448,8 @@ class OioClient(object):
             with self._lock:
                 self.request_count += 1
             try:
-                resp = self._send(
-                    method, url, params=params, data=data, headers=hdrs,
-                    timeout=(min(self.timeout, 10.0), self.timeout), verify=self.verify)
-            except rexc.RequestException as exc:
+                answer = self._send(method, url, data, hdrs)
+            except _NetworkError as exc:
                 err, safe = self._network_error(method, url, exc, idempotent)
                 self._count_failure(endpoint, exc, err)
                 if safe and attempt < attempts:
@@ -377,13 +457,12 @@ class OioClient(object):
                     continue
                 raise err
             self._count_success(endpoint)
-            if resp.status_code < 400:
-                return OioResponse(resp.status_code, resp.headers, _decode(resp), resp.url, method)
-            if expect and resp.status_code in expect:
-                err = error_from_response(method, resp.url, resp)
+            if answer.status < 400:
+                return OioResponse(answer.status, answer.headers, _decode(answer), url, method)
+            err = error_from_response(method, url, answer)
+            if expect and answer.status in expect:
                 if not (err.transient and idempotent and attempt < attempts):
-                    return OioResponse(resp.status_code, resp.headers, err.body, resp.url, method)
-            err = error_from_response(method, resp.url, resp)
+                    return OioResponse(answer.status, answer.headers, err.body, url, method)
             if err.transient and idempotent and attempt < attempts:
                 self._pause(attempt, attempts, err)
                 continue
@@ -410,8 +489,8 @@ class OioClient(object):
                            method=method, url=url, transient=False)
 
     def _count_failure(self, endpoint, exc, err):
-        if not isinstance(exc, (rexc.ConnectionError, rexc.ConnectTimeout)) or \
-                isinstance(exc, rexc.SSLError):
+        # A TLS failure or a slow answer is no sign of a dead endpoint.
+        if exc.kind != "connection" and (exc.sent or exc.kind == "tls"):
             return
         with self._lock:
             count = self._failures.get(endpoint, 0) + 1
@@ -434,21 +513,17 @@ class OioClient(object):
         return endpoint_of(url or self.proxy_url) in self.open_circuits
 
     def _network_error(self, method, url, exc, idempotent):
-        # A connect failure means the request never left: safe to resend
+        # A failed connect means the request never left: safe to resend
         # even a non-idempotent write. A read timeout or reset is not.
-        never_sent = isinstance(exc, rexc.ConnectTimeout) or (
-            isinstance(exc, rexc.ConnectionError)
-            and ("NewConnectionError" in repr(exc) or "Connection refused" in str(exc)))
-        if isinstance(exc, rexc.SSLError):
+        if exc.kind == "tls":
             return OioError("TLS error: %s" % exc, method=method, url=url), False
-        if isinstance(exc, rexc.ConnectTimeout):
-            msg = "cannot connect: timed out"
-        elif isinstance(exc, rexc.Timeout):
-            msg = "no answer within %ss" % self.timeout
+        if exc.kind == "timeout":
+            msg = "cannot connect: timed out" if not exc.sent else \
+                "no answer within %ss" % self.timeout
         else:
             msg = "cannot reach the service: %s" % _short(exc)
         err = OioError(msg, method=method, url=url, transient=True)
-        return err, bool(idempotent or never_sent)
+        return err, bool(idempotent or not exc.sent)
 
     def _pause(self, attempt, attempts, err):
         with self._lock:
@@ -518,8 +593,4 @@ def map_bounded(func, items, workers=8):
 
 
 def _short(exc):
-    text = str(exc)
-    # urllib3 wraps the useful part deep inside; keep the tail.
-    if "Errno" in text:
-        text = text[text.rfind("[Errno"):].rstrip("')\"")
-    return text[:200]
+    return (str(exc) or type(exc.cause).__name__)[:200]

@@ -11,10 +11,10 @@ __metaclass__ = type
 import copy
 import time
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.openio.sds.plugins.module_utils.client import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, OioClient, OioError, Refused, url_userinfo)
+    OioClient, OioError, Refused, url_userinfo)
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
@@ -110,9 +110,6 @@ class OioModule(object):
                                     supports_check_mode=supports_check_mode, **kwargs)
         self.params = self.module.params
         self._hide_url_credentials()
-        if not HAS_REQUESTS:
-            self.module.fail_json(msg=missing_required_lib("requests"),
-                                  exception=REQUESTS_IMPORT_ERROR)
         if self.params["timeout"] <= 0:
             self.module.fail_json(msg="timeout must be greater than 0, got %r"
                                   % self.params["timeout"])

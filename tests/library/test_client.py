@@ -1,9 +1,10 @@
 """The shared client against the simulator over real HTTP: transport rules,
 error bodies, retries and URL-encoding."""
 import socket
+import threading
+import time
 
 import pytest
-import requests
 
 from ansible_collections.openio.sds.plugins.module_utils import client as oio
 
@@ -208,11 +209,69 @@ def test_a_request_routed_by_a_stale_meta0_mapping_is_replayed_after_a_flush(sim
     moved = dict((p, [a for a in meta1 if a not in peers][:len(peers)])
                  for p, peers in mapping.items())
     # The other writer's force, without the flush that follows it.
-    requests.post("%s/v3.0/%s/admin/meta0_force" % (sim.proxy_url, sim.namespace),
-                  json=moved, timeout=60).raise_for_status()
+    other, _ = make_client(sim, retries=0)
+    other.proxy("POST", "admin/meta0_force", json_body=moved)
     sim.reset_writes()
     cli.proxy("POST", "reference/set_properties", ref, json_body={"properties": {"k": "v"}})
     assert [w["path"].split("/v3.0/")[-1] for w in sim.writes()] == [
         "%s/reference/set_properties" % sim.namespace, "cache/flush/high",
         "%s/reference/set_properties" % sim.namespace]
     assert len(warnings) == 1 and "meta0 mapping that changed" in warnings[0]
+
+
+def test_one_keep_alive_connection_serves_a_run(sim_factory):
+    cli, dummy = make_client(sim_factory("small_bootstrapped"))
+    for dummy_i in range(5):
+        cli.conscience_list("meta1")
+    cli.proxy("POST", "reference/create", {"acct": "ACCT", "ref": "kept"})
+    assert cli.connections_opened == 1
+
+
+def serve_then_close(answers):
+    """A service on 127.0.0.1 that answers one request per connection, with
+    keep-alive, then closes it as an idle timeout would. Returns its port
+    and the list of the connections it accepted (one request line each)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(10)
+    seen = []
+
+    def run():
+        try:
+            for dummy_i in range(answers):
+                conn, dummy = server.accept()
+                with conn:
+                    request = b""
+                    while b"\r\n\r\n" not in request:
+                        request += conn.recv(4096)
+                    seen.append(request.split(b"\r\n", 1)[0].decode())
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: Keep-Alive\r\n"
+                                 b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        finally:
+            server.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return server.getsockname()[1], seen, thread
+
+
+def test_a_connection_closed_while_idle_is_not_written_to():
+    """A keep-alive connection the service closed while idle is replaced
+    before a write goes out on it: the write is not retried (retries=0, not
+    idempotent), so it only succeeds if it was sent on a live connection."""
+    port, seen, thread = serve_then_close(2)
+    cli = oio.OioClient("127.0.0.1:%d" % port, "OPENIO", retries=0)
+    cli.proxy("POST", "reference/create", {"acct": "A", "ref": "one"})
+    time.sleep(0.2)  # the service's close reaches the idle connection
+    cli.proxy("POST", "reference/create", {"acct": "A", "ref": "two"})
+    thread.join(10)
+    assert [line.split("?")[1].split(" ")[0] for line in seen] == ["acct=A&ref=one", "acct=A&ref=two"]
+    assert cli.connections_opened == 2
+
+
+def test_query_values_none_are_left_out_and_lists_repeated():
+    assert oio.with_query("http://h/r", {"a": "x y", "b": None, "c": [1, 2]}) == \
+        "http://h/r?a=x+y&c=1&c=2"
+    assert oio.with_query("http://h/r?v=1", {"a": "&"}) == "http://h/r?v=1&a=%26"
+    assert oio.with_query("http://h/r", {"b": None}) == "http://h/r"
