@@ -209,7 +209,7 @@ def test_a_request_routed_by_a_stale_meta0_mapping_is_replayed_after_a_flush(sim
     moved = dict((p, [a for a in meta1 if a not in peers][:len(peers)])
                  for p, peers in mapping.items())
     # The other writer's force, without the flush that follows it.
-    other, _ = make_client(sim, retries=0)
+    other = make_client(sim, retries=0)[0]
     other.proxy("POST", "admin/meta0_force", json_body=moved)
     sim.reset_writes()
     cli.proxy("POST", "reference/set_properties", ref, json_body={"properties": {"k": "v"}})
