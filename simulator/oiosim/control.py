@@ -1,7 +1,9 @@
-"""The `/_sim/...` control API: write log, stats, faults, services, meta0."""
+"""The `/_sim/...` control API: write log, stats, faults, services, meta0,
+seeded data."""
 import json
 import time
 
+from . import seeding
 from .core import Response
 from .namespace import SimError
 
@@ -29,6 +31,8 @@ class Control(object):
             ("POST", "services/up"): self.up,
             ("POST", "meta0/restart"): self.meta0_restart,
             ("GET", "state"): self.state,
+            ("POST", "seed"): self.seed,
+            ("GET", "index"): self.index,
             ("GET", "profile"): self.get_profile,
             ("PUT", "profile"): self.put_profile,
             ("DELETE", "profile"): self.clear_profile,
@@ -180,6 +184,16 @@ class Control(object):
     def meta0_restart(self, req):
         self.app.ns.meta0_crashed = False
         return Response(204)
+
+    def seed(self, req):
+        """``{"account", "containers", "chunks_per_volume"}``, each optional."""
+        body = self._body(req)
+        if not isinstance(body, dict) or set(body) - {"account", "containers", "chunks_per_volume"}:
+            raise ValueError("expected an object with account, containers, chunks_per_volume")
+        return Response(200, seeding.seed(self.app.ns, **body))
+
+    def index(self, req):
+        return Response(200, seeding.index(self.app.ns))
 
     def state(self, req):
         ns = self.app.ns

@@ -174,6 +174,14 @@ class Simulator(object):
     def state(self):
         return self._call("GET", "/state")
 
+    def seed_data(self, **spec):
+        """Containers and index records in use (control API ``seed``)."""
+        return self._call("POST", "/seed", spec)
+
+    def index(self):
+        """Each volume's rdir and records (control API ``index``)."""
+        return self._call("GET", "/index")
+
     def set_profile(self, profile):
         """A profile name ("real", "none") or a custom profile document."""
         body = {"name": profile} if isinstance(profile, str) else profile

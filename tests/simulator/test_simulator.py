@@ -215,3 +215,31 @@ def test_the_check_mode_gate_and_the_write_log_agree_on_every_route():
              if method == "POST" and url.rstrip("/").endswith(READ_POSTS)]
     assert len(reads) == len(READ_POSTS)
     assert not any(writes(h) for url, m, h in routes if url in reads)
+
+
+def test_seeded_data_is_served_by_the_rdirs_and_the_directory(sim_factory):
+    """What ``seed`` puts in place is what the real routes answer: the
+    containers resolve to their meta2, the rdir fetch lists their records,
+    and ``index`` counts the same; a namespace without rdirs is refused."""
+    sim = sim_factory("small_bootstrapped")
+    seeded = sim.seed_data(containers=3, chunks_per_volume=2)
+    assert [c["name"] for c in seeded["containers"]] == ["container-0", "container-1", "container-2"]
+    index = sim.index()
+    assert index == seeded["index"]
+    meta2_peers = sum(len(c["meta2"]) for c in seeded["containers"])
+    assert index["totals"] == {"rawx": 6 * 2, "meta2": meta2_peers} and meta2_peers >= 3
+    status, show, _ = call(sim, "GET", ns_path(sim, "reference/show?acct=seed&ref=container-0&type=meta2"))
+    assert status == 200 and show["srv"][0]["host"] == seeded["containers"][0]["meta2"][0]
+    volume, entry = sorted(index["rawx"].items())[0]
+    rdir_url = sim.state()["rdir"][entry["rdir"]]
+    req = urllib.request.Request("%s/v1/rdir/fetch?vol=%s" % (rdir_url, volume),
+                                 data=b"{}", method="POST")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert len(json.loads(resp.read())) == entry["records"] == 2
+    assert sim.writes() == []  # seeding is not a client's write
+    fresh = sim_factory("small")
+    status, body, _ = call(fresh, "POST", "/_sim/seed", {"containers": 1, "chunks_per_volume": 1})
+    assert status == 400 and "no rdir" in body["error"]
+    assert fresh.state()["references"] == 0
+    status, body, _ = call(fresh, "POST", "/_sim/seed", {"containers": 0})
+    assert status == 400 and "containers must be" in body["error"]
