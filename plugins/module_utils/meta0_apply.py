@@ -19,6 +19,7 @@ import threading
 import time
 
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
+from ansible_collections.openio.sds.plugins.module_utils import meta0_journal as journal
 from ansible_collections.openio.sds.plugins.module_utils.cache import flush_proxy_cache
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
@@ -380,16 +381,17 @@ class Applier(object):
                 unknown.append(job)
         return forced, kept, unknown
 
-    def apply(self, current, target, leftovers=None):
+    def apply(self, current, target, leftovers=None, records=()):
         """Apply the moves from ``current`` to ``target``, then clean up the
-        ``leftovers`` (:func:`held_copies`) of an earlier run. Returns a
-        report (:func:`new_report`); raises ApplyError when meta0 could not
-        be updated."""
+        ``leftovers`` (:func:`held_copies`) of an earlier run and delete its
+        ``records`` (:mod:`meta0_journal`). Returns a report
+        (:func:`new_report`); raises ApplyError when meta0 could not be
+        updated."""
         bases = moved_bases(current, target)
         jobs = [(b, list(current.get(b) or ()), list(target[b])) for b in bases]
         report = new_report(len(jobs))
         if not jobs:
-            return self._finish(report, leftovers)
+            return self._finish(report, leftovers, records)
         ok = []
         failed = []
         for (job, dummy, err) in self.client.map_bounded(self._prepare, jobs, self.concurrency):
@@ -400,6 +402,7 @@ class Applier(object):
                 report["failed_bases"].append({"base": job[0], "error": str(err)})
         if ok:
             self._check_unchanged(ok)
+            record = self._record(ok)
             payload = planner.meta0_payload(target, self.digits, [j[0] for j in ok])
             try:
                 self.force_and_verify(payload)
@@ -412,6 +415,7 @@ class Applier(object):
                     forced, kept, unknown = [], [], ok
                 self._rollback(kept)
                 if not forced:
+                    self._clear([record])  # nothing was forced: nothing to remove
                     report["writes"] = self.writes
                     raise exc
                 self.warn("meta0 serves the new peers of %d of %d base(s) after a failed "
@@ -428,19 +432,50 @@ class Applier(object):
             problems = self._clean(ok)
             report["cleanup_problems_count"] = len(problems)
             report["cleanup_problems"] = problems[:MAX_REPORTED]
+            if not problems:
+                self._clear([record])  # else the next run asks these bases again
         self.failed = failed
         report["failed_bases_count"] = len(report["failed_bases"])
         report["failed_bases"] = report["failed_bases"][:MAX_REPORTED]
-        return self._finish(report, leftovers)
+        return self._finish(report, leftovers, records)
 
-    def _finish(self, report, leftovers):
-        """The copies an earlier run left (``leftovers``) cleaned up, then the
-        report completed with the writes and the bases left unelected."""
+    def _record(self, jobs):
+        """Record the copies the force leaves to remove; nothing is forced
+        when that fails."""
+        try:
+            self._count(2)
+            return journal.record(self.client, self.digits, jobs)
+        except OioError as exc:
+            self._rollback(jobs)
+            raise ApplyError("meta0 was not updated: the bases whose copies the force leaves "
+                             "to remove could not be recorded in %s/%s: %s"
+                             % (journal.ACCOUNT, journal.REFERENCE, exc),
+                             method=exc.method, url=exc.url, http_status=exc.http_status,
+                             status=exc.status, body=exc.body, transient=exc.transient)
+
+    def _clear(self, records):
+        """Delete records whose copies are gone; a failure only means the
+        next run asks about those bases again."""
+        if not any(records):
+            return
+        try:
+            self._count()
+            journal.clear(self.client, records)
+        except OioError as exc:
+            self.warn("the record of removed copies could not be deleted (the next run asks "
+                      "about those bases again): %s" % exc)
+
+    def _finish(self, report, leftovers, records=()):
+        """The copies an earlier run left (``leftovers``) cleaned up and its
+        ``records`` deleted, then the report completed with the writes and
+        the bases left unelected."""
+        problems = self.remove_leftovers(leftovers) if leftovers else []
         if leftovers:
-            problems = self.remove_leftovers(leftovers)
             report["removed_copies"] = len(leftovers)
             report["cleanup_problems"] = (report["cleanup_problems"] + problems)[:MAX_REPORTED]
             report["cleanup_problems_count"] += len(problems)
+        if not problems:
+            self._clear(list(records))
         report["writes"] = self.writes
         report["unelected"] = self.unelected[:MAX_REPORTED]
         return report
@@ -508,14 +543,23 @@ def service_addresses(names, services):
 def held_copies(client, current, addrs, digits, concurrency=8):
     """Ask the services ``addrs`` themselves which of the bases meta0 does
     not map to them they still hold (``admin/has`` with their service IDs,
-    one request per base). Returns ``(held, unknown, scanned)``: ``{base
-    key: [holders]}``, ``[(base key, cause)]`` of the bases some of them
-    did not answer for, and how many bases were asked about."""
-    wanted = set(addrs)
-    keys = [k for k in base_keys(digits) if not wanted & set(current.get(k) or ())]
+    one request per base); ``addrs`` is a list, asked about every base, or
+    ``{base key: [services]}``, asked about those bases only. Returns
+    ``(held, unknown, scanned)``: ``{base key: [holders]}``, ``[(base key,
+    cause)]`` of the bases some of them did not answer for, and how many
+    bases were asked about."""
+    if isinstance(addrs, dict):
+        asked = dict((k, set(a)) for k, a in addrs.items())
+    else:
+        asked = dict((k, set(addrs)) for k in base_keys(digits))
+    for key in list(asked):
+        asked[key] -= set(current.get(key) or ())
+        if not asked[key]:
+            del asked[key]
+    keys = sorted(asked)
 
     def ask(key):
-        return copies(client, meta1_base(key, digits), sorted(wanted))
+        return copies(client, meta1_base(key, digits), sorted(asked[key]))
     held, unknown = {}, []
     for (key, answer, err) in client.map_bounded(ask, keys, concurrency):
         if err is not None or any(v is None for v in answer.values()):

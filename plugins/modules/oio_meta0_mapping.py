@@ -37,10 +37,10 @@ description:
     holds and converges. C(sys.peers) is never restored on a base that meta0 may
     already serve with its new peers. The task never reports success unless meta0
     serves the new mapping, the old copies are removed and the moved bases are elected.
-  - With O(state=decommissioned), done is read from the services themselves, not from
-    the mapping alone (see O(check_copies)); a move interrupted after its
-    C(meta0_force) leaves copies that meta0 no longer shows; they are found and
-    removed by the next run.
+  - A move interrupted after its C(meta0_force) leaves copies that meta0 no longer shows;
+    the bases they belong to are recorded before the force, and the next run asks the
+    services about them and removes them (see O(check_copies)); done is read from the
+    services themselves, not from the mapping alone.
 options:
   state:
     description:
@@ -67,16 +67,22 @@ options:
     type: dict
   check_copies:
     description:
-      - With O(state=decommissioned), ask the services of O(services) themselves
-        (C(admin/has) with their service ID, one request per base meta0 does not map
-        to them) which bases they still hold, and remove those copies after their
-        peers left the election. Also in check mode (reads only), where they count as
-        a change.
+      - Where to look for the old copies an earlier run stopped after its C(meta0_force)
+        left behind. They are asked of the services themselves (C(admin/has) with their
+        service ID, one request per base) and removed after their peers left the
+        election. Also in check mode (reads only), where they count as a change.
+      - V(recorded) asks about the bases recorded in the reference C(_OIOSDS/meta0-pending).
+        Right before each force, the task records there the bases whose old copies it
+        is about to drop, and deletes that record once they are removed. A run that
+        finished leaves no record, so this costs one read.
+      - V(all), with O(state=decommissioned), asks the services of O(services) about every
+        base meta0 does not map to them (65,536 requests with digits 4), for copies that
+        no record names, such as those left by another tool.
+      - V(none) trusts the mapping alone.
       - The task fails, writing nothing, when a service does not answer for a base.
-      - Costs one request per base (65,536 with digits 4). V(false) trusts the mapping
-        alone.
-    type: bool
-    default: true
+    type: str
+    choices: [recorded, all, none]
+    default: recorded
   replicas:
     description:
       - Number of meta1 services per base.
@@ -317,13 +323,13 @@ apply:
       type: int
 copies_left:
   description:
-    - With O(state=decommissioned), the copies the services of O(services) held,
-      when the task started, of bases meta0 no longer maps to them.
-  returned: with O(state=decommissioned)
+    - The copies services held, when the task started, of bases meta0 no longer maps
+      to them (see O(check_copies)).
+  returned: unless O(check_copies=none), on an initialised mapping, for moves
   type: dict
   contains:
     scanned_bases:
-      description: Bases asked about (0 with O(check_copies=false)).
+      description: Bases asked about.
       type: int
     count:
       description: Bases with such a copy.
@@ -333,6 +339,7 @@ copies_left:
       type: dict
 '''
 
+from ansible_collections.openio.sds.plugins.module_utils import meta0_journal as journal
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.lease import (
@@ -371,39 +378,53 @@ def work(m):
     plan again from the mapping as it is then; describe; apply; report."""
     p = plan_now(m, m.module.warn)
     writes = (not m.check_mode and p["initialised"]
-              and bool(p["payload"] or moved_bases(p["current"], p["target"])))
+              and bool(p["payload"] or moved_bases(p["current"], p["target"])
+                       or unfinished_runs(m, p)))
     with writer_lease(m.client, m.params["lease_timeout"], m.params["lease_ttl"],
                       m.module.warn, needed=writes) as lease:
         if lease is not None:
             p = plan_now(m, lambda msg: None)
-        held, scanned = leftover_copies(m, p)
+        held, scanned, records = leftover_copies(m, p)
         result = describe(m, p, held, scanned)
-        if not m.changed or m.check_mode:
+        if not (m.changed or records) or m.check_mode:
             return result
         applier = Applier(m.client, p["digits"], m.params["concurrency"], m.module.warn,
                           election_timeout=m.params["election_timeout"],
                           before_force=lease.renew if lease is not None else None)
-        report = apply(m, p, applier, held, result)
+        report = apply(m, p, applier, held, records, result)
     return outcome(m, p, applier, report, result)
 
 
+def unfinished_runs(m, p):
+    """Whether an earlier run left a record of copies to remove: removing
+    them and deleting the record are writes, made under the lease."""
+    if m.params["check_copies"] != "recorded" or p["payload"] is not None:
+        return False
+    return bool(journal.pending(m.client, p["digits"], lambda msg: None)[1])
+
+
 def leftover_copies(m, p):
-    """A decommission's ``({base: holders}, bases scanned)``: the copies its
+    """``({base: holders}, bases asked, record names)``: the copies that
     services still hold of bases meta0 no longer maps to them (an earlier
-    run stopped after its force). A base they do not answer for stops the
-    run before any write."""
-    if m.params["state"] != "decommissioned" or not m.params["check_copies"]:
-        return {}, 0
-    leaving = service_addresses(m.params["services"], p["services"])
-    held, unknown, scanned = held_copies(m.client, p["current"], leaving, p["digits"],
+    run stopped after its force), asked of the services the records of
+    unfinished runs name (O(check_copies=recorded)), or of the services
+    decommissioned, about every base (V(all)); None asked when not looked
+    for. A base they do not answer for stops the run before any write."""
+    mode = m.params["check_copies"]
+    if mode == "none" or not p["initialised"] or p["payload"] is not None:
+        return {}, None, []
+    if mode == "all" and m.params["state"] == "decommissioned":
+        asked, records = service_addresses(m.params["services"], p["services"]), []
+    else:
+        asked, records = journal.pending(m.client, p["digits"], m.module.warn)
+    held, unknown, scanned = held_copies(m.client, p["current"], asked, p["digits"],
                                          m.params["concurrency"])
     if unknown:
-        m.fail("cannot tell whether %s still hold copies of %d base(s) that meta0 no "
-               "longer maps to them (first: %s): admin/has got no answer from them; "
-               "nothing was written. Last cause: %s"
-               % (", ".join(leaving), len(unknown),
-                  ", ".join(k for k, dummy in unknown[:5]), unknown[-1][1]))
-    return held, scanned
+        m.fail("cannot tell whether the services still hold copies of %d base(s) that meta0 "
+               "no longer maps to them (first: %s): admin/has got no answer; nothing was "
+               "written. Last cause: %s"
+               % (len(unknown), ", ".join(k for k, dummy in unknown[:5]), unknown[-1][1]))
+    return held, scanned, records
 
 
 def describe(m, p, held, scanned):
@@ -432,7 +453,7 @@ def describe(m, p, held, scanned):
         "check": planner.check(p["target"], p["services"], params["replicas"], p["digits"],
                                params["min_dist"]),
     }
-    if params["state"] == "decommissioned":
+    if scanned is not None:
         result["copies_left"] = {
             "scanned_bases": scanned, "count": len(held),
             "bases": dict((k, held[k]) for k in sorted(held)[:MAX_REPORTED])}
@@ -443,14 +464,14 @@ def describe(m, p, held, scanned):
     return result
 
 
-def apply(m, p, applier, held, result):
+def apply(m, p, applier, held, records, result):
     """The writes: the whole mapping (bootstrap, restore) or the moves and
     the leftovers. Returns the apply report; fails when meta0 could not be
     updated."""
     try:
         if p["payload"] is not None:
             return applier.install(p["payload"], len(p["target"]))
-        return applier.apply(p["current"], p["target"], leftovers=held)
+        return applier.apply(p["current"], p["target"], leftovers=held, records=records)
     except PayloadError as exc:
         raise InvalidInput(str(exc))
     except ApplyError as exc:
@@ -506,7 +527,8 @@ def main():
             max_moves=dict(type="int"),
             concurrency=dict(type="int", default=8),
             election_timeout=dict(type="float", default=30.0),
-            check_copies=dict(type="bool", default=True),
+            check_copies=dict(type="str", choices=["recorded", "all", "none"],
+                              default="recorded"),
             return_moves=dict(type="bool", default=False),
             return_mapping=dict(type="bool", default=False),
             **lease_spec()

@@ -33,6 +33,7 @@ class Control(object):
             ("GET", "state"): self.state,
             ("POST", "seed"): self.seed,
             ("GET", "index"): self.index,
+            ("GET", "meta1"): self.meta1,
             ("GET", "profile"): self.get_profile,
             ("PUT", "profile"): self.put_profile,
             ("DELETE", "profile"): self.clear_profile,
@@ -194,6 +195,13 @@ class Control(object):
 
     def index(self, req):
         return Response(200, seeding.index(self.app.ns))
+
+    def meta1(self, req):
+        """``?service=ADDR``: of every meta1 base, how many ADDR still holds
+        a copy of, how many have no master among their meta0 peers, and how
+        many have ``sys.peers`` other than their meta0 peers."""
+        service = req.query.get("service") or ""
+        return Response(200, seeding.meta1_bases(self.app.ns, service))
 
     def state(self, req):
         ns = self.app.ns

@@ -1,7 +1,8 @@
 """Data a decommission has to carry, put in place the way the services would
-(the control API's ``seed``), and the rdir indexes read back per volume
-(its ``index``): scenarios and demos start from a namespace in use, and
-check what a run left, without a task per record."""
+(the control API's ``seed``), and what a run left read back in one request
+(``index``: the rdir indexes per volume; ``meta1``: copies, masters and
+sys.peers of every meta1 base): scenarios and tests start from a namespace
+in use and check a digits-4 end state without 65,536 requests per check."""
 from . import directory
 from .namespace import SimError, compute_cid
 
@@ -79,3 +80,24 @@ def index(ns):
             out[stype][volume] = {"rdir": key, "records": held.get(key, 0), "held_by": held}
             out["totals"][stype] += held.get(key, 0)
     return out
+
+
+def meta1_bases(ns, service):
+    """Asked of every meta1 base, as ``admin/has``, ``admin/status`` and
+    ``get_properties`` would answer: the bases ``service`` holds a copy of,
+    those without a master among their meta0 peers, and those whose
+    ``sys.peers`` differ from their meta0 peers."""
+    if ns.meta0 is None:
+        raise SimError(400, 400, "meta0 is not initialised")
+    step = 16 ** (4 - ns.digits)
+    held = unhealthy = wrong_peers = 0
+    for prefix in range(0, len(ns.meta0), step):
+        base = "%04X" % prefix
+        peers = sorted(ns.meta0[prefix])
+        held += bool(service) and ns.has_copy("meta1", base, service, peers)
+        state = ns.election("meta1", base, peers)
+        unhealthy += state["master"] not in peers or bool(state.get("stuck"))
+        listed = (ns.admin.get(("meta1", base)) or {}).get("sys.peers")
+        wrong_peers += listed is not None and listed != ",".join(peers)
+    return {"bases": len(ns.meta0) // step, "held": int(held), "unhealthy": int(unhealthy),
+            "wrong_peers": int(wrong_peers)}

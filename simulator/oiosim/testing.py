@@ -182,6 +182,12 @@ class Simulator(object):
         """Each volume's rdir and records (control API ``index``)."""
         return self._call("GET", "/index")
 
+    def meta1_bases(self, service=""):
+        """Of every meta1 base: held by ``service``, without a master among
+        its meta0 peers, with other sys.peers (control API ``meta1``)."""
+        from urllib.parse import quote
+        return self._call("GET", "/meta1?service=" + quote(service, safe=""))
+
     def set_profile(self, profile):
         """A profile name ("real", "none") or a custom profile document."""
         body = {"name": profile} if isinstance(profile, str) else profile

@@ -3,6 +3,7 @@ nothing, a second bootstrap changes nothing, the connection comes from
 module_defaults alone, and a decommission interrupted halfway by injected
 faults ends, once run again, in the same state as an uninterrupted one.
 """
+import json
 import os
 import time
 
@@ -280,47 +281,70 @@ def meta1_end_state(sim, victim):
     return held, unhealthy, wrong_peers
 
 
-def test_meta1_decommission_in_batches_stops_and_resumes(sim_factory, run_playbook, no_retries):
-    """Check mode plans and writes nothing; one progress line per batch;
-    stopped after its second batch by a failed meta0 force, a re-run plans
-    what is left and ends like a run that was never stopped, and one more run
-    changes nothing. (256 bases in batches of 40: a digits-4 namespace only
-    has more batches.)"""
-    plain = sim_factory("small_bootstrapped")
-    broken = sim_factory("small_bootstrapped")
+def digits4_namespace(sim_factory):
+    """A bootstrapped digits-4 namespace (65,536 meta1 bases of 3 replicas)
+    over 96 meta1, so that one meta1 holds about 2,000 base replicas."""
+    from oiosim import topology as topo_mod
+    services = dict(topo_mod.load("small_bootstrapped")["services"])
+    services["meta1"] = dict(services["meta1"], count=96)
+    return sim_factory("small_bootstrapped", meta1_digits=4, services=services)
+
+
+def test_meta1_decommission_in_batches_stops_and_resumes(sim_factory, run_playbook, no_retries,
+                                                         tmp_path):
+    """On a digits-4 namespace: check mode plans and writes nothing; one
+    progress line per batch; stopped after its first batch, then again after
+    two more, by a failed meta0 force, each re-run plans what is left and the
+    last ends like a run that was never stopped; one more run changes
+    nothing. The uninterrupted run writes the audit pages before and after."""
+    plain = digits4_namespace(sim_factory)
+    broken = digits4_namespace(sim_factory)
     victim = sorted(meta1_counts(plain))[0]
-    moves = meta1_counts(plain)[victim] // 256  # its bases (256 prefixes each)
-    size = 40
+    moves = meta1_counts(plain)[victim]  # digits 4: one base per prefix
+    size = 500
     extra = {"oio_decommission_service": victim, "oio_decommission_type": "meta1",
              "oio_batch_size": size}
     batches = (moves + size - 1) // size
-    assert batches >= 3
+    assert moves > 1500 and batches >= 4
     plain.reset_writes()
     dry = run_playbook(playbook("decommission"), plain, check=True, extra_vars=extra)
     assert dry.rc == 0 and plain.writes() == []
     assert "Check mode: nothing was written" in dry.output
-    whole = run_playbook(playbook("decommission"), plain, extra_vars=extra)
+    whole = run_playbook(playbook("decommission"), plain,
+                         extra_vars=dict(extra, oio_report_dir=str(tmp_path)))
     assert whole.rc == 0
+    # The audit pages of the namespace before and after.
+    for when, held in (("before", moves), ("after", 0)):
+        with open(os.path.join(str(tmp_path), when, "report.json")) as handle:
+            report = json.load(handle)
+        assert report["meta0_mapping"]["bases_per_meta1"].get(victim, 0) == held
+        assert os.path.getsize(os.path.join(str(tmp_path), when, "report.html")) > 0
     for n in range(1, batches + 1):
         line = "batch %d/%d: %s of %s replicas moved" % (
             n, batches, "{:,}".format(min(n * size, moves)), "{:,}".format(moves))
         assert line in whole.output
     assert "about 0 min 0 s left" in whole.output  # the last batch
-    # The third meta0 force fails: two batches are done, the third is not.
-    broken.set_faults({"rules": [{"match": "admin/meta0_force", "method": "POST",
-                                  "service": "proxy", "action": "503", "after": 2}]})
-    stopped = run_playbook(playbook("decommission"), broken, extra_vars=extra)
-    broken.clear_faults()
-    assert stopped.rc != 0
-    assert meta1_counts(broken)[victim] == (moves - 2 * size) * 256
+    done = {"bases": 65536, "held": 0, "unhealthy": 0, "wrong_peers": 0}
+    assert plain.meta1_bases(victim) == done
+
+    left = moves
+    for forces in (1, 2):  # stopped after the first batch, then after two more
+        broken.set_faults({"rules": [{"match": "admin/meta0_force", "method": "POST",
+                                      "service": "proxy", "action": "503", "after": forces}]})
+        stopped = run_playbook(playbook("decommission"), broken, extra_vars=extra)
+        broken.clear_faults()
+        assert stopped.rc != 0
+        assert "batch 1/%d: %s of %s replicas moved" % (
+            (left + size - 1) // size, "{:,}".format(size), "{:,}".format(left)) in stopped.output
+        left -= forces * size
+        assert meta1_counts(broken)[victim] == left
     resumed = run_playbook(playbook("decommission"), broken, extra_vars=extra)
     assert resumed.rc == 0
-    left = moves - 2 * size
-    assert "batch 1/%d: %d of %d replicas moved" % ((left + size - 1) // size, size, left) \
-        in resumed.output
+    assert "batch %d/%d: %s of %s replicas moved" % (
+        (left + size - 1) // size, (left + size - 1) // size, "{:,}".format(left),
+        "{:,}".format(left)) in resumed.output
     assert meta1_counts(broken) == meta1_counts(plain)
-    assert meta1_counts(broken).get(victim, 0) == 0
-    assert meta1_end_state(broken, victim) == ([], [], [])
+    assert broken.meta1_bases(victim) == done
     again = run_playbook(playbook("decommission"), broken, extra_vars=extra)
     assert again.rc == 0 and again.changed == 0
 
@@ -347,6 +371,8 @@ def test_meta1_decommission_interrupted_at_each_step(sim_factory, run_playbook, 
     assert counts.get(victim, 0) == 0
     assert sum(counts.values()) == 65536 * 3  # prefixes times replicas
     assert meta1_end_state(sim, victim) == ([], [], [])
+    # The simulator's own count, which the digits-4 test relies on, agrees.
+    assert sim.meta1_bases(victim) == {"bases": 256, "held": 0, "unhealthy": 0, "wrong_peers": 0}
 
 
 def test_rdir_decommission_interrupted_then_resumed(sim_factory, run_playbook, no_retries):

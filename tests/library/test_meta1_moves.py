@@ -6,6 +6,8 @@ import pytest
 import requests
 
 from ansible_collections.openio.sds.plugins.module_utils import meta0
+from ansible_collections.openio.sds.plugins.module_utils import meta0_journal as journal
+from ansible_collections.openio.sds.plugins.module_utils.meta0_apply import held_copies
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 from ansible_collections.openio.sds.plugins.module_utils.election import election_status
@@ -72,17 +74,44 @@ def test_one_moved_replica_costs_five_requests_plus_one_force(ns):
     report = ns.applier.apply(current, target)
     assert report["moved_bases"] == 1 and report["forced_prefixes"] == 256
     assert report["failed_bases_count"] == 0 and report["cleanup_problems_count"] == 0
-    writes = ns.sim.writes()
-    assert ns.routes() == ["admin/set_properties", "admin/copy", "admin/meta0_force",
-                           "cache/flush/high", "admin/leave", "admin/remove"]
+    # Per batch, the record of the copies the force leaves to remove (made
+    # before it, deleted once they are gone); per base, five requests.
+    writes = [w for w in ns.sim.writes() if "/reference/" not in w["path"]]
+    assert ns.routes() == ["admin/set_properties", "admin/copy", "reference/create",
+                           "reference/set_properties", "admin/meta0_force", "cache/flush/high",
+                           "admin/leave", "admin/remove", "reference/del_properties"]
     assert writes[1]["query"]["cid"].startswith("AB")
     # Every old and new peer leaves, the departing one included.
     assert sorted(writes[4]["query"]["service_id"].split(",")) == sorted(current["AB"] + [added])
     assert writes[5]["query"]["service_id"] == gone
+    assert ns.client.proxy("POST", "reference/get_properties",
+                           {"acct": "_OIOSDS", "ref": "meta0-pending"},
+                           json_body=[]).body["properties"] == {}
     by_route = ns.sim.stats()["by_route"]
     assert sum(n for r, n in by_route.items() if "admin/status" in r) == 1
     assert ns.healthy("AB", target["AB"])
     assert ns.mapping()["AB"] == sorted(target["AB"])
+
+
+def test_copies_a_stopped_run_left_are_recorded_and_found_again(ns):
+    """The old copy could not be removed after the force: the record of it
+    stays, and the next run asks about that one base only, removes the
+    copy and deletes the record."""
+    current, target = one_move(ns)
+    gone = current["AB"][2]
+    ns.sim.set_faults({"rules": [{"match": "admin/remove", "method": "POST",
+                                  "service": "proxy", "action": "503"}]})
+    report = ns.applier.apply(current, target)
+    ns.sim.clear_faults()
+    assert report["meta0_updated"] and report["cleanup_problems_count"] == 1
+    recorded, names = journal.pending(ns.client, 2, ns.warnings.append)
+    assert recorded == {"AB": [gone]} and len(names) == 1
+    held, unknown, scanned = held_copies(ns.client, ns.mapping(), recorded, 2)
+    assert held == {"AB": [gone]} and unknown == [] and scanned == 1
+    report = ns.applier.apply(ns.mapping(), ns.mapping(), leftovers=held, records=names)
+    assert report["removed_copies"] == 1 and report["cleanup_problems_count"] == 0
+    assert journal.pending(ns.client, 2, ns.warnings.append) == ({}, [])
+    assert ns.healthy("AB", target["AB"])
 
 
 def test_a_reordered_list_is_not_a_move(ns):
