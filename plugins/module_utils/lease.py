@@ -75,7 +75,10 @@ def writer_lease(client, timeout, ttl, warn, needed=True):
     try:
         yield lease
     finally:
-        lease.release()
+        if not lease.release():
+            warn("the meta0 writer lease could not be released: another run waits for it "
+                 "to expire, at most %ds (reference %s/%s)" % (ttl, LEASE_ACCOUNT,
+                                                               LEASE_REFERENCE))
 
 
 def _iso(epoch):
@@ -116,17 +119,18 @@ class WriterLease(object):
         return {"holder": self.holder, "token": self.token, "start": _iso(now),
                 "expiry": "%d" % (now + self.ttl), "expiry_time": _iso(now + self.ttl)}
 
-    def read(self):
+    def read(self, past_breaker=False):
         """The lease's properties, or None when nobody holds it."""
         resp = self.client.proxy("POST", "reference/get_properties", self.params,
-                                 json_body=[], idempotent=True, expect=(404,))
+                                 json_body=[], idempotent=True, expect=(404,),
+                                 past_breaker=past_breaker)
         if resp.status == 404:
             return None
         return dict((resp.body or {}).get("properties") or {})
 
-    def _destroy(self):
+    def _destroy(self, past_breaker=False):
         self.client.proxy("POST", "reference/destroy", dict(self.params, force="yes"),
-                          idempotent=True, expect=(404,))
+                          idempotent=True, expect=(404,), past_breaker=past_breaker)
 
     def acquire(self):
         """Take the lease, waiting up to ``timeout`` seconds for its holder."""
@@ -196,15 +200,18 @@ class WriterLease(object):
         thread.start()
 
     def release(self):
-        """Destroy the lease if it is still ours. Best effort: when the proxy
-        cannot be reached the task has already failed with the cause, and the
-        lease expires by itself after ``ttl``. Returns whether it was released."""
+        """Destroy the lease if it is still ours. Sent even when the client
+        stopped sending to the proxy after connection failures: a lease left
+        behind makes the next run wait up to ``ttl`` for it. Best effort
+        still: when the proxy cannot be reached the task has already failed
+        with the cause, and the lease expires by itself. Returns whether it
+        was released."""
         self._stop.set()
         if self.token is None:
             return False
         try:
-            if (self.read() or {}).get("token") == self.token:
-                self._destroy()
+            if (self.read(past_breaker=True) or {}).get("token") == self.token:
+                self._destroy(past_breaker=True)
             return True
         except OioError:
             return False

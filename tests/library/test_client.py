@@ -7,6 +7,7 @@ import time
 import pytest
 
 from ansible_collections.openio.sds.plugins.module_utils import client as oio
+from ansible_collections.openio.sds.plugins.module_utils.lease import WriterLease, writer_lease
 
 
 def make_client(sim, **kwargs):
@@ -174,6 +175,26 @@ def test_dropped_connections_open_the_circuit(simulator):
             cli.conscience_list("meta1")
     assert cli.circuit_open()
     assert simulator.stats()["requests"] == oio.BREAKER_THRESHOLD
+
+
+def test_the_writer_lease_is_released_past_an_open_circuit(sim_factory):
+    """Dropped connections opened the circuit to the proxy during a run: the
+    lease is released all the same, so the next writer does not wait up to
+    its ttl for it to expire."""
+    sim = sim_factory("small_bootstrapped")
+    cli, warnings = make_client(sim, retries=0)
+    with writer_lease(cli, timeout=0, ttl=300, warn=warnings.append):
+        sim.set_faults({"rules": [{"service": "proxy", "match": "admin/remove", "rate": 1.0,
+                                   "action": "drop"}]})
+        for dummy in range(oio.BREAKER_THRESHOLD):
+            with pytest.raises(oio.OioError):
+                cli.proxy("POST", "admin/remove", {"type": "meta1", "cid": "00".ljust(64, "0")},
+                          idempotent=True)
+        assert cli.circuit_open()
+    sim.clear_faults()
+    assert not [w for w in warnings if "lease" in w]
+    other, dummy = make_client(sim, retries=0)
+    assert WriterLease(other, holder="next run", timeout=0).acquire().token
 
 
 def test_a_client_in_check_mode_refuses_every_write(sim_factory):
