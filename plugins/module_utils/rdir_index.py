@@ -37,7 +37,7 @@ from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidIn
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from ansible_collections.openio.sds.plugins.module_utils.rdir import (
-    check_service_type, check_volume_id, list_rdirs, locate_rdir)
+    INDEX_ROUTE, check_service_type, check_volume_id, list_rdirs, locate_rdir)
 
 MAX_PAGE = 10000  # the rdir caps limit there (rdir-api.md 3.11, 3.16)
 DEFAULT_PAGE = 1000
@@ -77,6 +77,67 @@ def meta2_body(record):
     if isinstance(record.get("extra_data"), str):
         body["extra_data"] = record["extra_data"]
     return body
+
+
+def push_record(client, service_type, addr, vol, body):
+    """Push one record to a volume's index. create=1: the database may not
+    exist yet; the same key overwrites, so a resend after a lost answer is
+    harmless."""
+    client.rdir("POST", addr, INDEX_ROUTE[service_type] + "/push", {"vol": vol, "create": "1"},
+                json_body=body, idempotent=True)
+
+
+def delete_record(client, service_type, addr, vol, body):
+    """Delete one record from a volume's index; deleting twice is a no-op."""
+    if service_type == "rawx":
+        client.rdir("DELETE", addr, "v1/rdir/delete", {"vol": vol},
+                    json_body=facts(client).release.chunk_delete_body(body), idempotent=True)
+        return
+    keys = dict((k, body[k]) for k in ("container_id", "container_url"))
+    # POST, not DELETE (rdir-api.md 3.15).
+    client.rdir("POST", addr, "v1/rdir/meta2/delete", {"vol": vol}, json_body=keys,
+                idempotent=True)
+
+
+def meta2_record(client, addr, vol, url):
+    """The record of the container ``url`` in a meta2 index, or None."""
+    reader = IndexReader(client, addr, "meta2", vol, page_size=10, prefix=url)
+    for page in reader.pages():
+        for key, value in page:
+            if key == url:
+                return value
+            if key > url:
+                return None
+    return None
+
+
+def follow_base(client, record, source, peers):
+    """The meta2 index record of a base that moved follows it: pushed to the
+    index of each peer that lacks it, read back there, and only then deleted
+    from the index of the service the base left. ``source`` and each of
+    ``peers`` are ``(volume, rdir address)``. Returns the volumes it was
+    pushed to (would be, in check mode); OioError, with the record still on
+    the source, when a push does not show."""
+    body = meta2_body(record)
+    if body is None:
+        raise OioError("the meta2 index record of %r cannot be pushed as it is"
+                       % (record.get("container_url") if isinstance(record, dict) else record,))
+    url = body["container_url"]
+    pushed = []
+    for vol, addr in peers:
+        if meta2_record(client, addr, vol, url) is not None:
+            continue
+        pushed.append(vol)
+        if client.check_mode:
+            continue
+        push_record(client, "meta2", addr, vol, body)
+        if meta2_record(client, addr, vol, url) is None:
+            raise OioError("the meta2 index record of %s was pushed to the index of %s on %s "
+                           "but does not show there; it was left on the source" % (url, vol, addr),
+                           url=addr)
+    if not client.check_mode:
+        delete_record(client, "meta2", source[1], source[0], body)
+    return pushed
 
 
 # ---------------------------------------------------------------------------
@@ -318,30 +379,16 @@ class IndexCopy(object):
         self.failed_count = 0
         self.selected = 0
 
-    def _route(self, action):
-        base = "v1/rdir/" if self.service_type == "rawx" else "v1/rdir/meta2/"
-        return base + action
-
     def _body(self, key, value):
         if self.service_type == "rawx":
             return self.release.chunk_record(key, value)
         return meta2_body(value)
 
     def _push(self, body):
-        # create=1: the destination database may not exist yet; the same key
-        # overwrites, so a resend after a lost answer is harmless.
-        self.client.rdir("POST", self.dst_addr, self._route("push"),
-                         {"vol": self.dst_vol, "create": "1"}, json_body=body, idempotent=True)
+        push_record(self.client, self.service_type, self.dst_addr, self.dst_vol, body)
 
     def _delete(self, body):
-        if self.service_type == "rawx":
-            self.client.rdir("DELETE", self.src_addr, self._route("delete"), {"vol": self.vol},
-                             json_body=self.release.chunk_delete_body(body), idempotent=True)
-        else:
-            keys = dict((k, body[k]) for k in ("container_id", "container_url"))
-            # POST, not DELETE (rdir-api.md 3.15); deleting twice is a no-op.
-            self.client.rdir("POST", self.src_addr, self._route("delete"), {"vol": self.vol},
-                             json_body=keys, idempotent=True)
+        delete_record(self.client, self.service_type, self.src_addr, self.vol, body)
 
     def _note(self, bucket, key, reason):
         if bucket == "skipped":

@@ -283,11 +283,16 @@ def meta1_end_state(sim, victim):
     return held, unhealthy, wrong_peers
 
 
+def topo_services(preset):
+    """The services of a simulator preset, to change some of them."""
+    from oiosim import topology as topo_mod
+    return dict(topo_mod.load(preset)["services"])
+
+
 def digits4_namespace(sim_factory):
     """A bootstrapped digits-4 namespace (65,536 meta1 bases of 3 replicas)
     over 96 meta1, so that one meta1 holds about 2,000 base replicas."""
-    from oiosim import topology as topo_mod
-    services = dict(topo_mod.load("small_bootstrapped")["services"])
+    services = topo_services("small_bootstrapped")
     services["meta1"] = dict(services["meta1"], count=96)
     return sim_factory("small_bootstrapped", meta1_digits=4, services=services)
 
@@ -419,3 +424,44 @@ def test_meta2_decommission_refuses_an_empty_index(sim_factory, run_playbook):
                            extra_vars=dict(extra, oio_decommission_meta2_trust_index=True))
     assert trusted.rc == 0
     assert "a meta2 cannot be asked which bases it holds" in trusted.output
+
+
+def test_meta2_decommission_in_batches_stops_and_resumes(sim_factory, run_playbook, no_retries):
+    """Batches of 3 bases, each with its index record: stopped in its second
+    batch by a failed reference/force, the run says where it stood; a re-run
+    moves what the index still lists, every container keeps two peers, each
+    peer's index lists it, and one more run changes nothing."""
+    sim = sim_factory(preset="small_bootstrapped",
+                      service_update_policy="meta2=KEEP|2|1;sqlx=KEEP|1|1|;rdir=KEEP|1|1|",
+                      services=dict(topo_services("small_bootstrapped"), meta2={
+                          "count": 4, "racks": 2, "score": 80,
+                          "location": "site1.rack{rack}.host{n}.meta2-{n}"}))
+    containers = sim.seed_data(account="batches", containers=16, chunks_per_volume=0)["containers"]
+    holders = [h for c in containers for h in c["meta2"]]
+    victim = max(sorted(set(holders)), key=holders.count)
+    held = holders.count(victim)
+    assert held >= 7
+    extra = {"oio_decommission_service": victim, "oio_decommission_type": "meta2",
+             "oio_batch_size": 3}
+    sim.set_faults({"rules": [{"match": "reference/force", "method": "POST", "service": "proxy",
+                               "action": "503", "after": 4}]})
+    stopped = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    sim.clear_faults()
+    assert stopped.rc != 0
+    batches = (held + 2) // 3
+    assert "batch 1/%d: 3 of %d bases moved" % (batches, held) in stopped.output
+    assert sim.index()["meta2"][victim]["records"] == held - 4
+    resumed = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert resumed.rc == 0
+    left = held - 4
+    assert "batch %d/%d: %d of %d bases moved" % ((left + 2) // 3, (left + 2) // 3, left,
+                                                  left) in resumed.output
+    index = sim.index()["meta2"]
+    assert index[victim]["records"] == 0
+    assert sum(v["records"] for v in index.values()) == 2 * len(containers)
+    for container in containers:
+        show = proxy_get(sim, "reference/show", cid=container["cid"], type="meta2")
+        peers = [h for s in show["srv"] for h in s["host"].split(",")]
+        assert len(peers) == 2 and victim not in peers
+    again = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert again.rc == 0 and again.changed == 0
