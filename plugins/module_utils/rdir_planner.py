@@ -484,6 +484,25 @@ def _read_back(plan, vols, old, demand, table):
     plan.load_after = rdir_loads(plan.assignments, table)
 
 
+def first_changes(plan, count, rdirs):
+    """The plan cut to its first ``count`` changes, for a run that writes a
+    batch: the volumes of the other changes keep their stored hosts, and the
+    loads after are those of the cut plan; the next run plans again from the
+    assignments as they are then. Returns ``(plan, changes left out)``."""
+    if not count or count >= len(plan.changes):
+        return plan, 0
+    table = RdirTable(rdirs)
+    cut = RdirPlan()
+    cut.unassignable, cut.skipped = plan.unassignable, plan.skipped
+    cut.load_before, cut.statuses = plan.load_before, plan.statuses
+    cut.changes = plan.changes[:count]
+    cut.assignments = dict(plan.assignments)
+    for change in plan.changes[count:]:
+        cut.assignments[change["volume"]] = sorted(table.resolve(h) or h for h in change["old"])
+    cut.load_after = rdir_loads(cut.assignments, table)
+    return cut, len(plan.changes) - count
+
+
 def _drop_unservable(solver, plan, max_per_rdir, kept_hint, final):
     """Keep in the solver only the volumes a max-flow at ``max_per_rdir`` can
     serve; report the others, which keep their stored hosts."""

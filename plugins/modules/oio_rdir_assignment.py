@@ -87,6 +87,12 @@ options:
         other where the constraints allow, with as few moves as possible.
     type: bool
     default: false
+  max_changes:
+    description:
+      - Write at most this many of the planned changes, the first ones of the plan (a
+        batch); the others are counted in RV(changes_left), and the next run plans again
+        from the assignments as they are. By default, all.
+    type: int
   concurrency:
     description:
       - How many requests run at the same time, for reads and writes.
@@ -161,6 +167,10 @@ changes:
         V(reassign), V(rebalance) or V(excess).
       type: str
   sample: [{volume: rawx-3, old: [10.0.0.5:6300], new: [10.0.0.6:6300], reason: rdir_down}]
+changes_left:
+  description: Planned changes left for a later run by O(max_changes).
+  returned: always
+  type: int
 assignments:
   description: The rdir IDs of every volume after the run (predicted in check mode).
   returned: always
@@ -203,6 +213,7 @@ failed_writes:
 from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 from ansible_collections.openio.sds.plugins.module_utils import rdir as rdir_utils
+from ansible_collections.openio.sds.plugins.module_utils.rdir_planner import first_changes
 
 
 def work(module):
@@ -218,12 +229,14 @@ def work(module):
         max_per_rdir=params["max_per_rdir"], min_dist=params["min_dist"],
         replicas=params["replicas"], reassign_from=params["reassign_from"],
         rebalance=params["rebalance"], include_locked=params["include_locked"])
+    plan, left = first_changes(plan, params["max_changes"], rdirs)
     changes = [dict(c) for c in plan.changes]
     before, after = rdir_utils.diff_summary(plan, changes)
     module.record_before(before)
     module.record_after(after)
     result = {
         "changes": changes,
+        "changes_left": left,
         "assignments": plan.assignments,
         "load_before": plan.load_before,
         "load_after": plan.load_after,
@@ -260,7 +273,8 @@ def work(module):
 
 
 # Ranges of the number options, checked before anything is sent.
-RANGES = dict(concurrency=CONCURRENCY_RANGE, max_per_rdir=(1, None), min_dist=(1, 4), replicas=(1, 5))
+RANGES = dict(concurrency=CONCURRENCY_RANGE, max_changes=(1, None), max_per_rdir=(1, None),
+              min_dist=(1, 4), replicas=(1, 5))
 
 
 def main():
@@ -273,6 +287,7 @@ def main():
         replicas=dict(type="int", default=1),
         reassign_from=dict(type="str"),
         rebalance=dict(type="bool", default=False),
+        max_changes=dict(type="int"),
         concurrency=dict(type="int", default=16),
     ))
     module.run(work)

@@ -383,25 +383,36 @@ def test_meta1_decommission_interrupted_at_each_step(sim_factory, run_playbook, 
 
 
 def test_rdir_decommission_interrupted_then_resumed(sim_factory, run_playbook, no_retries):
-    """Interrupted halfway through its copy, a re-run ends with every volume
-    holding the records it had, on its new rdir, and the old rdir holding
-    none; one more run changes nothing."""
+    """In batches of one volume: interrupted halfway through the copy of the
+    first batch, a re-run reassigns the other volumes batch by batch, copies
+    what the first run left, and ends with every volume holding the records it
+    had, on its new rdir, and the old rdir holding none; one more run changes
+    nothing."""
     sim = sim_factory(preset="small_bootstrapped")
     seed_chunks(sim)
     victim = rdir_addr(sim, rdir_of(sim, "rawx-1"))
     before = chunk_records(sim)[0]
-
-    def half_copied():
-        assert chunk_records(sim)[1][victim] > 0, "nothing was left to finish"
+    extra = {"oio_decommission_service": victim, "oio_decommission_type": "rdir",
+             "oio_batch_size": 1}
     # Pushes to the new rdirs are dropped after the first 25: the copy stops
-    # halfway through the records of the victim.
-    _decommission(sim, run_playbook, victim, "rdir", interrupted_state=half_copied, faults={
-        "rules": [{"match": "/v1/rdir/push", "method": "POST", "service": "rdir",
-                   "action": "drop", "after": 25}]})
+    # halfway through the records of the first volume.
+    sim.set_faults({"rules": [{"match": "/v1/rdir/push", "method": "POST", "service": "rdir",
+                               "action": "drop", "after": 25}]})
+    stopped = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    sim.clear_faults()
+    assert stopped.rc != 0
+    assert "batch 1/3 done" not in stopped.output
+    assert chunk_records(sim)[1][victim] > 0, "nothing was left to finish"
+    resumed = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert resumed.rc == 0
+    assert "batch 1/2 done: 1 of 2 volumes reassigned" in resumed.output
+    assert "batch 2/2 done: 2 of 2 volumes reassigned" in resumed.output
     per_volume, per_rdir = chunk_records(sim)
     assert per_volume == before
     assert per_rdir[victim] == 0
     assert rdir_addr(sim, rdir_of(sim, "rawx-1")) != victim
+    again = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert again.rc == 0 and again.changed == 0
 
 
 def test_meta2_decommission_refuses_an_empty_index(sim_factory, run_playbook):

@@ -13,6 +13,7 @@ import pytest
 
 from ansible_collections.openio.sds.plugins.module_utils.location import distance
 from ansible_collections.openio.sds.plugins.module_utils.rdir_planner import (
+    first_changes,
     plan_rdir_assignment,
     rdir_host,
     rdir_loads,
@@ -143,6 +144,26 @@ def test_reassign_from_moves_everything_away():
         assert moved == {v for v, h in first.assignments.items() if h == ["rdir-01"]}
         assert {c["reason"] for c in plan.changes} == {"reassign"}
         check_valid(plan, vols, [r for r in rdirs if r["id"] != "rdir-01"], 2)
+
+
+def test_a_batch_of_the_plan_then_the_rest():
+    """Cut to its first 3 changes, the plan leaves the other volumes where
+    they are; planned again from there, the rest ends like the whole plan."""
+    vols, rdirs = cluster()
+    first = plan_rdir_assignment(vols, rdirs, {}, min_dist=2)
+    whole = plan_rdir_assignment(vols, rdirs, first.assignments, min_dist=2,
+                                 reassign_from="rdir-01")
+    batch, left = first_changes(whole, 3, rdirs)
+    assert left == len(whole.changes) - 3 and batch.changes == whole.changes[:3]
+    for change in whole.changes[3:]:
+        assert batch.assignments[change["volume"]] == ["rdir-01"]
+    assert batch.load_after["rdir-01"] == left
+    assert sum(batch.load_after.values()) == sum(whole.load_after.values())
+    rest = plan_rdir_assignment(vols, rdirs, batch.assignments, min_dist=2,
+                                reassign_from="rdir-01")
+    assert len(rest.changes) == left and rest.load_after["rdir-01"] == 0
+    assert first_changes(whole, None, rdirs) == (whole, 0)
+    assert first_changes(whole, len(whole.changes), rdirs) == (whole, 0)
 
 
 def test_reassign_from_an_rdir_gone_from_the_conscience():
