@@ -31,6 +31,9 @@ description:
     creation is only a warning, as the rdir also creates it on the first record.
   - Loads count the volumes of O(service_type) only; rawx and meta2 indexes are
     balanced separately.
+  - Moves assignments only. The index records of a reassigned volume stay on its former
+    rdir; copy them with M(openio.sds.oio_rdir_index_copy). The decommission role does,
+    a batch of volumes at a time (O(max_changes)).
 options:
   service_type:
     description:

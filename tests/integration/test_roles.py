@@ -356,6 +356,38 @@ def test_meta1_decommission_in_batches_stops_and_resumes(sim_factory, run_playbo
     assert again.rc == 0 and again.changed == 0
 
 
+def test_meta1_rebalance_after_adding_services_in_batches(sim_factory, run_playbook, no_retries):
+    """Two meta1 added to six: check mode plans and writes nothing; the
+    rebalance moves replicas to them in batches, stopped after its first
+    batch by a failed meta0 force; the re-run plans what is left and ends
+    balanced, every base elected among its meta0 peers; one more run
+    changes nothing."""
+    sim = sim_factory(preset="small_bootstrapped")
+    for n in (7, 8):
+        sim.add_service({"type": "meta1", "addr": "127.21.0.%d:6101" % n, "score": 80,
+                         "location": "site1.rack%d.host%d.meta1-%d" % (n % 3 + 1, n, n)})
+    size = 50
+    extra = {"oio_batch_size": size}
+    sim.reset_writes()
+    dry = run_playbook(playbook("rebalance"), sim, check=True, extra_vars=extra)
+    assert dry.rc == 0 and sim.writes() == []
+    assert "Check mode: nothing was written; the plan: 192 base replica(s) to move" in dry.output
+    sim.set_faults({"rules": [{"match": "admin/meta0_force", "method": "POST", "service": "proxy",
+                               "action": "503", "after": 1}]})
+    stopped = run_playbook(playbook("rebalance"), sim, extra_vars=extra)
+    sim.clear_faults()
+    assert stopped.rc != 0
+    assert "batch 1/4: 50 of 192 replicas moved" in stopped.output
+    resumed = run_playbook(playbook("rebalance"), sim, extra_vars=extra)
+    assert resumed.rc == 0
+    assert "batch 3/3: 142 of 142 replicas moved" in resumed.output
+    counts = meta1_counts(sim)
+    assert sorted(counts.values()) == [96 * 256] * 8  # prefixes (digits 2: 256 per base)
+    assert sim.meta1_bases() == {"bases": 256, "held": 0, "unhealthy": 0, "wrong_peers": 0}
+    again = run_playbook(playbook("rebalance"), sim, extra_vars=extra)
+    assert again.rc == 0 and again.changed == 0
+
+
 @pytest.mark.parametrize("route, action, after", [
     ("admin/copy", "503", 20),         # the copies fail halfway through the batch
     ("admin/meta0_force", "503", 0),   # the force fails: every base rolled back
