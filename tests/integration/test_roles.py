@@ -226,6 +226,15 @@ def test_decommission_requires_a_known_service(sim_factory, run_playbook):
     assert sim.writes() == []
 
 
+def stopped_run(sim, run_playbook, name, extra, rule):
+    """A run of playbook ``name`` that the injected fault ``rule`` stops."""
+    sim.set_faults({"rules": [rule]})
+    result = run_playbook(playbook(name), sim, extra_vars=extra)
+    sim.clear_faults()
+    assert result.rc != 0, "the injected fault did not stop the run"
+    return result
+
+
 def _decommission(sim, run_playbook, victim, stype, faults=None, interrupted_state=None,
                   again=True):
     """A decommission, first interrupted by ``faults`` when given (then
@@ -336,11 +345,9 @@ def test_meta1_decommission_in_batches_stops_and_resumes(sim_factory, run_playbo
 
     left = moves
     for forces in (1, 2):  # stopped after the first batch, then after two more
-        broken.set_faults({"rules": [{"match": "admin/meta0_force", "method": "POST",
-                                      "service": "proxy", "action": "503", "after": forces}]})
-        stopped = run_playbook(playbook("decommission"), broken, extra_vars=extra)
-        broken.clear_faults()
-        assert stopped.rc != 0
+        stopped = stopped_run(broken, run_playbook, "decommission", extra, {
+            "match": "admin/meta0_force", "method": "POST", "service": "proxy",
+            "action": "503", "after": forces})
         assert "batch 1/%d: %s of %s replicas moved" % (
             (left + size - 1) // size, "{:,}".format(size), "{:,}".format(left)) in stopped.output
         left -= forces * size
@@ -372,11 +379,9 @@ def test_meta1_rebalance_after_adding_services_in_batches(sim_factory, run_playb
     dry = run_playbook(playbook("rebalance"), sim, check=True, extra_vars=extra)
     assert dry.rc == 0 and sim.writes() == []
     assert "Check mode: nothing was written; the plan: 192 base replica(s) to move" in dry.output
-    sim.set_faults({"rules": [{"match": "admin/meta0_force", "method": "POST", "service": "proxy",
-                               "action": "503", "after": 1}]})
-    stopped = run_playbook(playbook("rebalance"), sim, extra_vars=extra)
-    sim.clear_faults()
-    assert stopped.rc != 0
+    stopped = stopped_run(sim, run_playbook, "rebalance", extra, {
+        "match": "admin/meta0_force", "method": "POST", "service": "proxy", "action": "503",
+        "after": 1})
     assert "batch 1/4: 50 of 192 replicas moved" in stopped.output
     resumed = run_playbook(playbook("rebalance"), sim, extra_vars=extra)
     assert resumed.rc == 0
@@ -428,11 +433,9 @@ def test_rdir_decommission_interrupted_then_resumed(sim_factory, run_playbook, n
              "oio_batch_size": 1}
     # Pushes to the new rdirs are dropped after the first 25: the copy stops
     # halfway through the records of the first volume.
-    sim.set_faults({"rules": [{"match": "/v1/rdir/push", "method": "POST", "service": "rdir",
-                               "action": "drop", "after": 25}]})
-    stopped = run_playbook(playbook("decommission"), sim, extra_vars=extra)
-    sim.clear_faults()
-    assert stopped.rc != 0
+    stopped = stopped_run(sim, run_playbook, "decommission", extra, {
+        "match": "/v1/rdir/push", "method": "POST", "service": "rdir", "action": "drop",
+        "after": 25})
     assert "batch 1/3 done" not in stopped.output
     assert chunk_records(sim)[1][victim] > 0, "nothing was left to finish"
     resumed = run_playbook(playbook("decommission"), sim, extra_vars=extra)
@@ -486,11 +489,9 @@ def test_meta2_decommission_in_batches_stops_and_resumes(sim_factory, run_playbo
     assert held >= 7
     extra = {"oio_decommission_service": victim, "oio_decommission_type": "meta2",
              "oio_batch_size": 3}
-    sim.set_faults({"rules": [{"match": "reference/force", "method": "POST", "service": "proxy",
-                               "action": "503", "after": 4}]})
-    stopped = run_playbook(playbook("decommission"), sim, extra_vars=extra)
-    sim.clear_faults()
-    assert stopped.rc != 0
+    stopped = stopped_run(sim, run_playbook, "decommission", extra, {
+        "match": "reference/force", "method": "POST", "service": "proxy", "action": "503",
+        "after": 4})
     batches = (held + 2) // 3
     assert "batch 1/%d: 3 of %d bases moved" % (batches, held) in stopped.output
     assert sim.index()["meta2"][victim]["records"] == held - 4
