@@ -9,6 +9,9 @@ import time
 
 import pytest
 import requests
+from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
+from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from prometheus_client.parser import text_string_to_metric_families
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -306,60 +309,75 @@ def digits4_namespace(sim_factory):
     return sim_factory("small_bootstrapped", meta1_digits=4, services=services)
 
 
+def batched_end_state(sim, victim, size, digits=4):
+    """Bases per meta1 at the end of a decommission of ``victim`` in batches
+    of ``size`` never stopped, planned in memory, batch after batch, by the
+    planner the module runs, from the namespace as it is."""
+    client = OioClient(sim.proxy_url, sim.namespace, check_mode=True)
+    services = facts(client).services("meta1")
+    mapping, dummy = planner.bases_from_meta0(facts(client).meta0(), digits)
+    while True:
+        result = planner.decommission(mapping, services, [victim], replicas=3, digits=digits,
+                                      max_moves=size)
+        if result.mapping == mapping:
+            break
+        mapping = result.mapping
+    counts = {}
+    for peers in mapping.values():
+        for addr in peers:
+            counts[addr] = counts.get(addr, 0) + 1
+    return counts
+
+
 def test_meta1_decommission_in_batches_stops_and_resumes(sim_factory, run_playbook, no_retries,
                                                          tmp_path):
-    """On a digits-4 namespace: check mode plans and writes nothing; one
-    progress line per batch; stopped after its first batch, then again after
-    two more, by a failed meta0 force, each re-run plans what is left and the
-    last ends like a run that was never stopped; one more run changes
-    nothing. The uninterrupted run writes the audit pages before and after."""
-    plain = digits4_namespace(sim_factory)
-    broken = digits4_namespace(sim_factory)
-    victim = sorted(meta1_counts(plain))[0]
-    moves = meta1_counts(plain)[victim]  # digits 4: one base per prefix
+    """On a digits-4 namespace: check mode plans and writes nothing; stopped
+    after its first batch, then again after two more, by a failed meta0
+    force, each re-run plans what is left and prints a progress line per
+    batch; the last writes the audit pages before and after and ends with
+    the bases per meta1 of a run never stopped; one more run changes
+    nothing."""
+    sim = digits4_namespace(sim_factory)
+    victim = sorted(meta1_counts(sim))[0]
+    moves = meta1_counts(sim)[victim]  # digits 4: one base per prefix
     size = 500
     extra = {"oio_decommission_service": victim, "oio_decommission_type": "meta1",
              "oio_batch_size": size}
-    batches = (moves + size - 1) // size
-    assert moves > 1500 and batches >= 4
-    plain.reset_writes()
-    dry = run_playbook(playbook("decommission"), plain, check=True, extra_vars=extra)
-    assert dry.rc == 0 and plain.writes() == []
+    assert moves > 1500 and (moves + size - 1) // size >= 4
+    sim.reset_writes()
+    dry = run_playbook(playbook("decommission"), sim, check=True, extra_vars=extra)
+    assert dry.rc == 0 and sim.writes() == []
     assert "Check mode: nothing was written" in dry.output
-    whole = run_playbook(playbook("decommission"), plain,
-                         extra_vars=dict(extra, oio_report_dir=str(tmp_path)))
-    assert whole.rc == 0
-    # The audit pages of the namespace before and after.
-    for when, held in (("before", moves), ("after", 0)):
-        with open(os.path.join(str(tmp_path), when, "report.json")) as handle:
-            report = json.load(handle)
-        assert report["meta0_mapping"]["bases_per_meta1"].get(victim, 0) == held
-        assert os.path.getsize(os.path.join(str(tmp_path), when, "report.html")) > 0
-    for n in range(1, batches + 1):
-        line = "batch %d/%d: %s of %s replicas moved" % (
-            n, batches, "{:,}".format(min(n * size, moves)), "{:,}".format(moves))
-        assert line in whole.output
-    assert "about 0 min 0 s left" in whole.output  # the last batch
-    done = {"bases": 65536, "held": 0, "unhealthy": 0, "wrong_peers": 0}
-    assert plain.meta1_bases(victim) == done
+    uninterrupted = batched_end_state(sim, victim, size)
 
     left = moves
     for forces in (1, 2):  # stopped after the first batch, then after two more
-        stopped = stopped_run(broken, run_playbook, "decommission", extra, {
+        stopped = stopped_run(sim, run_playbook, "decommission", extra, {
             "match": "admin/meta0_force", "method": "POST", "service": "proxy",
             "action": "503", "after": forces})
         assert "batch 1/%d: %s of %s replicas moved" % (
             (left + size - 1) // size, "{:,}".format(size), "{:,}".format(left)) in stopped.output
         left -= forces * size
-        assert meta1_counts(broken)[victim] == left
-    resumed = run_playbook(playbook("decommission"), broken, extra_vars=extra)
+        assert meta1_counts(sim)[victim] == left
+    resumed = run_playbook(playbook("decommission"), sim,
+                           extra_vars=dict(extra, oio_report_dir=str(tmp_path)))
     assert resumed.rc == 0
-    assert "batch %d/%d: %s of %s replicas moved" % (
-        (left + size - 1) // size, (left + size - 1) // size, "{:,}".format(left),
-        "{:,}".format(left)) in resumed.output
-    assert meta1_counts(broken) == meta1_counts(plain)
-    assert broken.meta1_bases(victim) == done
-    again = run_playbook(playbook("decommission"), broken, extra_vars=extra)
+    batches = (left + size - 1) // size
+    for n in range(1, batches + 1):
+        line = "batch %d/%d: %s of %s replicas moved" % (
+            n, batches, "{:,}".format(min(n * size, left)), "{:,}".format(left))
+        assert line in resumed.output
+    assert "about 0 min 0 s left" in resumed.output  # the last batch
+    # The audit pages of the namespace before and after.
+    for when, held in (("before", left), ("after", 0)):
+        with open(os.path.join(str(tmp_path), when, "report.json")) as handle:
+            report = json.load(handle)
+        assert report["meta0_mapping"]["bases_per_meta1"].get(victim, 0) == held
+        assert os.path.getsize(os.path.join(str(tmp_path), when, "report.html")) > 0
+    assert meta1_counts(sim) == uninterrupted
+    assert sim.meta1_bases(victim) == {"bases": 65536, "held": 0, "unhealthy": 0,
+                                       "wrong_peers": 0}
+    again = run_playbook(playbook("decommission"), sim, extra_vars=extra)
     assert again.rc == 0 and again.changed == 0
 
 
