@@ -334,6 +334,11 @@ copies_left:
     count:
       description: Bases with such a copy.
       type: int
+    by_service:
+      description:
+        - Per service, the bases it holds such a copy of. Another writer's run still
+          under way shows here too, until it removes them.
+      type: dict
     bases:
       description: The first of them, with the services holding them.
       type: dict
@@ -454,8 +459,12 @@ def describe(m, p, held, scanned):
                                params["min_dist"]),
     }
     if scanned is not None:
+        by_service = {}
+        for holders in held.values():
+            for addr in holders:
+                by_service[addr] = by_service.get(addr, 0) + 1
         result["copies_left"] = {
-            "scanned_bases": scanned, "count": len(held),
+            "scanned_bases": scanned, "count": len(held), "by_service": by_service,
             "bases": dict((k, held[k]) for k in sorted(held)[:MAX_REPORTED])}
     if params["return_moves"]:
         result["moves"] = [{"base": b, "from": o, "to": n} for b, o, n in moves]

@@ -303,9 +303,9 @@ def topo_services(preset):
 
 def digits4_namespace(sim_factory):
     """A bootstrapped digits-4 namespace (65,536 meta1 bases of 3 replicas)
-    over 96 meta1, so that one meta1 holds about 2,000 base replicas."""
+    over 128 meta1, so that one meta1 holds 1,536 base replicas."""
     services = topo_services("small_bootstrapped")
-    services["meta1"] = dict(services["meta1"], count=96)
+    services["meta1"] = dict(services["meta1"], count=128)
     return sim_factory("small_bootstrapped", meta1_digits=4, services=services)
 
 
@@ -331,23 +331,19 @@ def batched_end_state(sim, victim, size, digits=4):
 
 def test_meta1_decommission_in_batches_stops_and_resumes(sim_factory, run_playbook, no_retries,
                                                          tmp_path):
-    """On a digits-4 namespace: check mode plans and writes nothing; stopped
-    after its first batch, then again after two more, by a failed meta0
-    force, each re-run plans what is left and prints a progress line per
-    batch; the last writes the audit pages before and after and ends with
-    the bases per meta1 of a run never stopped; one more run changes
-    nothing."""
+    """On a digits-4 namespace: stopped after its first batch, then again
+    after two more, by a failed meta0 force, each re-run plans what is left
+    and prints a progress line per batch; the last writes the audit pages
+    before and after and ends with the bases per meta1 of a run never
+    stopped. (Check mode and a further run that changes nothing are shown
+    on smaller namespaces: the rebalance, meta2 and rdir batch tests.)"""
     sim = digits4_namespace(sim_factory)
     victim = sorted(meta1_counts(sim))[0]
     moves = meta1_counts(sim)[victim]  # digits 4: one base per prefix
-    size = 500
+    size = 400
     extra = {"oio_decommission_service": victim, "oio_decommission_type": "meta1",
              "oio_batch_size": size}
-    assert moves > 1500 and (moves + size - 1) // size >= 4
-    sim.reset_writes()
-    dry = run_playbook(playbook("decommission"), sim, check=True, extra_vars=extra)
-    assert dry.rc == 0 and sim.writes() == []
-    assert "Check mode: nothing was written" in dry.output
+    assert moves > 1200 and (moves + size - 1) // size >= 4
     uninterrupted = batched_end_state(sim, victim, size)
 
     left = moves
@@ -377,8 +373,6 @@ def test_meta1_decommission_in_batches_stops_and_resumes(sim_factory, run_playbo
     assert meta1_counts(sim) == uninterrupted
     assert sim.meta1_bases(victim) == {"bases": 65536, "held": 0, "unhealthy": 0,
                                        "wrong_peers": 0}
-    again = run_playbook(playbook("decommission"), sim, extra_vars=extra)
-    assert again.rc == 0 and again.changed == 0
 
 
 def test_meta1_rebalance_after_adding_services_in_batches(sim_factory, run_playbook, no_retries):
