@@ -107,30 +107,3 @@ def pytest_terminal_summary(terminalreporter):
         names = sorted(n for n, o in _OUTCOMES.items() if o == outcome)
         if names:
             tr.write_line("%s (%d): %s" % (outcome, len(names), ", ".join(names)))
-
-
-# The longest tests (a minute or more of a leg of make test each) are sent to
-# the workers first, one at a time (tools/test.sh: --dist load
-# --maxschedchunk 1), so that the leg does not end with one of them running
-# alone while the other workers are idle. A name missing here only costs time.
-FIRST = (
-    "test_roles.py::test_meta1_decommission_in_batches_stops_and_resumes",
-    "test_targets.py::test_target[oio_reference]",
-    "test_targets.py::test_target[oio_meta0_mapping]",
-    "test_roles.py::test_bootstrap_check_mode_then_twice",
-    "test_roles.py::test_rdir_decommission_interrupted_then_resumed",
-    "test_twin.py::test_rehearsed_rdir_decommission_ends_like_the_real_one",
-    "test_roles.py::test_audit_in_check_mode_writes_its_report_only",
-    "test_targets.py::test_target[oio_rdir_volume]",
-    "test_roles.py::test_meta1_rebalance_after_adding_services_in_batches",
-    "test_meta0_mapping.py::test_restore_a_dump_into_an_empty_meta0",
-)
-
-
-def pytest_collection_modifyitems(items):
-    def rank(item):
-        for n, name in enumerate(FIRST):
-            if item.nodeid.endswith(name):
-                return n
-        return len(FIRST)
-    items.sort(key=rank)  # stable: the others keep their order

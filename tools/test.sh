@@ -65,9 +65,7 @@ stage_pytest() {
   # module, role and playbook test runs against both); the conformance and
   # release tests replay both releases in every leg.
   # tests/unit is shipped: the galaxy stage runs it from the installed copy.
-  # The longest tests go first, one at a time (FIRST in tests/conftest.py).
-  OIO_TEST_RELEASE=$release "$bin/python" -m pytest -p no:cacheprovider -n 4 --dist load \
-    --maxschedchunk 1 \
+  OIO_TEST_RELEASE=$release "$bin/python" -m pytest -p no:cacheprovider -n 4 --dist worksteal \
     -q --durations=15 --ignore=tests/unit tests
 }
 
