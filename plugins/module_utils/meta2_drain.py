@@ -117,15 +117,11 @@ class Meta2Drain(object):
         loads = dict((c["addr"], self._count(c["id"])) for c in self.candidates)
         error = None
         try:
-            for page in IndexReader(self.client, source[1], "meta2", vol,
-                                    self.page_size).pages():
-                for dummy, record in page:
-                    if self.max_moves and self._done() >= self.max_moves:
-                        break
-                    self._one(record, source, loads)
-                else:
-                    continue
-                break
+            pages = IndexReader(self.client, source[1], "meta2", vol, self.page_size).pages()
+            for record in (record for page in pages for dummy, record in page):
+                if self.max_moves and self._done() >= self.max_moves:
+                    break
+                self._one(record, source, loads)
         except OioError as exc:
             error = exc
         handled = self._done()
