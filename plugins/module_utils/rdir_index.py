@@ -541,3 +541,20 @@ def diff_summary(result, src_id, dst_id):
                         "records": result["source_count"] - result["removed_from_source"]},
              "destination": {"rdir": dst_id, "records": result["destination_count_after"]}}
     return before, after
+
+
+def copies_total(results):
+    """The result of several volumes' copies, ``{volume: result}``: the
+    counts summed, the record lists cut to their first MAX_REPORTED, each
+    record naming its volume, and ``volumes`` holding each result."""
+    total = {"volumes": results,
+             "source_exists": any(r["source_exists"] for r in results.values()),
+             "destination_exists": all(r["destination_exists"] for r in results.values())}
+    for key in ("source_count", "destination_count_before", "destination_count_after", "copied",
+                "already_present", "differing", "verified", "unverified_count",
+                "removed_from_source", "skipped_count", "failed_count"):
+        total[key] = sum(r[key] for r in results.values())
+    for key in ("unverified_records", "skipped_records", "failed_records"):
+        total[key] = [dict(record, volume=vol) for vol in sorted(results)
+                      for record in results[vol][key]][:MAX_REPORTED]
+    return total

@@ -203,6 +203,31 @@ def read_file(path):
     return data
 
 
+def read_mapping(path):
+    """The meta0 mapping kept in the file ``path`` (gzip when it ends with
+    .gz): a JSON object of prefixes (``admin/meta0_list``, or a module's
+    ``mapping`` result), or a snapshot of this module, whose ``meta0`` it
+    holds. Raises InvalidInput saying what is wrong; the mapping itself is
+    checked by the planner."""
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            data = json.loads(fh.read().decode("utf-8"))
+    except (IOError, OSError) as exc:
+        raise InvalidInput("cannot read the mapping file %s: %s" % (path, exc))
+    except ValueError as exc:
+        raise InvalidInput("the mapping file %s is not JSON: %s" % (path, exc))
+    if isinstance(data, dict) and data.get("format") == FORMAT:
+        data = data.get("meta0")
+        if not data:
+            raise InvalidInput("the snapshot %s holds no meta0 mapping (meta0 was empty when "
+                               "it was taken)" % path)
+    if not isinstance(data, dict):
+        raise InvalidInput("the mapping file %s holds a JSON %s, not an object of prefixes"
+                           % (path, type(data).__name__))
+    return data
+
+
 def _stable(snapshot):
     return dict((k, v) for k, v in snapshot.items() if k not in VOLATILE_KEYS)
 

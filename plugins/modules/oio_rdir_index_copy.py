@@ -8,7 +8,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: oio_rdir_index_copy
-short_description: Copy a volume's index records from one rdir to another
+short_description: Copy the index records of volumes from one rdir to another
 version_added: 1.0.0
 description:
   - Copies the records that an rdir service keeps for one volume (the chunk records of a
@@ -27,6 +27,11 @@ description:
   - A source record the rdir would refuse (a chunk key that does not split into container,
     content and chunk IDs, a missing container URL) is not copied nor deleted, and is
     listed in RV(skipped_records) with a warning.
+  - With O(volumes), the volumes are copied one after the other in one run, each from
+    O(source) to its destination; the counts are their
+    sums and RV(volumes) holds the result of each. Every volume is located before the
+    first write; records that could not be pushed or deleted do not stop the other volumes,
+    and the task then fails naming the volumes.
 options:
   service_type:
     description:
@@ -34,6 +39,23 @@ options:
     type: str
     required: true
     choices: [rawx, meta2]
+  volume:
+    description:
+      - The volume to copy, by volume ID, that is the service ID of the rawx or meta2
+        service, or its address when it has none.
+      - Required unless O(volumes) is given.
+    type: str
+    aliases: [service_id]
+  volumes:
+    description:
+      - Several volumes of O(service_type) to copy in one run instead of O(volume).
+      - A list of volume IDs, each copied to the rdir it is assigned to, or to O(destination).
+      - Or a dict of volume ID to the rdir to copy it to, a list of rdirs whose first one is
+        taken, as RV(openio.sds.oio_rdir_assignment#module:assignments) gives them.
+      - An empty list or dict copies nothing.
+      - Mutually exclusive with O(volume), O(destination_volume), O(containers) and
+        O(prefix).
+    type: raw
   source:
     description:
       - The rdir to copy from, by service ID or C(IP:PORT) address. An address that the
@@ -88,7 +110,6 @@ options:
     type: int
     default: 8
 extends_documentation_fragment:
-  - openio.sds.rdir_volume
   - openio.sds.connection
   - openio.sds.attributes
   - openio.sds.attributes.stateful
@@ -104,6 +125,9 @@ attributes:
 notes:
   - Reads cost one request per O(page_size) records on each rdir; writes one request per
     copied record (and one per deleted record).
+  - Each task costs a module run (a process, a fraction of a second of CPU), so a
+    decommission copies a batch of volumes with one task through O(volumes) rather than a
+    loop of tasks.
   - The task fails when some pushes or deletions failed, after trying every record;
     running it again copies what is still missing.
 seealso:
@@ -131,6 +155,14 @@ EXAMPLES = r'''
     source: 10.0.0.5:6300
   register: copy
 
+- name: Bring the records of a batch of rawx volumes to the rdirs they are now assigned to
+  openio.sds.oio_rdir_index_copy:
+    service_type: rawx
+    volumes: [rawx-3, rawx-4, rawx-7]
+    source: 10.0.0.5:6300
+    remove_from_source: true
+    ignore_missing_source: true
+
 - name: Move the container records of a meta2 service to a given rdir
   openio.sds.oio_rdir_index_copy:
     service_type: meta2
@@ -147,12 +179,19 @@ source_rdir:
   type: str
 destination_rdir:
   description: The destination rdir (service ID, else address).
-  returned: always
+  returned: with O(volume)
   type: str
 destination_volume:
   description: The volume whose index received the records.
-  returned: always
+  returned: with O(volume)
   type: str
+volumes:
+  description:
+    - With O(volumes), the result of each volume by volume ID, with the keys a run with
+      O(volume) returns. The counts at the top are their sums, the lists of records their
+      first 20, each naming its C(volume).
+  returned: with O(volumes)
+  type: dict
 source_count:
   description: Records of the volume on the source when the task started (those selected by
     O(prefix) and O(containers)).
@@ -160,8 +199,8 @@ source_count:
   type: int
   sample: 1200
 source_exists:
-  description: Whether the source has a database for the volume. When it has none there
-    is nothing to copy, and a warning says so.
+  description: Whether the source has a database for the volume (with O(volumes), for one of
+    them at least). When it has none there is nothing to copy, and a warning says so.
   returned: always
   type: bool
 destination_count_before:
@@ -227,52 +266,106 @@ failed_records:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 from ansible_collections.openio.sds.plugins.module_utils import rdir_index
 
 
 def work(module):
     params = module.params
-    rdir_index.check_volumes(params["service_type"], params["volume"],
-                             params["destination_volume"], params["containers"])
-    src_id, src_addr, dst_id, dst_addr = rdir_index.endpoints(
-        module.client, params["volume"], params["source"], params["destination"],
-        params["destination_volume"])
-    copy = rdir_index.IndexCopy(
-        module.client, params["service_type"], params["volume"], src_addr, dst_addr,
-        page_size=params["page_size"], concurrency=params["concurrency"],
-        remove_from_source=params["remove_from_source"],
-        dst_vol=params["destination_volume"], containers=params["containers"],
-        prefix=params["prefix"])
-    result = copy.run()
-    result.update(source_rdir=src_id, destination_rdir=dst_id,
-                  destination_volume=params["destination_volume"] or params["volume"])
-    before, after = rdir_index.diff_summary(result, src_id, dst_id)
+    single = params["volumes"] is None
+    targets = ([(params["volume"], params["destination"])] if single
+               else volume_targets(params["volumes"], params["destination"]))
+    volumes = [vol for vol, dummy in targets]
+    for vol in volumes:
+        rdir_index.check_volumes(params["service_type"], vol, params["destination_volume"],
+                                 params["containers"])
+    # Every volume located before the first write: a bad one stops the run
+    # with nothing written.
+    ends = [rdir_index.endpoints(module.client, vol, params["source"], dest,
+                                 params["destination_volume"]) for vol, dest in targets]
+    results = {}
+    for vol, (src_id, src_addr, dst_id, dst_addr) in zip(volumes, ends):
+        copy = rdir_index.IndexCopy(
+            module.client, params["service_type"], vol, src_addr, dst_addr,
+            page_size=params["page_size"], concurrency=params["concurrency"],
+            remove_from_source=params["remove_from_source"],
+            dst_vol=params["destination_volume"], containers=params["containers"],
+            prefix=params["prefix"])
+        results[vol] = dict(copy.run(), source_rdir=src_id, destination_rdir=dst_id,
+                            destination_volume=params["destination_volume"] or vol)
+    if single:
+        result = results[volumes[0]]
+        before, after = rdir_index.diff_summary(result, result["source_rdir"],
+                                                result["destination_rdir"])
+    else:
+        result = rdir_index.copies_total(results)
+        result["source_rdir"] = ends[0][0] if ends else params["source"]
+        before, after = rdir_index.diff_summary(result, result["source_rdir"],
+                                                "the rdirs of the volumes")
     module.record_before(before)
     module.record_after(after)
     module.changed = bool(result["copied"] or result["removed_from_source"])
-    if not result["source_exists"] and not params["ignore_missing_source"]:
-        module.module.warn("rdir %s has no index for volume %s: nothing to copy"
-                           % (src_id, params["volume"]))
+    missing = [vol for vol in volumes if not results[vol]["source_exists"]]
+    if missing and not params["ignore_missing_source"]:
+        module.module.warn("rdir %s has no index for %s: nothing to copy"
+                           % (result["source_rdir"], named(missing)))
     if result["skipped_count"]:
-        module.module.warn("%d record(s) of volume %s on %s cannot be pushed as they are and "
-                           "were left on the source (see skipped_records)"
-                           % (result["skipped_count"], params["volume"], src_id))
+        module.module.warn("%d record(s) of %s on %s cannot be pushed as they are "
+                           "and were left on the source (see skipped_records)"
+                           % (result["skipped_count"], failing(results, "skipped_count"),
+                              result["source_rdir"]))
     if result["failed_count"] or result["unverified_count"]:
         result["changed"] = module.changed
     if result["unverified_count"] and not result["failed_count"]:
         first = result["unverified_records"][0]
-        module.fail("%d record(s) of volume %s are not on the destination as on the source "
+        module.fail("%d record(s) of %s are not on the destination as on the source "
                     "after the copy (first: %s, %s); they were left on the source: run the "
-                    "task again" % (result["unverified_count"], params["volume"], first["key"],
+                    "task again" % (result["unverified_count"],
+                                    failing(results, "unverified_count"), first["key"],
                                     first["reason"]), **result)
     if result["failed_count"]:
         first = result["failed_records"][0]["error"]
-        module.fail("%d record(s) of volume %s could not be copied or deleted; run the task "
+        module.fail("%d record(s) of %s could not be copied or deleted; run the task "
                     "again to retry them (first error: %s %s: %s)"
-                    % (result["failed_count"], params["volume"], first.get("method") or "",
-                       first.get("url") or "", first.get("message")), **result)
+                    % (result["failed_count"], failing(results, "failed_count"),
+                       first.get("method") or "", first.get("url") or "",
+                       first.get("message")), **result)
     return result
+
+
+def volume_targets(volumes, destination):
+    """``[(volume, destination or None)]`` of O(volumes): a list of volume
+    IDs (to ``destination``), or a dict of volume ID to an rdir or a list
+    of rdirs (the first one)."""
+    if isinstance(volumes, list):
+        return [(vol, destination) for vol in volumes]
+    if not isinstance(volumes, dict):
+        raise InvalidInput("volumes must be a list of volume IDs or a dict of volume ID to "
+                           "rdir, got %s" % type(volumes).__name__)
+    if destination:
+        raise InvalidInput("destination cannot go with volumes given as a dict, which names "
+                           "the rdir of each volume")
+    targets = []
+    for vol in sorted(volumes):
+        rdirs = volumes[vol]
+        if isinstance(rdirs, list):
+            rdirs = rdirs[0] if rdirs else None
+        if not isinstance(rdirs, str) or not rdirs:
+            raise InvalidInput("volumes: volume %s is given no rdir to copy to (%r)"
+                               % (vol, volumes[vol]))
+        targets.append((vol, rdirs))
+    return targets
+
+
+def failing(results, key):
+    """The volumes whose ``key`` count is not 0, for a message."""
+    return named([vol for vol in sorted(results) if results[vol][key]])
+
+
+def named(volumes):
+    """``volume A`` or ``volumes A, B``."""
+    return "volume%s %s" % ("s" if len(volumes) > 1 else "", ", ".join(volumes))
 
 
 # Ranges of the number options, checked before anything is sent.
@@ -282,7 +375,8 @@ RANGES = dict(concurrency=CONCURRENCY_RANGE, page_size=(1, 10000))
 def main():
     module = OioModule(ranges=RANGES, argument_spec=dict(
         service_type=dict(type="str", required=True, choices=["rawx", "meta2"]),
-        volume=dict(type="str", required=True, aliases=["service_id"]),
+        volume=dict(type="str", aliases=["service_id"]),
+        volumes=dict(type="raw"),
         source=dict(type="str", required=True),
         destination=dict(type="str"),
         destination_volume=dict(type="str"),
@@ -292,7 +386,9 @@ def main():
         remove_from_source=dict(type="bool", default=False),
         page_size=dict(type="int", default=1000),
         concurrency=dict(type="int", default=8),
-    ))
+    ), required_one_of=[("volume", "volumes")],
+        mutually_exclusive=[("volume", "volumes"), ("volumes", "destination_volume"),
+                            ("volumes", "containers"), ("volumes", "prefix")])
     module.run(work)
 
 

@@ -1,6 +1,6 @@
 """oio_meta0_mapping through ansible-playbook, for what a target playbook
-cannot easily express: a restore from a real ``meta0_list`` dump into an
-empty meta0, and the size and content of the check-mode diff."""
+cannot easily express: a restore from a real ``meta0_list`` dump file into
+an empty meta0, and the size and content of the check-mode diff."""
 import json
 
 import requests
@@ -13,24 +13,54 @@ def meta0_list(sim):
 
 
 def test_restore_a_dump_into_an_empty_meta0(tmp_path, sim_factory, run_playbook, write_play):
+    """A restore read from a file (mapping_src): a bad file or both
+    options are refused before any write; a real meta0_list dump is
+    restored with one force; a snapshot of the result restores nothing
+    more."""
     source = sim_factory("small_bootstrapped")
     dump = meta0_list(source)
     assert len(dump) == 65536
     dump_file = tmp_path / "meta0.json"
     dump_file.write_text(json.dumps(dump))
+    (tmp_path / "list.json").write_text(json.dumps(sorted(dump)))
+    (tmp_path / "broken.json").write_text(json.dumps(dump)[:1000])
 
     target = sim_factory("small")  # same services, meta0 empty
     assert meta0_list(target) == {}
     play = write_play("restore.yml", """
+    - name: Restores from files that are not mappings, or with both options
+      openio.sds.oio_meta0_mapping:
+        state: present
+        mapping_src: "{{ item.src | default(omit) }}"
+        mapping: "{{ item.mapping | default(omit) }}"
+      loop:
+        - {src: "{{ dir }}/missing.json"}
+        - {src: "{{ dir }}/broken.json"}
+        - {src: "{{ dir }}/list.json"}
+        - {src: "{{ dir }}/meta0.json", mapping: {"00": ["127.21.0.1:6101"]}}
+      register: bad
+      ignore_errors: true
+    - name: Refused before any write, saying why
+      oiosim.testing.control: {writes: none}
+    - ansible.builtin.assert:
+        that:
+          - bad.results | rejectattr('failed') | list == []
+          - "'cannot read the mapping file' in bad.results[0].msg"
+          - "'is not JSON' in bad.results[1].msg"
+          - "'not an object of prefixes' in bad.results[2].msg"
+          - "'mutually exclusive' in bad.results[3].msg"
     - name: Restore
       openio.sds.oio_meta0_mapping:
         state: present
-        mapping: "{{ lookup('ansible.builtin.file', dump) | from_json }}"
+        mapping_src: "{{ dir }}/meta0.json"
       register: first
-    - name: Restore again
+    - name: Snapshot the namespace restored
+      openio.sds.oio_namespace_snapshot:
+        dest: "{{ dir }}/snapshot.json.gz"
+    - name: Restore again, from the snapshot
       openio.sds.oio_meta0_mapping:
         state: present
-        mapping: "{{ lookup('ansible.builtin.file', dump) | from_json }}"
+        mapping_src: "{{ dir }}/snapshot.json.gz"
       register: second
     - ansible.builtin.assert:
         that:
@@ -40,7 +70,7 @@ def test_restore_a_dump_into_an_empty_meta0(tmp_path, sim_factory, run_playbook,
           - first.warnings is not defined
           - second is not changed
 """)
-    result = run_playbook(play, target, extra_vars={"dump": str(dump_file)})
+    result = run_playbook(play, target, extra_vars={"dir": str(tmp_path)})
     assert result.rc == 0 and result.failed == 0
     assert meta0_list(target) == dump
     forces = [w for w in target.writes() if "meta0_force" in w["path"]]

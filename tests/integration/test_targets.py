@@ -39,13 +39,16 @@ TASK = re.compile(r"^TASK \[(.*)\] \*+$")
 def failed_task(output):
     """``task "<name>": <its error line>`` of the first failure the play did
     not ignore, so that a failed target names what failed."""
-    lines = output.splitlines()
-    task = None
-    for i, line in enumerate(lines):
+    task, failure = None, None
+    for line in output.splitlines() + ["TASK [end] ***"]:
         match = TASK.match(line)
         if match:
-            task = match.group(1)
-        elif line.startswith(("fatal: ", "failed: ")) and not any(
-                "...ignoring" in following for following in lines[i + 1:i + 3]):
-            return 'task "%s": %s' % (task, line[:500])
+            if failure:
+                return 'task "%s": %s' % (task, failure[:500])
+            task, failure = match.group(1), None
+        elif line.startswith(("fatal: ", "failed: ")):
+            failure = failure or line
+        elif "...ignoring" in line:
+            # The task's failures (every item of a loop) were ignored.
+            failure = None
     return "failed (see the output above)"
