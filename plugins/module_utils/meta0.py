@@ -63,11 +63,12 @@ def bases_per_service(mapping, services=()):
     return counts
 
 
-def replica_moves(current, target):
+def replica_moves(current, target, bases=None):
     """``[(base, old, new)]`` turning ``current`` into ``target``: removed and
-    added peers of each base paired up (None when a side is missing)."""
+    added peers of each base paired up (None when a side is missing);
+    ``bases``: the moved bases, when already known."""
     moves = []
-    for base in moved_bases(current, target):
+    for base in moved_bases(current, target) if bases is None else bases:
         old = list(current.get(base) or ())
         new = list(target.get(base) or ())
         gone = [a for a in old if a not in new]
@@ -115,13 +116,16 @@ def check_restore(target, services, replicas, warn):
 
 
 def plan(client, state, warn, replicas=3, digits=None, min_dist=1, services=None,
-         mapping=None, max_moves=None):
+         mapping=None, max_moves=None, previous=None):
     """Read the cluster and plan ``state`` (bootstrapped, balanced,
     decommissioned of ``services``, present as ``mapping``). Returns a dict
-    with ``operation``, ``current``/``target`` base mappings, ``payload``
-    for a full install, the plan result and the context; raises
-    PayloadError/PlanningError on a plan that cannot be (the options' own
-    rules are the module's). Sends no write."""
+    with ``operation``, ``current``/``target`` base mappings, ``moved``
+    bases, ``payload`` for a full install, the plan result and the context;
+    raises PayloadError/PlanningError on a plan that cannot be (the
+    options' own rules are the module's). Sends no write. ``previous``, a
+    plan of the same options: returned as it is when meta0 and the meta1
+    services read now are those it was made from (planning 65,536 bases
+    again would only cost CPU)."""
     leaving = services
     digits = resolve_digits(client, digits)
     check_numbers(replicas, digits, min_dist)
@@ -130,10 +134,14 @@ def plan(client, state, warn, replicas=3, digits=None, min_dist=1, services=None
         user_prefixes = normalize_user_mapping(mapping, digits)
     services = load_meta1_services(client)
     current_prefixes = facts(client).meta0()
+    if previous is not None and previous["prefixes"] == current_prefixes \
+            and previous["services"] == services:
+        return previous
     current, inconsistent = planner.bases_from_meta0(current_prefixes, digits)
     kwargs = dict(replicas=replicas, digits=digits, min_dist=min_dist)
     out = {"operation": "none", "digits": digits, "services": services,
-           "initialised": bool(current_prefixes), "current": current, "target": current,
+           "prefixes": current_prefixes, "initialised": bool(current_prefixes),
+           "current": current, "target": current, "moved": [],
            "payload": None, "result": None, "inconsistent": inconsistent, "moves": []}
     if inconsistent:
         warn("%d base(s) have sibling prefixes that disagree in meta0 (first: %s)"
@@ -173,8 +181,9 @@ def plan(client, state, warn, replicas=3, digits=None, min_dist=1, services=None
     if out["result"] is not None:
         for msg in out["result"].warnings:
             warn(msg)
+    out["moved"] = moved_bases(current, out["target"])
     if not out["moves"]:
-        out["moves"] = replica_moves(current, out["target"])
+        out["moves"] = replica_moves(current, out["target"], out["moved"])
     return out
 
 

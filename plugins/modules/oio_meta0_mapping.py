@@ -368,7 +368,7 @@ from ansible_collections.openio.sds.plugins.module_utils.lease import (
     LEASE_RANGES, lease_spec, writer_lease)
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
     MAX_REPORTED, Applier, ApplyError, PayloadError, bases_per_service, diff_summary,
-    held_copies, moved_bases, plan, served_mapping, service_addresses)
+    held_copies, plan, served_mapping, service_addresses)
 from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
     min_dist_spec, with_min_dist)
 from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE
@@ -384,14 +384,15 @@ ONLY_WITH = [("services", "state", "decommissioned"), ("mapping", "state", "pres
              ("max_moves", "state", ("balanced", "decommissioned"))]
 
 
-def plan_now(m, warn, mapping):
+def plan_now(m, warn, mapping, previous=None):
     """The plan from the namespace as it is now (a dict: current and target
-    mappings, moves, services, digits, payload, ...)."""
+    mappings, moves, services, digits, payload, ...); ``previous`` when
+    nothing changed since it was made."""
     p = m.params
     try:
         return plan(m.client, p["state"], warn, replicas=p["replicas"], digits=p["digits"],
                     min_dist=p["min_dist"], services=p["services"], mapping=mapping,
-                    max_moves=p["max_moves"])
+                    max_moves=p["max_moves"], previous=previous)
     except (PayloadError, planner.PlanningError) as exc:
         raise InvalidInput(str(exc))
 
@@ -404,12 +405,12 @@ def work(m):
         mapping = snapshot.read_mapping(m.params["mapping_src"])
     p = plan_now(m, m.module.warn, mapping)
     writes = (not m.check_mode and p["initialised"]
-              and bool(p["payload"] or moved_bases(p["current"], p["target"])
+              and bool(p["payload"] or p["moved"]
                        or unfinished_runs(m, p)))
     with writer_lease(m.client, m.params["lease_timeout"], m.params["lease_ttl"],
                       m.module.warn, needed=writes) as lease:
         if lease is not None:
-            p = plan_now(m, lambda msg: None, mapping)
+            p = plan_now(m, lambda msg: None, mapping, previous=p)
         held, scanned, records = leftover_copies(m, p)
         result = describe(m, p, held, scanned)
         if not (m.changed or records) or m.check_mode:
@@ -458,7 +459,7 @@ def describe(m, p, held, scanned):
     before and after, the check of the target; sets changed and the diff."""
     params = m.params
     moves = p["moves"]
-    m.changed = bool(p["payload"]) or bool(moved_bases(p["current"], p["target"])) or bool(held)
+    m.changed = bool(p["payload"]) or bool(p["moved"]) or bool(held)
     counts_before = bases_per_service(p["current"], p["services"])
     counts_after = bases_per_service(p["target"], p["services"])
     before, after = diff_summary(counts_before, counts_after, moves)

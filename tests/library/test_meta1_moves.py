@@ -123,6 +123,26 @@ def test_a_reordered_list_is_not_a_move(ns):
     assert ns.sim.writes() == []
 
 
+def test_a_plan_is_made_again_only_when_meta0_or_the_services_changed(ns):
+    """Under the writer lease the module plans again from what it reads then;
+    the plan made before is kept when meta0 and the meta1 services are
+    those it was made from."""
+    victim = sorted(s["addr"] for s in ns.services)[0]
+    first = meta0.plan(ns.client, "decommissioned", ns.warnings.append, digits=2,
+                       services=[victim])
+    assert first["moved"] and len(first["moves"]) == meta0.bases_per_service(
+        first["current"])[victim]
+    again = meta0.plan(ns.client, "decommissioned", ns.warnings.append, digits=2,
+                       services=[victim], previous=first)
+    assert again is first
+    current, target = one_move(ns)
+    ns.applier.apply(current, target)  # another writer moves a base
+    replanned = meta0.plan(ns.client, "decommissioned", ns.warnings.append, digits=2,
+                           services=[victim], previous=first)
+    assert replanned is not first
+    assert sorted(replanned["current"]["AB"]) == sorted(target["AB"])
+
+
 def test_failed_copy_restores_sys_peers_and_stays_out_of_the_force(ns):
     current, target = one_move(ns, "AB")
     current, target = one_move(ns, "CD", current, target)
