@@ -17,6 +17,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import (
     base_cid, base_name, check_name_lengths, compute_cid, is_cid, split_base_name)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
@@ -70,26 +71,26 @@ BASE_IDENTITY_RULES = dict(required_together=[("account", "reference")],
 
 def resolve_base(client, stype, account=None, reference=None, cid=None, digits=None):
     """Check the user's way of naming a base and return a :class:`BaseRef`.
-    Raises ValueError with a readable message; nothing is sent except the
+    Raises InvalidInput with a readable message; nothing is sent except the
     namespace info read for meta1 bases."""
     if stype not in BASE_TYPES:
-        raise ValueError("type must be one of %s, got %r" % (", ".join(BASE_TYPES), stype))
+        raise InvalidInput("type must be one of %s, got %r" % (", ".join(BASE_TYPES), stype))
     if (account is None) != (reference is None):
-        raise ValueError("account and reference go together")
+        raise InvalidInput("account and reference go together")
     if account is not None and cid is not None:
-        raise ValueError("give either account and reference, or cid")
+        raise InvalidInput("give either account and reference, or cid")
     if account is not None:
         problem = check_name_lengths(account, reference)
         if problem:
-            raise ValueError(problem)
+            raise InvalidInput(problem)
         if not account or not reference:
-            raise ValueError("account and reference must not be empty")
+            raise InvalidInput("account and reference must not be empty")
     if stype == "meta0":
         # Every meta0 holds the one meta0 base; the route still wants a cid.
         return BaseRef(stype, client.namespace, {"type": stype, "cid": "0" * 64},
                        cid="0" * 64)
     if account is None and cid is None:
-        raise ValueError("a %s base needs account and reference, or cid" % stype)
+        raise InvalidInput("a %s base needs account and reference, or cid" % stype)
     if stype == "meta1":
         if account is not None:
             full = compute_cid(account, reference)
@@ -98,8 +99,8 @@ def resolve_base(client, stype, account=None, reference=None, cid=None, digits=N
         elif isinstance(cid, str) and 1 <= len(cid) <= 4 and is_hex(cid):
             full = cid.upper().ljust(64, "0")
         else:
-            raise ValueError("a meta1 base is named by a 64-hex cid, or by its base "
-                             "name or prefix (1 to 4 hex chars), got %r" % (cid,))
+            raise InvalidInput("a meta1 base is named by a 64-hex cid, or by its base "
+                               "name or prefix (1 to 4 hex chars), got %r" % (cid,))
         if digits is None:
             digits = facts(client).meta1_digits()
         name = base_name(full[:4], digits)
@@ -111,11 +112,11 @@ def resolve_base(client, stype, account=None, reference=None, cid=None, digits=N
         try:
             full, seq = split_base_name(cid)
         except ValueError as exc:
-            raise ValueError(str(exc))
+            raise InvalidInput(str(exc))
         if seq is not None and seq != 1:
             # The proxy drops the sequence and always opens <CID>.1.
-            raise ValueError("the proxy's admin routes only reach sequence 1 of a %s base "
-                             "(%s.1), not %r" % (stype, full, cid))
+            raise InvalidInput("the proxy's admin routes only reach sequence 1 of a %s base "
+                               "(%s.1), not %r" % (stype, full, cid))
     return BaseRef(stype, full + ".1", {"type": stype, "cid": full}, cid=full,
                    account=account, reference=reference)
 

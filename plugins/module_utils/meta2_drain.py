@@ -141,7 +141,7 @@ class Meta2Drain(object):
         url = record.get("container_url")
         try:
             base = resolve_base(self.client, "meta2", cid=record.get("container_id"))
-        except ValueError as exc:
+        except InvalidInput as exc:
             self.problems.append({"container": url, "problem": str(exc)})
             return
         try:

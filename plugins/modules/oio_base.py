@@ -229,10 +229,7 @@ def work(module):
         raise InvalidInput(problem)
     if p["purge_properties"] and p["properties"] is None:
         raise InvalidInput("purge_properties needs properties (use {} to remove them all)")
-    try:
-        base = resolve_base(client, p["type"], p["account"], p["reference"], p["cid"])
-    except ValueError as exc:
-        raise InvalidInput(str(exc))
+    base = resolve_base(client, p["type"], p["account"], p["reference"], p["cid"])
     if p["state"] == "absent":
         return absent(module, base)
 

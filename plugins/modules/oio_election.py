@@ -117,7 +117,7 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioError,
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BASE_IDENTITY_RULES, base_identity_spec, call_problems, election_debug, election_status,
     in_election, leave, resolve_base, sync, sync_problems, wait_elected)
-from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
+from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 
 
 def short(summary):
@@ -127,10 +127,7 @@ def short(summary):
 
 def work(module):
     p = module.params
-    try:
-        base = resolve_base(module.client, p["type"], p["account"], p["reference"], p["cid"])
-    except ValueError as exc:
-        raise InvalidInput(str(exc))
+    base = resolve_base(module.client, p["type"], p["account"], p["reference"], p["cid"])
     result = {"base": base.to_dict()}
     result.update(STATES[p["state"]](module, base))
     return result

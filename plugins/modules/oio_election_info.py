@@ -128,15 +128,12 @@ debug:
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BASE_IDENTITY_RULES, base_identity_spec, election_debug, election_status, resolve_base)
-from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
+from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 
 
 def work(module):
     p = module.params
-    try:
-        base = resolve_base(module.client, p["type"], p["account"], p["reference"], p["cid"])
-    except ValueError as exc:
-        raise InvalidInput(str(exc))
+    base = resolve_base(module.client, p["type"], p["account"], p["reference"], p["cid"])
     result = election_status(module.client, base)
     result["base"] = base.to_dict()
     if p["debug"]:
