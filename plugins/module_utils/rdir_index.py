@@ -321,10 +321,11 @@ def list_records(client, addr, service_type, vol, limit=0, page_size=DEFAULT_PAG
             "truncated": truncated}
 
 
-def endpoints(client, volume, source, destination=None, destination_volume=None):
+def endpoints(client, volume, source, destination=None, destination_volume=None, rdirs=None):
     """``(source id, source addr, destination id, destination addr)``,
-    validated before anything is sent."""
-    rdirs = list_rdirs(client)
+    validated before anything is sent; ``rdirs``: the rdir services, when
+    already read (several volumes locate their endpoints with one read)."""
+    rdirs = list_rdirs(client) if rdirs is None else rdirs
     src_id, src_addr = resolve_rdir(rdirs, source, "source")
     dst_vol = destination_volume or volume
     if destination:

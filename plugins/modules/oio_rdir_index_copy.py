@@ -282,8 +282,9 @@ def work(module):
                                  params["containers"])
     # Every volume located before the first write: a bad one stops the run
     # with nothing written.
+    rdirs = rdir_index.list_rdirs(module.client)
     ends = [rdir_index.endpoints(module.client, vol, params["source"], dest,
-                                 params["destination_volume"]) for vol, dest in targets]
+                                 params["destination_volume"], rdirs) for vol, dest in targets]
     results = {}
     for vol, (src_id, src_addr, dst_id, dst_addr) in zip(volumes, ends):
         copy = rdir_index.IndexCopy(
