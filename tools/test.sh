@@ -115,12 +115,29 @@ stage_galaxy() {
   # may write there.
   (cd "$installed" && find . | sort > "$tmp/before")
   galaxy_simulator "$installed"
+  [ ! -x "$bin/ansible-builder" ] || galaxy_ee "$root/$out/installed"
   (cd "$installed" && PYTHONDONTWRITEBYTECODE=1 "$bin/python" -m pytest -p no:cacheprovider -q \
     && find . | sort > "$tmp/after")
   if ! diff -u "$tmp/before" "$tmp/after"; then
     echo "the simulator or the shipped tests wrote into the installed collection"
     return 1
   fi
+}
+
+galaxy_ee() {  # COLLECTIONS_DIR
+  # What ansible-builder puts into an execution environment built with the
+  # installed collection: the Python requirements it introspects from
+  # meta/execution-environment.yml, installed into a new virtualenv, where
+  # the client must import with requests.
+  local dir=$1 ee="$tmp/ee-$pyver"
+  "$bin/ansible-builder" introspect "$dir" --write-pip "$ee.txt" > /dev/null
+  grep -q '^requests' "$ee.txt" || { cat "$ee.txt"; echo "ansible-builder found no requests requirement"; return 1; }
+  "$bin/python" -m venv "$ee"
+  "$ee/bin/pip" install -q --disable-pip-version-check -r "$ee.txt" 2>&1 | grep -v '^WARNING: Location' || true
+  PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$dir" "$ee/bin/python" -c '
+from ansible_collections.openio.sds.plugins.module_utils import client
+assert client.HAS_REQUESTS, client.REQUESTS_IMPORT_ERROR
+print("execution environment requirements built: requests %s" % client.requests.__version__)'
 }
 
 galaxy_simulator() {  # INSTALLED

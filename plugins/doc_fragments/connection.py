@@ -70,6 +70,8 @@ options:
       - Prefix of the request ID sent in C(x-oio-req-id) with every request, so that
         the proxy's and services' logs can be matched with a run. A random suffix
         is added per request; the whole ID is at most 63 characters.
+      - Printable ASCII only (no control characters such as CR or LF), at most 63
+        characters; anything else is refused before any request.
       - If not set, the environment variable E(OIO_REQUEST_ID) is used.
     type: str
     default: ansible-openio
@@ -88,5 +90,5 @@ notes:
   - All options of this fragment can be set once for every module with
     C(module_defaults) and the action group C(group/openio.sds.oio).
 requirements:
-  - Python's standard library only (no HTTP package), on the host that runs the module.
+  - requests (Python library, on the host that runs the module)
 '''

@@ -88,9 +88,10 @@ options:
     description: Prefix of the C(x-oio-req-id) header sent with every request.
     type: str
     default: ansible-openio-inventory
+requirements:
+  - requests (Python library, on the controller)
 notes:
   - Sends read requests only (C(conscience/info?what=types) and one C(conscience/list) per type).
-  - Needs nothing beyond Python's standard library on the controller.
 author:
   - openio.sds maintainers (@openio)
 '''

@@ -11,10 +11,10 @@ __metaclass__ = type
 import copy
 import time
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.openio.sds.plugins.module_utils.client import (
-    OioClient, OioError, Refused, url_userinfo)
+    HAS_REQUESTS, POOL_SIZE, REQUESTS_IMPORT_ERROR, OioClient, OioError, Refused, url_userinfo)
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
@@ -110,6 +110,9 @@ class OioModule(object):
                                     supports_check_mode=supports_check_mode, **kwargs)
         self.params = self.module.params
         self._hide_url_credentials()
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib("requests"),
+                                  exception=REQUESTS_IMPORT_ERROR)
         if self.params["timeout"] <= 0:
             self.module.fail_json(msg="timeout must be greater than 0, got %r"
                                   % self.params["timeout"])
@@ -125,7 +128,10 @@ class OioModule(object):
                 timeout=self.params["timeout"], retries=self.params["retries"],
                 validate_certs=self.params["validate_certs"], ca_path=self.params["ca_path"],
                 request_id=self.params["request_id"], warn=self.module.warn,
-                rdir_scheme=self.params["rdir_scheme"], check_mode=self.module.check_mode)
+                rdir_scheme=self.params["rdir_scheme"], check_mode=self.module.check_mode,
+                # A connection per request at once, and one for a listing read
+                # beside them.
+                pool_size=max(POOL_SIZE, (self.params.get("concurrency") or 0) + 1))
         except OioError as exc:
             self.module.fail_json(msg=str(exc))
         self.changed = False

@@ -187,10 +187,12 @@ class Control(object):
         return Response(204)
 
     def seed(self, req):
-        """``{"account", "containers", "chunks_per_volume"}``, each optional."""
+        """``{"account", "containers", "chunks_per_volume", "volume_records"}``,
+        each optional."""
         body = self._body(req)
-        if not isinstance(body, dict) or set(body) - {"account", "containers", "chunks_per_volume"}:
-            raise ValueError("expected an object with account, containers, chunks_per_volume")
+        keys = {"account", "containers", "chunks_per_volume", "volume_records"}
+        if not isinstance(body, dict) or set(body) - keys:
+            raise ValueError("expected an object with " + ", ".join(sorted(keys)))
         return Response(200, seeding.seed(self.app.ns, **body))
 
     def index(self, req):

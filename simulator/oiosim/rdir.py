@@ -138,16 +138,20 @@ class SortedStore(object):
     """A dict whose keys can be walked in byte order from any position.
 
     Keys are appended and only sorted when a read needs the order, so bulk
-    loads cost one Timsort pass instead of one list shift per insert.
+    loads cost one Timsort pass instead of one list shift per insert; a
+    deleted key leaves the key list at the next read, so a volume emptied
+    record by record costs one pass per read instead of one shift per delete.
     (Python str order is code point order, the same as UTF-8 byte order.)
     """
 
-    __slots__ = ("_data", "_keys", "_dirty")
+    __slots__ = ("_data", "_keys", "_dirty", "_stale", "_rebuild")
 
     def __init__(self):
         self._data = {}
         self._keys = []
         self._dirty = False
+        self._stale = 0       # deleted keys still in _keys
+        self._rebuild = False  # a deleted key came back before a read
 
     def __len__(self):
         return len(self._data)
@@ -160,7 +164,9 @@ class SortedStore(object):
 
     def put(self, key, value):
         if key not in self._data:
-            if self._keys and not self._dirty and key < self._keys[-1]:
+            if self._stale:
+                self._rebuild = True
+            elif self._keys and not self._dirty and key < self._keys[-1]:
                 self._dirty = True
             self._keys.append(key)
         self._data[key] = value
@@ -169,29 +175,32 @@ class SortedStore(object):
         if key not in self._data:
             return False
         del self._data[key]
-        keys = self.keys()
-        idx = bisect.bisect_left(keys, key)
-        del keys[idx]
+        self._stale += 1
         return True
 
     def remove_if(self, predicate):
         """Drop every (key, value) matching ``predicate`` in one pass;
-        returns how many went. Deleting one by one would shift the key list
-        once per record."""
+        returns how many went."""
         doomed = [k for k, v in self._data.items() if predicate(k, v)]
-        if doomed:
-            for key in doomed:
-                del self._data[key]
-            data = self._data
-            self._keys = [k for k in self._keys if k in data]
+        for key in doomed:
+            del self._data[key]
+        self._stale += len(doomed)
         return len(doomed)
 
     def clear(self):
         self._data.clear()
         self._keys = []
-        self._dirty = False
+        self._dirty = self._rebuild = False
+        self._stale = 0
 
     def keys(self):
+        data = self._data
+        if self._rebuild:
+            self._keys = sorted(data)
+            self._dirty = self._rebuild = False
+        elif self._stale:
+            self._keys = [k for k in self._keys if k in data]
+        self._stale = 0
         if self._dirty:
             self._keys.sort()
             self._dirty = False

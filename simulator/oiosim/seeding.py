@@ -30,11 +30,14 @@ def _rdir_object(ns, volume):
     return obj
 
 
-def seed(ns, account="seed", containers=6, chunks_per_volume=4):
+def seed(ns, account="seed", containers=6, chunks_per_volume=4, volume_records=None):
     """Create ``containers`` references linked to meta2 and index them as
     their services would: each container on the meta2 index of each of its
     meta2 peers, ``chunks_per_volume`` chunk records (of the first
-    containers) on the index of every rawx volume."""
+    containers) on the index of every rawx volume. ``volume_records``
+    (``{rawx volume: count}``) adds that many chunk records of the first
+    container to a volume's index: a volume of real size, loaded in one
+    request."""
     if not (isinstance(containers, int) and isinstance(chunks_per_volume, int)) \
             or containers < 1 or not 0 <= chunks_per_volume <= containers:
         raise ValueError("containers must be at least 1 and chunks_per_volume between 0 "
@@ -59,7 +62,19 @@ def seed(ns, account="seed", containers=6, chunks_per_volume=4):
             rdir.push_chunk(volume, container["cid"], CONTENT_ID,
                             "%s-%04d" % (volume.replace(":", "-"), n), MTIME + n,
                             path="obj-%d" % n, version=1)
+    for volume, count in sorted((volume_records or {}).items()):
+        _bulk_chunks(ns, volume, count, seeded[0]["cid"])
     return {"account": account, "containers": seeded, "index": index(ns)}
+
+
+def _bulk_chunks(ns, volume, count, cid):
+    if ns.find(volume) is None or ns.find(volume)["type"] != "rawx":
+        raise ValueError("volume_records names %r, which is not a rawx volume" % (volume,))
+    if not isinstance(count, int) or not 0 <= count <= 10000000:
+        raise ValueError("volume_records counts must be between 0 and 10,000,000")
+    rdir = _rdir_object(ns, volume)
+    for n in range(count):
+        rdir.push_chunk(volume, cid, CONTENT_ID, "bulk-%09d" % n, MTIME, path="bulk", version=1)
 
 
 def index(ns):

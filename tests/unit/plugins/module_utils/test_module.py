@@ -1,4 +1,11 @@
 """The declarative option rules every module checks before sending anything."""
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.openio.sds.plugins.module_utils import module as module_utils
 from ansible_collections.openio.sds.plugins.module_utils.module import (
     check_ranges, only_with_problem)
 
@@ -42,3 +49,16 @@ def test_ranges():
     assert check_ranges({"score": 101}, ranges) == "score must be between 0 and 100, got 101"
     assert check_ranges({"concurrency": 0}, ranges) == "concurrency must be at least 1, got 0"
     assert check_ranges({"ttl": 61}, ranges) == "ttl must be at most 60, got 61"
+
+
+def test_a_host_without_requests_is_told_which_package_to_install(monkeypatch, capsys):
+    """The missing_required_lib idiom: one message naming the package, no
+    traceback, nothing sent."""
+    monkeypatch.setattr(module_utils, "HAS_REQUESTS", False)
+    monkeypatch.setattr(module_utils, "REQUESTS_IMPORT_ERROR", "ImportError: no requests")
+    args = {"proxy_url": "http://127.0.0.1:1", "namespace": "OPENIO"}
+    with patch_module_args(args), pytest.raises(SystemExit):
+        module_utils.OioModule()
+    result = json.loads(capsys.readouterr().out)
+    assert result["failed"]
+    assert "Failed to import the required Python library (requests)" in result["msg"]
