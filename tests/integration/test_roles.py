@@ -382,6 +382,8 @@ def test_meta1_rebalance_after_adding_services_in_batches(sim_factory, run_playb
         "match": "admin/meta0_force", "method": "POST", "service": "proxy", "action": "503",
         "after": 1})
     assert "batch 1/4: 50 of 192 replicas moved" in stopped.output
+    # The batch that failed says so, with what was done before it.
+    assert "batch 2/4 failed: 50 of 192 replicas moved before it" in stopped.output
     resumed = run_playbook(playbook("rebalance"), sim, extra_vars=extra)
     assert resumed.rc == 0
     assert "batch 3/3: 142 of 142 replicas moved" in resumed.output
@@ -435,12 +437,13 @@ def test_rdir_decommission_interrupted_then_resumed(sim_factory, run_playbook, n
     stopped = stopped_run(sim, run_playbook, "decommission", extra, {
         "match": "/v1/rdir/push", "method": "POST", "service": "rdir", "action": "drop",
         "after": 25})
-    assert "batch 1/3 done" not in stopped.output
+    assert "batch 1/3: " not in stopped.output
+    assert "batch 1/3 failed: 1 of 3 volumes reassigned, " in stopped.output
     assert chunk_records(sim)[1][victim] > 0, "nothing was left to finish"
     resumed = run_playbook(playbook("decommission"), sim, extra_vars=extra)
     assert resumed.rc == 0
-    assert "batch 1/2 done: 1 of 2 volumes reassigned" in resumed.output
-    assert "batch 2/2 done: 2 of 2 volumes reassigned" in resumed.output
+    assert "batch 1/2: 1 of 2 volumes reassigned" in resumed.output
+    assert "batch 2/2: 2 of 2 volumes reassigned" in resumed.output
     per_volume, per_rdir = chunk_records(sim)
     assert per_volume == before
     assert per_rdir[victim] == 0
@@ -493,6 +496,8 @@ def test_meta2_decommission_in_batches_stops_and_resumes(sim_factory, run_playbo
         "after": 4})
     batches = (held + 2) // 3
     assert "batch 1/%d: 3 of %d bases moved" % (batches, held) in stopped.output
+    assert "batch 2/%d failed: 4 of %d bases moved (1 in this batch)" % (batches, held) \
+        in stopped.output
     assert sim.index()["meta2"][victim]["records"] == held - 4
     resumed = run_playbook(playbook("decommission"), sim, extra_vars=extra)
     assert resumed.rc == 0
