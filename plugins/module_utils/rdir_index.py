@@ -14,6 +14,13 @@ second walk reads both listings side by side and checks that every source
 record is on the destination with the same value (or a newer one, pushed by
 the volume meanwhile). Only a verified record is deleted from the source.
 
+Writes follow the release (:attr:`release.Release.index_batches`): 2026.14
+takes a JSON array of records on a push or a delete and writes it as one
+batch, so a page of records costs one request (at most ``BATCH_MAX``
+records, as ``openio-admin rdir copy`` sends); 7.3.0 takes one record per
+request (an array is ``400 null body``), sent ``concurrency`` at once. The
+next source page is read while the last one is written.
+
 Paging rules (rdir-api.md 3.11, 3.16 and the captures of both releases):
 
 * rawx, ``POST /v1/rdir/fetch`` with ``start_after``/``limit``; the answer
@@ -32,6 +39,13 @@ Paging rules (rdir-api.md 3.11, 3.16 and the captures of both releases):
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import threading
+
+try:
+    import queue
+except ImportError:  # pragma: no cover - Python 2 is not a target
+    import Queue as queue  # type: ignore
+
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
@@ -43,6 +57,8 @@ MAX_PAGE = 10000  # the rdir caps limit there (rdir-api.md 3.11, 3.16)
 DEFAULT_PAGE = 1000
 STATUS_DB_NOT_FOUND = 404
 MAX_REPORTED = 20
+# Records per batched push or delete (2026.14): what openio-admin rdir copy sends.
+BATCH_MAX = 1000
 # The listing of a volume's records: route, and the body keys of the marker
 # and of the prefix filter (the two listings of the rdir API differ in all).
 LISTINGS = {
@@ -87,13 +103,36 @@ def push_record(client, service_type, addr, vol, body):
                 json_body=body, idempotent=True)
 
 
+def push_records(client, service_type, addr, vol, bodies):
+    """Push a batch of records (2026.14): one request, written as one batch."""
+    client.rdir("POST", addr, INDEX_ROUTE[service_type] + "/push", {"vol": vol, "create": "1"},
+                json_body=list(bodies), idempotent=True)
+
+
+def _delete_keys(client, service_type, body):
+    if service_type == "rawx":
+        return facts(client).release.chunk_delete_body(body)
+    return dict((k, body[k]) for k in ("container_id", "container_url"))
+
+
+def delete_records(client, service_type, addr, vol, bodies):
+    """Delete a batch of records (2026.14) in one request."""
+    keys = [_delete_keys(client, service_type, body) for body in bodies]
+    if service_type == "rawx":
+        client.rdir("DELETE", addr, "v1/rdir/delete", {"vol": vol}, json_body=keys,
+                    idempotent=True)
+        return
+    client.rdir("POST", addr, "v1/rdir/meta2/delete", {"vol": vol}, json_body=keys,
+                idempotent=True)
+
+
 def delete_record(client, service_type, addr, vol, body):
     """Delete one record from a volume's index; deleting twice is a no-op."""
+    keys = _delete_keys(client, service_type, body)
     if service_type == "rawx":
-        client.rdir("DELETE", addr, "v1/rdir/delete", {"vol": vol},
-                    json_body=facts(client).release.chunk_delete_body(body), idempotent=True)
+        client.rdir("DELETE", addr, "v1/rdir/delete", {"vol": vol}, json_body=keys,
+                    idempotent=True)
         return
-    keys = dict((k, body[k]) for k in ("container_id", "container_url"))
     # POST, not DELETE (rdir-api.md 3.15).
     client.rdir("POST", addr, "v1/rdir/meta2/delete", {"vol": vol}, json_body=keys,
                 idempotent=True)
@@ -204,6 +243,48 @@ class IndexReader(object):
                 if isinstance(rec, dict) and isinstance(rec.get("container_url"), str)]
         # The URL of the last record: an existing key, so nothing is skipped.
         return page, bool(data.get("truncated")), (page[-1][0] if page else None)
+
+
+def read_ahead(pages, depth=1):
+    """Yield the pages of ``pages`` while the next ``depth`` are read in a
+    thread: the rdir reads the next page while the last one is written.
+    An error of the reads is raised where the page would have come."""
+    pending = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                pending.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read():
+        try:
+            for page in pages:
+                if not put((page, None)):
+                    return
+            put((end, None))
+        except Exception as exc:  # pylint: disable=broad-except
+            put((end, exc))
+
+    reader = threading.Thread(target=read, name="rdir-read-ahead")
+    reader.daemon = True
+    reader.start()
+    try:
+        while True:
+            page, error = pending.get()
+            if page is end:
+                if error is not None:
+                    raise error
+                return
+            yield page
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _status(body):
@@ -366,6 +447,9 @@ class IndexCopy(object):
         self.dst_addr = dst_addr
         self.page_size = page_size
         self.concurrency = concurrency
+        # 2026.14 writes an array of records as one batch.
+        self.batches = self.release.index_batches
+        self.batch_size = max(1, min(int(page_size), BATCH_MAX))
         self.remove = remove_from_source
         self.copied = 0
         self.removed = 0
@@ -385,11 +469,17 @@ class IndexCopy(object):
             return self.release.chunk_record(key, value)
         return meta2_body(value)
 
-    def _push(self, body):
-        push_record(self.client, self.service_type, self.dst_addr, self.dst_vol, body)
+    def _push(self, bodies):
+        if len(bodies) == 1 and not self.batches:
+            push_record(self.client, self.service_type, self.dst_addr, self.dst_vol, bodies[0])
+        else:
+            push_records(self.client, self.service_type, self.dst_addr, self.dst_vol, bodies)
 
-    def _delete(self, body):
-        delete_record(self.client, self.service_type, self.src_addr, self.vol, body)
+    def _delete(self, bodies):
+        if len(bodies) == 1 and not self.batches:
+            delete_record(self.client, self.service_type, self.src_addr, self.vol, bodies[0])
+        else:
+            delete_records(self.client, self.service_type, self.src_addr, self.vol, bodies)
 
     def _note(self, bucket, key, reason):
         if bucket == "skipped":
@@ -406,17 +496,24 @@ class IndexCopy(object):
                 self.failed.append({"key": key, "error": reason})
 
     def _run_all(self, func, bodies):
-        """Apply ``func`` to ``[(key, body)]``; keys whose call succeeded."""
+        """Apply ``func`` to the bodies of ``[(key, body)]``: a batch of at
+        most ``batch_size`` per request where the release takes arrays,
+        else one record per request, ``concurrency`` requests at once.
+        Returns the keys whose request succeeded."""
         done = []
         if not bodies:
             return done
-        for (key, body), dummy, err in self.client.map_bounded(
-                lambda item: func(item[1]), bodies, self.concurrency):
+        size = self.batch_size if self.batches else 1
+        groups = [bodies[i:i + size] for i in range(0, len(bodies), size)]
+        for group, dummy, err in self.client.map_bounded(
+                lambda items: func([body for dummy_key, body in items]), groups,
+                self.concurrency):
             if err is None:
-                done.append(key)
-            else:
-                detail = err.to_dict() if isinstance(err, OioError) else {
-                    "message": "%s: %s" % (type(err).__name__, err)}
+                done.extend(key for key, dummy_body in group)
+                continue
+            detail = err.to_dict() if isinstance(err, OioError) else {
+                "message": "%s: %s" % (type(err).__name__, err)}
+            for key, dummy_body in group:
                 self._note("failed", key, detail)
         return done
 
@@ -447,7 +544,7 @@ class IndexCopy(object):
     def run(self):
         source, destination = self._readers()
         cursor = DestinationCursor(destination)
-        for page in source.pages():
+        for page in read_ahead(source.pages()):
             to_push = []
             for key, value, body in self._selected(page, count=True):
                 present = cursor.lookup(key)
@@ -491,17 +588,16 @@ class IndexCopy(object):
     def _verify(self):
         """Walk both listings again: every selected source record must be
         on the destination with the same value, or a newer one (the volume
-        pushed it meanwhile). With ``remove``, the verified records are
-        deleted from the source; a source record used as the next marker
-        is deleted only once the next page was read."""
+        pushed it meanwhile). With ``remove``, the verified records of a
+        page are deleted from the source once the next page was read (its
+        last record is the marker of that read), in one batch where the
+        release takes arrays."""
         source, destination = self._readers()
         cursor = DestinationCursor(destination)
-        held = None
-        for page in source.pages():
-            if held is not None:
-                self._remove([held])
-                held = None
-            verified = []
+        pending = []
+        for page in read_ahead(source.pages()):
+            self._remove(pending)
+            pending = []
             for key, value, body in self._selected(page):
                 present = cursor.lookup(key)
                 if present is None:
@@ -510,15 +606,10 @@ class IndexCopy(object):
                     self._note("unverified", key, "different on the destination")
                 else:
                     self.verified += 1
-                    verified.append((key, body))
+                    pending.append((key, body))
             if not self.remove:
-                continue
-            last_key = page[-1][0]
-            self._remove([item for item in verified if item[0] != last_key])
-            kept = [item for item in verified if item[0] == last_key]
-            held = kept[0] if kept else None
-        if held is not None:
-            self._remove([held])
+                pending = []
+        self._remove(pending)
         cursor.drain()
 
     def _remove(self, items):

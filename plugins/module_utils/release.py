@@ -21,6 +21,8 @@ admin/remove per peer       body ``""``; 431 when  ``{"deleted": bool}``
                             the peer lacks it
 one service per request     no                     yes, on single-target routes
 conscience locks            ``tag.lock``           put and get apart
+rdir push and delete        one record             a JSON array of records,
+                                                   written as one batch
 ==========================  =====================  ============================
 
 The release is read from what the cluster answers (``detect``): a 2026.14
@@ -41,7 +43,7 @@ class Release(object):
 
     def __init__(self, name, rawx_key_fields, rawx_value_fields, meta2_missing_http,
                  properties_ack, has_mtime, remove_reports_deleted, one_service_per_request,
-                 split_locks, copy_refusals):
+                 split_locks, copy_refusals, index_batches):
         self.name = name
         # The fields of a rawx chunk record's key, and those in its value.
         self.rawx_key_fields = rawx_key_fields
@@ -61,6 +63,9 @@ class Release(object):
         self.split_locks = split_locks
         # admin/copy refuses a target that is master (473) or follows another master (472).
         self.copy_refusals = copy_refusals
+        # rdir push and delete take a JSON array of records, written as one
+        # batch (7.3.0 answers an array "400 null body").
+        self.index_batches = index_batches
 
     def __repr__(self):
         return "Release(%s)" % self.name
@@ -130,13 +135,13 @@ LEGACY = Release(
     "7.3.0", rawx_key_fields=("container_id", "content_id", "chunk_id"),
     rawx_value_fields=(("mtime", False),), meta2_missing_http=400, properties_ack=200,
     has_mtime=False, remove_reports_deleted=False, one_service_per_request=False,
-    split_locks=False, copy_refusals=False)
+    split_locks=False, copy_refusals=False, index_batches=False)
 MODERN = Release(
     "2026.14", rawx_key_fields=("container_id", "chunk_id"),
     rawx_value_fields=(("content_id", True), ("mtime", True), ("path", True),
                        ("version", True)),
     meta2_missing_http=404, properties_ack=204, has_mtime=True, remove_reports_deleted=True,
-    one_service_per_request=True, split_locks=True, copy_refusals=True)
+    one_service_per_request=True, split_locks=True, copy_refusals=True, index_batches=True)
 
 
 def detect(entries):

@@ -99,13 +99,15 @@ options:
     default: false
   page_size:
     description:
-      - Records read per request, 1 to 10000.
+      - Records read per request, and on OpenIO SDS 2026.14 records written per push or delete
+        (at most 1000 per write, as C(openio-admin rdir copy) sends).
       - From 1 to 10000.
     type: int
     default: 1000
   concurrency:
     description:
-      - How many pushes (or deletions) run at the same time.
+      - How many pushes (or deletions) run at the same time; on 7.3.0 each carries one record,
+        on 2026.14 a batch of records.
       - From 1 to 64.
     type: int
     default: 8
@@ -123,8 +125,12 @@ attributes:
       - The diff shows the number of records on the source and on the destination, before
         and after, never the records.
 notes:
-  - Reads cost one request per O(page_size) records on each rdir; writes one request per
-    copied record (and one per deleted record).
+  - Reads cost one request per O(page_size) records on each rdir. Writes follow the release:
+    OpenIO SDS 2026.14 takes a JSON array of records on a push or a delete and writes it as one
+    batch, so a page of copied (or deleted) records costs one request; 7.3.0 takes one record
+    per request (an array is refused with C(400 null body)).
+  - The next page of the source is read while the last one is written. A record leaves the
+    source only once it was read back from the destination, page by page.
   - Each task costs a module run (a process, a fraction of a second of CPU), so a
     decommission copies a batch of volumes with one task through O(volumes) rather than a
     loop of tasks.

@@ -517,25 +517,36 @@ class RdirService(object):
                       ("rtime", "int", False)]
         return _extract(body, fields)
 
-    def _vol_push(self, req, body):
+    def _records(self, body):
+        """The records of a write body: one object, or on 2026.14 a JSON
+        array of them (written as one batch, every record checked before
+        any is written). 7.3.0 parses an array as no record at all."""
+        if self.modern and isinstance(body, list) and body:
+            return body
         if not isinstance(body, dict):
+            raise _badreq("null body")
+        return [body]
+
+    def _vol_push(self, req, body):
+        if not isinstance(body, (dict, list)):
             raise _badreq("null body")
         # 7.3.0 wants the volume first, 2026.14 the record's fields.
         vol = None if self.modern else self._vol(req)
-        rec = self._chunk_fields(body, push=True)
+        recs = [self._chunk_fields(item, push=True) for item in self._records(body)]
         vol = vol or self._vol(req)
         db = self._rawx_db(vol, create=parse_bool(req.query.get("create"), False))
-        db.chunks.put(*self._chunk_record(rec))
+        for rec in recs:
+            db.chunks.put(*self._chunk_record(rec))
         return _ok()
 
     def _vol_delete(self, req, body):
         vol = self._vol(req)
-        if not isinstance(body, dict):
-            raise _badreq("null body")
-        rec = self._chunk_fields(body, push=False)
-        key = "%s|%s" % (rec["container_id"], rec["chunk_id"]) if self.modern else \
-            "%s|%s|%s" % (rec["container_id"], rec["content_id"], rec["chunk_id"])
-        self._rawx_db(vol).chunks.delete(key)
+        recs = [self._chunk_fields(item, push=False) for item in self._records(body)]
+        db = self._rawx_db(vol)
+        for rec in recs:
+            key = "%s|%s" % (rec["container_id"], rec["chunk_id"]) if self.modern else \
+                "%s|%s|%s" % (rec["container_id"], rec["content_id"], rec["chunk_id"])
+            db.chunks.delete(key)
         return _ok()
 
     def _page_args(self, req, body):
@@ -641,24 +652,25 @@ class RdirService(object):
         return _extract(body, fields)
 
     def _meta2_push(self, req, body):
-        if not isinstance(body, dict):
-            raise _badreq("null body")
+        records = self._records(body)
         vol = self._vol(req)
-        rec = self._meta2_record(body, full=True)
+        recs = [self._meta2_record(item, full=True) for item in records]
         db = self._meta2_db(vol, create=parse_bool(req.query.get("create"), True))
-        db.containers.put(rec["container_url"], {
-            "container_id": rec["container_id"],
-            "container_url": rec["container_url"],
-            "extra_data": rec["extra_data"],
-            "mtime": rec["mtime"] or 0})
+        for rec in recs:
+            db.containers.put(rec["container_url"], {
+                "container_id": rec["container_id"],
+                "container_url": rec["container_url"],
+                "extra_data": rec["extra_data"],
+                "mtime": rec["mtime"] or 0})
         return _ok()
 
     def _meta2_delete(self, req, body):
-        if not isinstance(body, dict):
-            raise _badreq("null body")
+        records = self._records(body)
         vol = self._vol(req)
-        rec = self._meta2_record(body, full=False)
-        self._meta2_db(vol).containers.delete(rec["container_url"])
+        recs = [self._meta2_record(item, full=False) for item in records]
+        db = self._meta2_db(vol)
+        for rec in recs:
+            db.containers.delete(rec["container_url"])
         return _ok()
 
     def _meta2_fetch(self, req, body):

@@ -16,7 +16,9 @@ replays the captures of both), each route asks ``ns.modern``:
   admin/has bodies are ``<path>:<mtime>``; admin/remove answers
   ``{"deleted": true|false}`` per peer;
 * single-target routes refuse several service IDs (400);
-* error replies carry ``x-backend-service-id``.
+* error replies carry ``x-backend-service-id``;
+* rdir push and delete (rawx and meta2) take a JSON array of records and
+  write it as one batch (7.3.0: ``400 null body``).
 """
 
 LEGACY = "7.3.0"

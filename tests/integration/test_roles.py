@@ -431,12 +431,13 @@ def test_rdir_decommission_interrupted_then_resumed(sim_factory, run_playbook, n
     victim = rdir_addr(sim, rdir_of(sim, "rawx-1"))
     before = chunk_records(sim)[0]
     extra = {"oio_decommission_service": victim, "oio_decommission_type": "rdir",
-             "oio_batch_size": 1}
-    # Pushes to the new rdirs are dropped after the first 25: the copy stops
-    # halfway through the records of the first volume.
+             "oio_batch_size": 1, "decommission_page_size": 10}
+    # Pushes to the new rdirs are dropped after the first 25 records (7.3.0:
+    # one per push) or the first page of 10 (2026.14: a page per push): the
+    # copy stops partway through the records of the first volume.
     stopped = stopped_run(sim, run_playbook, "decommission", extra, {
         "match": "/v1/rdir/push", "method": "POST", "service": "rdir", "action": "drop",
-        "after": 25})
+        "after": 1 if sim.info["release"] == "2026.14" else 25})
     assert "batch 1/3: " not in stopped.output
     assert "batch 1/3 failed: 1 of 3 volumes reassigned, " in stopped.output
     assert chunk_records(sim)[1][victim] > 0, "nothing was left to finish"
