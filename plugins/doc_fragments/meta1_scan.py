@@ -31,7 +31,8 @@ options:
   verify:
     description:
       - V(all) reads every meta1 base (65,536 with 4 digits).
-      - V(sample) reads a random sample of O(sample_size) bases plus the O(include_bases);
+      - V(sample) reads a random sample of O(sample_size) bases plus the O(include_bases) and
+        O(sample_per_service) bases of every meta1;
         the counts then cover the bases read (RV(scope) says which).
     type: str
     default: all
@@ -42,6 +43,13 @@ options:
       - At least 0.
     type: int
     default: 1000
+  sample_per_service:
+    description:
+      - With O(verify=sample), also this many bases chosen at random among those each meta1
+        of the meta0 mapping holds (one read of the mapping), so that the sample checks every
+        meta1 service.
+      - At least 0; none when not set.
+    type: int
   include_bases:
     description:
       - With O(verify=sample), bases always read (base names such as V(AB00), prefixes or

@@ -33,6 +33,7 @@ def meta1_scan_spec():
                 concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
                 verify=dict(type="str", default="all", choices=list(VERIFY_SCOPES)),
                 sample_size=dict(type="int", default=1000),
+                sample_per_service=dict(type="int"),
                 include_bases=dict(type="list", elements="str", default=[]))
 
 
@@ -44,10 +45,12 @@ def scan_scope(verify, sample_size, include_bases):
     return sample_size, list(include_bases or [])
 
 
-def meta1_scan_scope(client, verify, sample_size, include_bases):
+def meta1_scan_scope(client, verify, sample_size, include_bases, per_service=0, rng=None):
     """``(digits, sample_size, include)`` of a scan of the meta1 bases, from
     the scan options: every base (sample_size None), or a sample and the
-    ``include_bases``, each checked against the namespace's digits."""
+    ``include_bases``, each checked against the namespace's digits, and
+    ``per_service`` bases of every meta1 of the mapping (one read of meta0),
+    so that a sample checks every meta1."""
     digits = facts(client).meta1_digits()
     sample_size, include = scan_scope(verify, sample_size, include_bases)
     for name in include:
@@ -55,12 +58,34 @@ def meta1_scan_scope(client, verify, sample_size, include_bases):
             normalize_meta1_base(name, digits)
         except ValueError as exc:
             raise InvalidInput("include_bases: %s" % exc)
+    if sample_size is not None and per_service:
+        include.extend(bases_of_every_service(facts(client).meta0(), digits, per_service, rng))
     return digits, sample_size, include
 
 
+def bases_of_every_service(mapping, digits, per_service, rng=None):
+    """``per_service`` bases chosen at random among those each meta1 of
+    ``mapping`` (``{prefix: [addr, ...]}``) holds, sorted."""
+    held = {}
+    for prefix, addrs in mapping.items():
+        base = normalize_meta1_base(prefix, digits)
+        for addr in addrs or ():
+            held.setdefault(addr, set()).add(base)
+    rng = rng or random.SystemRandom()
+    chosen = set()
+    for addr in sorted(held):
+        bases = sorted(held[addr])
+        chosen.update(rng.sample(bases, min(per_service, len(bases))))
+    return sorted(chosen)
+
+
+# What the sample options go with (OioModule ``only_with``): with
+# verify=all they would do nothing.
+META1_SCAN_ONLY_WITH = [("sample_per_service", "verify", "sample"),
+                        ("include_bases", "verify", "sample")]
 # Ranges of the meta1 scan options (OioModule ``ranges``).
 META1_SCAN_RANGES = dict(max_unhealthy=(0, None), concurrency=CONCURRENCY_RANGE,
-                         sample_size=(0, None))
+                         sample_size=(0, None), sample_per_service=(0, None))
 
 
 def meta1_bases(digits):

@@ -303,7 +303,9 @@ class DestinationCursor(object):
 
     def __init__(self, reader):
         self.reader = reader
-        self._pages = reader.pages()
+        # Read ahead too: a pushed key is never past the page being read,
+        # so the next page never holds what this copy pushed.
+        self._pages = read_ahead(reader.pages())
         self._page = []
         self._index = 0
         self._done = False

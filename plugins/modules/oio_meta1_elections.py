@@ -121,14 +121,15 @@ peer_problems:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.meta1_elections import (
-    META1_SCAN_RANGES, elect_meta1_bases, meta1_scan_scope, meta1_scan_spec)
+    META1_SCAN_ONLY_WITH, META1_SCAN_RANGES, elect_meta1_bases, meta1_scan_scope, meta1_scan_spec)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 
 
 def work(module):
     p = module.params
     digits, sample_size, include = meta1_scan_scope(module.client, p["verify"],
-                                                    p["sample_size"], p["include_bases"])
+                                                    p["sample_size"], p["include_bases"],
+                                                    per_service=p["sample_per_service"])
     result, pinged = elect_meta1_bases(
         module.client, digits, p["wait_timeout"], concurrency=p["concurrency"],
         warn=module.module.warn, max_unhealthy=p["max_unhealthy"], sample_size=sample_size,
@@ -149,6 +150,7 @@ def work(module):
 
 def main():
     module = OioModule(ranges=dict(META1_SCAN_RANGES, wait_timeout=(0, 86400)),
+                       only_with=META1_SCAN_ONLY_WITH,
                        argument_spec=dict(wait_timeout=dict(type="float", default=30.0),
                                           **meta1_scan_spec()))
     module.run(work)

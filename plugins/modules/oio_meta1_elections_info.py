@@ -115,21 +115,22 @@ peer_problems:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils.meta1_elections import (
-    META1_SCAN_RANGES, meta1_scan_scope, meta1_scan_spec, verify_meta1_elections)
+    META1_SCAN_ONLY_WITH, META1_SCAN_RANGES, meta1_scan_scope, meta1_scan_spec, verify_meta1_elections)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 
 
 def work(module):
     p = module.params
     digits, sample_size, include = meta1_scan_scope(module.client, p["verify"],
-                                                    p["sample_size"], p["include_bases"])
+                                                    p["sample_size"], p["include_bases"],
+                                                    per_service=p["sample_per_service"])
     return verify_meta1_elections(module.client, digits, concurrency=p["concurrency"],
                                   warn=module.module.warn, max_unhealthy=p["max_unhealthy"],
                                   sample_size=sample_size, include=include)
 
 
 def main():
-    module = OioModule(names_release=True, ranges=META1_SCAN_RANGES,
+    module = OioModule(names_release=True, ranges=META1_SCAN_RANGES, only_with=META1_SCAN_ONLY_WITH,
                        argument_spec=meta1_scan_spec())
     module.run(work)
 
