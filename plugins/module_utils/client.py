@@ -303,7 +303,8 @@ class OioClient(object):
     def __init__(self, proxy_url, namespace, timeout=30.0, retries=3,
                  validate_certs=True, ca_path=None, request_id=None, warn=None,
                  backoff=0.5, max_backoff=8.0, pool_size=POOL_SIZE, sleep=time.sleep,
-                 rdir_scheme="http", breaker_threshold=BREAKER_THRESHOLD, check_mode=False):
+                 rdir_scheme="http", breaker_threshold=BREAKER_THRESHOLD, check_mode=False,
+                 outage=0.0, clock=time.time):
         if not HAS_REQUESTS:
             raise OioError("the Python library requests is required on the host that runs "
                            "the module (pip install requests)")
@@ -325,6 +326,11 @@ class OioClient(object):
         self.warn = warn or (lambda msg: None)
         self.backoff = backoff
         self.max_backoff = max_backoff
+        # Seconds a transient failure of a request that may be retried is
+        # tried again after its retries are spent: a meta1 peer that died
+        # makes its bases answer 503 until the cluster elected a new master.
+        self.outage = max(0.0, float(outage))
+        self.clock = clock
         self.sleep = sleep
         # rdir services are reached directly, not through the proxy, and speak
         # plain HTTP in a standard deployment: their scheme is their own.
@@ -422,6 +428,7 @@ class OioClient(object):
             hdrs["Content-Type"] = "application/json"
         attempts = self.retries + 1
         attempt = 0
+        first_failure = None
         replayed = False
         url = with_query(url, params)
         endpoint = endpoint_of(url)
@@ -436,18 +443,21 @@ class OioClient(object):
             except _NetworkError as exc:
                 err, safe = self._network_error(method, url, exc, idempotent)
                 self._count_failure(endpoint, exc, err)
-                if safe and attempt < attempts:
+                first_failure = first_failure or self.clock()
+                if safe and self._again(attempt, attempts, first_failure):
                     self._pause(attempt, attempts, err)
                     continue
-                raise err
+                raise self._given_up(err, safe, first_failure)
             self._count_success(endpoint)
             if resp.status_code < 400:
                 return OioResponse(resp.status_code, resp.headers, _decode(resp), url, method)
             err = error_from_response(method, url, resp)
-            if expect and resp.status_code in expect:
-                if not (err.transient and idempotent and attempt < attempts):
-                    return OioResponse(resp.status_code, resp.headers, err.body, url, method)
-            if err.transient and idempotent and attempt < attempts:
+            if err.transient:
+                first_failure = first_failure or self.clock()
+            again = err.transient and idempotent and self._again(attempt, attempts, first_failure)
+            if expect and resp.status_code in expect and not again:
+                return OioResponse(resp.status_code, resp.headers, err.body, url, method)
+            if again:
                 self._pause(attempt, attempts, err)
                 continue
             if err.status == STALE_PREFIX and not replayed and not self.check_mode \
@@ -457,7 +467,7 @@ class OioClient(object):
                           "flushed its cache and sent it again (%s)" % err)
                 self.proxy_global("POST", "cache/flush/high", idempotent=True)
                 continue
-            raise err
+            raise self._given_up(err, err.transient and idempotent, first_failure)
 
     # -- circuit breaker -------------------------------------------------
 
@@ -509,12 +519,31 @@ class OioClient(object):
         err = OioError(msg, method=method, url=url, transient=True)
         return err, bool(idempotent or not exc.sent)
 
+    def _again(self, attempt, attempts, first_failure):
+        """Whether a transient failure is tried again: within the retries,
+        else within ``outage`` seconds of the request's first failure."""
+        if attempt < attempts:
+            return True
+        return self.outage > 0 and self.clock() - first_failure < self.outage
+
+    def _given_up(self, err, retried, first_failure):
+        """``err``, saying so when it outlived the outage window."""
+        if retried and self.outage > 0 and first_failure is not None:
+            err.message = ("%s (still failing after %ds of retries: run the task again once the "
+                           "cluster has elected its masters)"
+                           % (err.message, self.clock() - first_failure))
+        return err
+
     def _pause(self, attempt, attempts, err):
         with self._lock:
             self.retry_count += 1
         delay = random.uniform(0, min(self.max_backoff, self.backoff * (2 ** (attempt - 1))))
-        self.warn("retrying (attempt %d of %d) after a transient failure: %s"
-                  % (attempt + 1, attempts, err))
+        if attempt < attempts:
+            self.warn("retrying (attempt %d of %d) after a transient failure: %s"
+                      % (attempt + 1, attempts, err))
+        else:
+            self.warn("retrying (attempt %d) for up to %ds after the first failure, while the "
+                      "cluster elects new masters: %s" % (attempt + 1, self.outage, err))
         self.sleep(delay)
 
     # -- URL builders ----------------------------------------------------

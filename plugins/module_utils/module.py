@@ -97,13 +97,16 @@ class OioModule(object):
     """
 
     def __init__(self, argument_spec=None, supports_check_mode=True, report_stats=False,
-                 ranges=None, only_with=None, names_release=False, **kwargs):
+                 ranges=None, only_with=None, names_release=False, outage_option=None,
+                 **kwargs):
         """``ranges``: ``{option: (low, high)}`` for the number options of the
         module (either end may be None); ``only_with``: ``[(option, key,
         values)]``, see :func:`only_with_problem`. Both are checked before
         anything is sent. ``names_release``: the result always names the
         OpenIO SDS release (an info module describes the cluster); others
-        name it when the task found it out anyway."""
+        name it when the task found it out anyway. ``outage_option``: the
+        option whose seconds a transient failure is tried again after the
+        retries (the client's ``outage``)."""
         spec = oio_argument_spec()
         spec.update(argument_spec or {})
         self.module = AnsibleModule(argument_spec=spec,
@@ -131,7 +134,8 @@ class OioModule(object):
                 rdir_scheme=self.params["rdir_scheme"], check_mode=self.module.check_mode,
                 # A connection per request at once, and one for a listing read
                 # beside them.
-                pool_size=max(POOL_SIZE, (self.params.get("concurrency") or 0) + 1))
+                pool_size=max(POOL_SIZE, (self.params.get("concurrency") or 0) + 1),
+                outage=self.params[outage_option] if outage_option else 0.0)
         except OioError as exc:
             self.module.fail_json(msg=str(exc))
         self.changed = False

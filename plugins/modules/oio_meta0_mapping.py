@@ -139,6 +139,10 @@ options:
         electing then does not fail the run at once; it is checked again at the end of the
         run for up to four times as long, and one still not elected after that is named in
         RV(apply.unelected) with the task that finishes it.
+      - Also how long a request that fails with a transient error (a meta1 peer that died makes
+        its bases answer 503 until the cluster elected new masters) is tried again after its
+        O(retries): taking the meta0 writer lease and moving bases wait that long for the
+        election, then the task fails, saying to run it again.
       - From 0 to 86400.
     type: float
     default: 30
@@ -569,6 +573,9 @@ def main():
                      ("state", "present", ["mapping", "mapping_src"], True)],
         mutually_exclusive=[("mapping", "mapping_src")],
         report_stats=True,
+        # A meta1 peer that dies makes its bases answer 503 until the cluster
+        # elected new masters: the writer lease and the moves wait that long.
+        outage_option="election_timeout",
     )
     module.run(with_min_dist(work))
 

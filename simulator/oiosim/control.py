@@ -106,8 +106,10 @@ class Control(object):
         ns = self.app.ns
         if "rules" in body:
             for r in body["rules"] or []:
-                if str(r.get("action", "503")) not in ("503", "500", "drop", "latency"):
+                if str(r.get("action", "503")) not in ("503", "500", "drop", "latency", "kill"):
                     raise ValueError("unknown action %r" % r.get("action"))
+                if r.get("action") == "kill" and not r.get("peer"):
+                    raise ValueError("a kill rule names its peer")
                 if r.get("service", "any") not in ("proxy", "rdir", "any"):
                     raise ValueError("unknown service %r" % r.get("service"))
             self.app.faults.set_rules(body["rules"])
@@ -128,6 +130,7 @@ class Control(object):
         ns = self.app.ns
         self.app.faults.set_rules([])
         ns.down_peers = set()
+        ns.killed = {}
         ns.failed_elections = set()
         ns.slow_elections = {}
         ns.crash_on_bad_payload = True

@@ -26,6 +26,9 @@ def resolve_meta1(ns, cid):
 def meta1_for(ns, cid):
     """The meta1 that answers a reference request. Raises when none can."""
     peers = resolve_meta1(ns, cid)
+    if ns.electing(peers):
+        # Its master was killed: no peer answers until a new one is elected.
+        raise SimError(503, 503, "No meta1 answered")
     live = ns.meta0
     for addr in peers:
         if not ns.peer_alive(addr):

@@ -149,6 +149,10 @@ class Namespace(object):
         self.admin = {}          # (type, base) -> dict of admin keys
         self.pools = {}          # name -> (targets, options)
         self.down_peers = set()
+        # {addr: (monotonic time it is back, time its bases have new masters)}:
+        # a peer killed (SIGKILL) by a fault rule, as a real one is restarted
+        # and its bases re-elected within the election timeout.
+        self.killed = {}
         self.failed_elections = set()
         # {"meta1:AB": monotonic time}: an election that fails until then,
         # as a slow ZooKeeper makes a real one take its time.
@@ -292,8 +296,21 @@ class Namespace(object):
             tags.update(stats)
         return entry
 
+    def kill_peer(self, addr, seconds, reelect):
+        """``addr`` dies now, is back after ``seconds``, and the bases it
+        served answer 503 until ``reelect`` seconds have passed."""
+        now = time.monotonic()
+        self.killed[addr] = (now + seconds, now + reelect)
+
+    def electing(self, peers):
+        """Whether a killed peer among ``peers`` leaves them without a master."""
+        now = time.monotonic()
+        return any(now < self.killed[a][1] for a in peers if a in self.killed)
+
     def peer_alive(self, addr):
         if addr in self.down_peers:
+            return False
+        if addr in self.killed and time.monotonic() < self.killed[addr][0]:
             return False
         svc = self.by_addr.get(addr)
         if svc is not None and self.meta0_crashed and svc["type"] == "meta0":

@@ -462,6 +462,11 @@ class App(object):
             if act == "drop":
                 resp = Response(drop=True)
                 break
+            if act == "kill":
+                # The request goes on: the peer dies as it arrives.
+                self.ns.kill_peer(a["peer"], float(a.get("for", 5)),
+                                  float(a.get("reelect", a.get("for", 5))))
+                continue
             if act in ("503", "500"):
                 code = int(act)
                 msg = "Injected fault" if code == 500 else "Service unavailable (injected)"

@@ -405,6 +405,29 @@ def test_meta1_rebalance_after_adding_services_in_batches(sim_factory, run_playb
     assert again.rc == 0 and again.changed == 0
 
 
+def test_meta1_decommission_outlives_a_peer_killed_during_a_batch(sim_factory, run_playbook):
+    """A meta1 peer killed (as by SIGKILL) in the middle of a batch: its bases
+    answer 503 "No meta1 answered" until the cluster elected new masters (4
+    s here), and it is back after 2 s. The batch waits for the election
+    (the role's election timeout) instead of failing, and the run finishes
+    at once, with no re-run: the victim holds nothing, every base elected."""
+    sim = sim_factory(preset="small_bootstrapped")
+    meta1 = sorted(s["addr"] for s in proxy_get(sim, "conscience/list", type="meta1"))
+    victim, killed = meta1[0], meta1[1]
+    extra = {"oio_decommission_service": victim, "oio_decommission_type": "meta1",
+             "oio_batch_size": 64}
+    sim.set_faults({"rules": [{"match": "admin/copy", "service": "proxy", "action": "kill",
+                               "peer": killed, "for": 2, "reelect": 4, "after": 40,
+                               "times": 1}]})
+    result = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert result.rc == 0, "the run did not outlive the killed peer"
+    assert "while the cluster elects new masters" in result.output
+    assert sim.faults()["rules"][0]["action"] == "kill"
+    held, unhealthy, wrong_peers = meta1_end_state(sim, victim)
+    assert (held, unhealthy, wrong_peers) == ([], [], [])
+    assert meta1_counts(sim).get(victim, 0) == 0
+
+
 @pytest.mark.parametrize("route, action, after", [
     ("admin/copy", "503", 20),         # the copies fail halfway through the batch
     ("admin/meta0_force", "503", 0),   # the force fails: every base rolled back
