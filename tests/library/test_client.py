@@ -54,6 +54,41 @@ def test_503_then_success(simulator):
     assert cli.retry_count == 1
 
 
+def ticking(step=1.0):
+    """A clock that advances ``step`` seconds each time it is read."""
+    now = [1000.0]
+
+    def clock():
+        now[0] += step
+        return now[0]
+    return clock
+
+
+def test_a_transient_failure_is_tried_again_within_the_outage_window(simulator):
+    simulator.set_faults({"rules": [{"match": "conscience/list", "service": "proxy",
+                                     "action": "503", "times": 6}]})
+    cli, warnings = make_client(simulator, retries=1, outage=30, clock=ticking())
+    assert cli.conscience_list("meta1")
+    assert len(warnings) == 6 and "while the cluster elects new masters" in warnings[-1]
+
+
+def test_past_the_outage_window_the_error_says_to_run_again(simulator):
+    simulator.set_faults({"rules": [{"match": "conscience/list", "service": "proxy",
+                                     "action": "503"}]})
+    cli, dummy = make_client(simulator, retries=1, outage=5, clock=ticking())
+    with pytest.raises(oio.OioError, match="still failing after .* run the task again"):
+        cli.conscience_list("meta1")
+
+
+def test_a_write_that_may_not_be_retried_is_not_retried_in_the_window(simulator):
+    simulator.set_faults({"rules": [{"match": "reference/link", "service": "proxy",
+                                     "action": "503"}]})
+    cli, warnings = make_client(simulator, retries=0, outage=30, clock=ticking())
+    with pytest.raises(oio.OioError):
+        cli.proxy("POST", "reference/link", {"acct": "A", "ref": "r", "type": "meta2"})
+    assert warnings == []
+
+
 def test_404_with_openio_error_body(simulator):
     cli, warnings = make_client(simulator)
     with pytest.raises(oio.OioError) as info:
