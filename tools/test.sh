@@ -45,10 +45,12 @@ stage_runtime() {
 
 stage_doc() {
   # One ansible-doc run per plugin type (each run costs a second of start-up).
-  local kind dir names
-  for kind in module inventory lookup; do
+  local kind dir names ext
+  for kind in module inventory lookup filter; do
     dir=plugins/$kind; [ "$kind" = module ] && dir=plugins/modules
-    mapfile -t names < <(for p in "$dir"/*.py; do echo "openio.sds.$(basename "$p" .py)"; done)
+    # A filter file holds several filters, each documented by its own .yml.
+    ext=py; [ "$kind" = filter ] && ext=yml
+    mapfile -t names < <(for p in "$dir"/*.$ext; do echo "openio.sds.$(basename "$p" .$ext)"; done)
     "$bin/ansible-doc" -t "$kind" -j "${names[@]}" | "$bin/python" -c '
 import json, sys
 docs = json.load(sys.stdin)

@@ -141,7 +141,7 @@ options:
         RV(apply.unelected) with the task that finishes it.
       - Also how long a request that fails with a transient error (a meta1 peer that died makes
         its bases answer 503 until the cluster elected new masters) is tried again after its
-        O(retries): taking the meta0 writer lease and moving bases wait that long for the
+        O(retries). Taking the meta0 writer lease and moving bases wait that long for the
         election, then the task fails, saying to run it again.
       - From 0 to 86400.
     type: float

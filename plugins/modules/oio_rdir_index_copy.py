@@ -125,7 +125,7 @@ attributes:
       - The diff shows the number of records on the source and on the destination, before
         and after, never the records.
 notes:
-  - Reads cost one request per O(page_size) records on each rdir. Writes follow the release:
+  - Reads cost one request per O(page_size) records on each rdir. Writes follow the release;
     OpenIO SDS 2026.14 takes a JSON array of records on a push or a delete and writes it as one
     batch, so a page of copied (or deleted) records costs one request; 7.3.0 takes one record
     per request (an array is refused with C(400 null body)).
