@@ -42,6 +42,8 @@ except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.openio.sds.plugins.module_utils.errors import OioError
+
 API_VERSION = "v3.0"
 USER_AGENT = "openio.sds-ansible"
 MAX_REQUEST_ID = 63  # the Python SDK truncates there; the proxy logs it as is
@@ -76,49 +78,6 @@ POOL_SIZE = 8
 POOL_SERVICES = 16
 
 _NOTHING = object()
-
-
-class OioError(Exception):
-    """A failed exchange with OpenIO: method, URL, HTTP status, and the
-    internal status and message of the error body (when there is one)."""
-
-    def __init__(self, message, method=None, url=None, http_status=None,
-                 status=None, body=None, transient=False):
-        super(OioError, self).__init__(message)
-        self.message = message
-        self.method = method
-        self.url = url
-        self.http_status = http_status
-        self.status = status
-        self.body = body
-        self.transient = transient
-
-    def __str__(self):
-        parts = []
-        if self.method and self.url:
-            parts.append("%s %s" % (self.method, self.url))
-        if self.http_status is not None:
-            parts.append("HTTP %s" % self.http_status)
-        if self.status is not None and self.status != self.http_status:
-            parts.append("OpenIO status %s" % self.status)
-        head = ": ".join(parts) if parts else ""
-        return "%s: %s" % (head, self.message) if head else self.message
-
-    def to_dict(self):
-        return {
-            "method": self.method, "url": self.url,
-            "http_status": self.http_status, "status": self.status,
-            "message": self.message,
-        }
-
-
-class Refused(OioError):
-    """A change refused because of what the cluster answered, not a failed
-    exchange: no method, no URL (the requests that told it succeeded), and
-    nothing was sent for the change."""
-
-    def __init__(self, message):
-        super(Refused, self).__init__(message)
 
 
 # POST routes that only read: the admin routes of the RUN_ALL mode that do

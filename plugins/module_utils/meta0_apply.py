@@ -18,6 +18,7 @@ __metaclass__ = type
 import threading
 import time
 
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
 from ansible_collections.openio.sds.plugins.module_utils import meta0_journal as journal
 from ansible_collections.openio.sds.plugins.module_utils.cache import flush_proxy_cache
@@ -46,7 +47,7 @@ MAX_REPORTED = 20
 RECHECK_FACTOR = 4
 
 
-class PayloadError(ValueError):
+class PayloadError(InvalidInput):
     """A meta0 payload that must not be sent."""
 
 

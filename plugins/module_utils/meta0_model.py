@@ -11,6 +11,7 @@ See ``meta0_planner`` for the planning rules (balance, min_dist).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.location import (
     masked_location,
     service_location,
@@ -41,7 +42,7 @@ def replace_in_row(row, old, new):
         row[row.index(old)] = new
 
 
-class PlanningError(ValueError):
+class PlanningError(InvalidInput):
     """The inputs make the requested plan impossible."""
 
 

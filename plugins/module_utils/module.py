@@ -14,8 +14,9 @@ import time
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.openio.sds.plugins.module_utils.client import (
-    HAS_REQUESTS, POOL_SIZE, REQUESTS_IMPORT_ERROR, OioClient, OioError, Refused, url_userinfo)
-from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
+    HAS_REQUESTS, POOL_SIZE, REQUESTS_IMPORT_ERROR, OioClient, url_userinfo)
+from ansible_collections.openio.sds.plugins.module_utils.errors import (
+    InvalidInput, OioError, Refused)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 # Ranges of the connection options, checked like the modules' own ``ranges``.
@@ -130,7 +131,7 @@ class OioModule(object):
                 self.params["proxy_url"], self.params["namespace"],
                 timeout=self.params["timeout"], retries=self.params["retries"],
                 validate_certs=self.params["validate_certs"], ca_path=self.params["ca_path"],
-                request_id=self.params["request_id"], warn=self.module.warn,
+                request_id=self.params["request_id"], warn=self.warn,
                 rdir_scheme=self.params["rdir_scheme"], check_mode=self.module.check_mode,
                 # A connection per request at once, and one for a listing read
                 # beside them.
@@ -166,7 +167,14 @@ class OioModule(object):
     def record_after(self, value):
         self._after = copy.deepcopy(value)
 
+    def warn(self, msg):
+        """A warning in the task's result (the client's retries use it too)."""
+        self.module.warn(msg)
+
     def fail(self, msg, **kwargs):
+        """Fail the task with ``msg``; ``changed`` says, as :meth:`exit`
+        does, whether something was written before the failure."""
+        kwargs.setdefault("changed", self.changed)
         self.module.fail_json(msg=msg, **kwargs)
 
     def stats(self):

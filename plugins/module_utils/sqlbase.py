@@ -24,7 +24,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.openio.sds.plugins.module_utils.cache import flush_proxy_cache
-from ansible_collections.openio.sds.plugins.module_utils.client import OioError, Refused
+from ansible_collections.openio.sds.plugins.module_utils.errors import OioError, Refused
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     admin_call, ask_any, call_problems, describe_peer, election_status, leave, wait_elected)
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr, siblings

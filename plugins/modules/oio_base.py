@@ -279,10 +279,10 @@ def work(module):
     if module.changed and not module.check_mode:
         if plan is not None:
             # A meta1 move writes meta0: it holds the namespace's writer lease.
-            with writer_lease(client, p["lease_timeout"], p["lease_ttl"], module.module.warn,
+            with writer_lease(client, p["lease_timeout"], p["lease_ttl"], module.warn,
                               needed=base.type == "meta1" and plan["force_owner"]) as lease:
                 run_move(client, base, owner, plan, desired, changes, p["wait_timeout"],
-                         warn=module.module.warn,
+                         warn=module.warn,
                          before_force=lease.renew if lease is not None else None)
         else:
             set_admin_properties(client, base, changes)

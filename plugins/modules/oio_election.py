@@ -113,7 +113,7 @@ left:
   type: list
   elements: str'''
 
-from ansible_collections.openio.sds.plugins.module_utils.client import OioError, Refused
+from ansible_collections.openio.sds.plugins.module_utils.errors import OioError, Refused
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BASE_IDENTITY_RULES, base_identity_spec, call_problems, election_debug, election_status,
     in_election, leave, resolve_base, sync, sync_problems, wait_elected)

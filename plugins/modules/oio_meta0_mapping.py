@@ -367,11 +367,10 @@ copies_left:
 from ansible_collections.openio.sds.plugins.module_utils import meta0_journal as journal
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
 from ansible_collections.openio.sds.plugins.module_utils import snapshot
-from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.lease import (
     LEASE_RANGES, lease_spec, writer_lease)
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
-    MAX_REPORTED, Applier, ApplyError, PayloadError, bases_per_service, diff_summary,
+    MAX_REPORTED, Applier, ApplyError, bases_per_service, diff_summary,
     held_copies, plan, served_mapping, service_addresses)
 from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
     min_dist_spec, with_min_dist)
@@ -393,12 +392,9 @@ def plan_now(m, warn, mapping, previous=None):
     mappings, moves, services, digits, payload, ...); ``previous`` when
     nothing changed since it was made."""
     p = m.params
-    try:
-        return plan(m.client, p["state"], warn, replicas=p["replicas"], digits=p["digits"],
-                    min_dist=p["min_dist"], services=p["services"], mapping=mapping,
-                    max_moves=p["max_moves"], previous=previous)
-    except (PayloadError, planner.PlanningError) as exc:
-        raise InvalidInput(str(exc))
+    return plan(m.client, p["state"], warn, replicas=p["replicas"], digits=p["digits"],
+                min_dist=p["min_dist"], services=p["services"], mapping=mapping,
+                max_moves=p["max_moves"], previous=previous)
 
 
 def work(m):
@@ -407,19 +403,19 @@ def work(m):
     mapping = m.params["mapping"]
     if m.params["mapping_src"]:
         mapping = snapshot.read_mapping(m.params["mapping_src"])
-    p = plan_now(m, m.module.warn, mapping)
+    p = plan_now(m, m.warn, mapping)
     writes = (not m.check_mode and p["initialised"]
               and bool(p["payload"] or p["moved"]
                        or unfinished_runs(m, p)))
     with writer_lease(m.client, m.params["lease_timeout"], m.params["lease_ttl"],
-                      m.module.warn, needed=writes) as lease:
+                      m.warn, needed=writes) as lease:
         if lease is not None:
             p = plan_now(m, lambda msg: None, mapping, previous=p)
         held, scanned, records = leftover_copies(m, p)
         result = describe(m, p, held, scanned)
         if not (m.changed or records) or m.check_mode:
             return result
-        applier = Applier(m.client, p["digits"], m.params["concurrency"], m.module.warn,
+        applier = Applier(m.client, p["digits"], m.params["concurrency"], m.warn,
                           election_timeout=m.params["election_timeout"],
                           before_force=lease.renew if lease is not None else None)
         report = apply(m, p, applier, held, records, result)
@@ -447,7 +443,7 @@ def leftover_copies(m, p):
     if mode == "all" and m.params["state"] == "decommissioned":
         asked, records = service_addresses(m.params["services"], p["services"]), []
     else:
-        asked, records = journal.pending(m.client, p["digits"], m.module.warn)
+        asked, records = journal.pending(m.client, p["digits"], m.warn)
     held, unknown, scanned = held_copies(m.client, p["current"], asked, p["digits"],
                                          m.params["concurrency"])
     if unknown:
@@ -507,8 +503,6 @@ def apply(m, p, applier, held, records, result):
         if p["payload"] is not None:
             return applier.install(p["payload"], len(p["target"]))
         return applier.apply(p["current"], p["target"], leftovers=held, records=records)
-    except PayloadError as exc:
-        raise InvalidInput(str(exc))
     except ApplyError as exc:
         m.changed = False
         m.fail(str(exc), error=exc.to_dict(), writes=applier.writes, **result)
@@ -525,7 +519,7 @@ def outcome(m, p, applier, report, result):
         m.fail("meta0 serves the new mapping, but %d problem(s) remain after moving the "
                "bases (old copies or elections); run the task again to finish, first: %s"
                % (report["cleanup_problems_count"], report["cleanup_problems"][0]),
-               changed=True, **result)
+               **result)
     if report["failed_bases_count"]:
         actual = dict(p["target"])
         for base in applier.failed:
@@ -543,7 +537,7 @@ def outcome(m, p, applier, report, result):
                "their old peers; run again to retry them (first: %s: %s)"
                % (report["failed_bases_count"], report["bases"],
                   report["failed_bases"][0]["base"], report["failed_bases"][0]["error"]),
-               changed=m.changed, **result)
+               **result)
     return result
 
 

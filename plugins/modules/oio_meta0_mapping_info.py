@@ -205,9 +205,8 @@ meta0_peers:
 '''
 
 from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
-from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
-    PayloadError, bases_per_service, check_numbers, compare_meta0_peers,
+    bases_per_service, check_numbers, compare_meta0_peers,
     load_meta1_services, resolve_digits, served_mapping)
 from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
     min_dist_spec, with_min_dist)
@@ -222,11 +221,8 @@ RANGES = dict(digits=(0, 4), max_items=(0, 100000), replicas=(1, 5), max_imbalan
 def work(m):
     params = m.params
     client = m.client
-    try:
-        digits = resolve_digits(client, params.get("digits"))
-        check_numbers(params["replicas"], digits, params["min_dist"])
-    except (PayloadError, planner.PlanningError) as exc:
-        raise InvalidInput(str(exc))
+    digits = resolve_digits(client, params.get("digits"))
+    check_numbers(params["replicas"], digits, params["min_dist"])
     services = load_meta1_services(client)
     prefixes = facts(client).meta0()
     mapping, inconsistent = planner.bases_from_meta0(prefixes, digits)

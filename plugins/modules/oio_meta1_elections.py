@@ -132,7 +132,7 @@ def work(module):
                                                     per_service=p["sample_per_service"])
     result, pinged = elect_meta1_bases(
         module.client, digits, p["wait_timeout"], concurrency=p["concurrency"],
-        warn=module.module.warn, max_unhealthy=p["max_unhealthy"], sample_size=sample_size,
+        warn=module.warn, max_unhealthy=p["max_unhealthy"], sample_size=sample_size,
         include=include)
     result["pinged"] = pinged
     module.changed = pinged > 0

@@ -125,7 +125,7 @@ def work(module):
                                                     p["sample_size"], p["include_bases"],
                                                     per_service=p["sample_per_service"])
     return verify_meta1_elections(module.client, digits, concurrency=p["concurrency"],
-                                  warn=module.module.warn, max_unhealthy=p["max_unhealthy"],
+                                  warn=module.warn, max_unhealthy=p["max_unhealthy"],
                                   sample_size=sample_size, include=include)
 
 

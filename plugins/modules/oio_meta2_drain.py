@@ -145,7 +145,7 @@ def work(module):
     params = module.params
     drain = Meta2Drain(module.client, params["service"], targets=params["targets"],
                        max_moves=params["max_moves"], page_size=params["page_size"],
-                       wait_timeout=params["wait_timeout"], warn=module.module.warn)
+                       wait_timeout=params["wait_timeout"], warn=module.warn)
     result = drain.run()
     error = result.pop("error")
     module.record_before({"service": result["service"], "bases": result["records_before"]})

@@ -222,7 +222,7 @@ from ansible_collections.openio.sds.plugins.module_utils.rdir_planner import fir
 def work(module):
     params = module.params
     rdir_utils.check_volumes(params["service_type"], params["service_ids"])
-    flush_warnings = rdir_utils.quiet_retries(module.client, module.module.warn)
+    flush_warnings = rdir_utils.quiet_retries(module.client, module.warn)
     client = module.client
     volumes, rdirs, assignments, errors = rdir_utils.gather(
         client, params["service_type"], params["service_ids"], params["concurrency"])
@@ -258,7 +258,7 @@ def work(module):
             params["concurrency"])
         flush_warnings()
         for text in warnings:
-            module.module.warn(text)
+            module.warn(text)
         result["failed_writes"] = failed
         module.changed = bool(done)
         if failed:

@@ -147,7 +147,7 @@ from ansible_collections.openio.sds.plugins.module_utils import rdir as rdir_uti
 def work(module):
     params = module.params
     rdir_utils.check_volumes(params["service_type"], params["service_ids"])
-    flush_warnings = rdir_utils.quiet_retries(module.client, module.module.warn)
+    flush_warnings = rdir_utils.quiet_retries(module.client, module.warn)
     volumes, rdirs, assignments, errors = rdir_utils.gather(
         module.client, params["service_type"], params["service_ids"], params["concurrency"])
     flush_warnings()
@@ -161,7 +161,7 @@ def work(module):
         summary[entry["status"]] += 1
     for vol in sorted(errors):
         if vol in vols:
-            module.module.warn("could not read the rdir assignment of %s: %s"
+            module.warn("could not read the rdir assignment of %s: %s"
                                % (vol, errors[vol].get("message")))
     return {"volumes": vols, "rdirs": rdir_report, "summary": summary}
 

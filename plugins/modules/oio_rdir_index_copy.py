@@ -315,10 +315,10 @@ def work(module):
     module.changed = bool(result["copied"] or result["removed_from_source"])
     missing = [vol for vol in volumes if not results[vol]["source_exists"]]
     if missing and not params["ignore_missing_source"]:
-        module.module.warn("rdir %s has no index for %s: nothing to copy"
+        module.warn("rdir %s has no index for %s: nothing to copy"
                            % (result["source_rdir"], named(missing)))
     if result["skipped_count"]:
-        module.module.warn("%d record(s) of %s on %s cannot be pushed as they are "
+        module.warn("%d record(s) of %s on %s cannot be pushed as they are "
                            "and were left on the source (see skipped_records)"
                            % (result["skipped_count"], failing(results, "skipped_count"),
                               result["source_rdir"]))
