@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Run the shell commands of README.md as written, from the repo root, against
-# a simulated namespace on 127.0.0.1.
+# Run the shell commands of README.md and docs/*.md as written, from the repo
+# root, against a simulated namespace on 127.0.0.1.
 #   tools/readme_commands.sh [VENV]
-# The commands are the lines of the README's ```bash blocks (a trailing
-# backslash continues a line). The README's simulator command is started
+# The commands are the lines of their ```bash blocks (a trailing backslash
+# continues a line), README.md first, then the docs in the order of
+# DOCS (the others after). The docs' first simulator command is started
 # first, in the background, and stopped by PID at the end. Its URLs replace
 # the README's example addresses (proxy 10.0.0.1:6006, rdir 10.0.0.9:6300),
 # and a command that still names an address outside 127.0.0.0/8 is refused.
@@ -31,6 +32,12 @@ export PATH
 export ANSIBLE_HOME="$work/ansible-home" ANSIBLE_LOCAL_TEMP="$work/ansible-local-tmp"
 export ANSIBLE_REMOTE_TEMP="$work/ansible-remote-tmp" ANSIBLE_ASYNC_DIR="$work/ansible-async"
 
+# The order a reader follows: the README, then the operations, which the
+# later docs build on.
+docs=(README.md docs/operations.md docs/releases.md docs/simulator.md docs/development.md)
+for doc in docs/*.md; do
+  [[ " ${docs[*]} " == *" $doc "* ]] || docs+=("$doc")
+done
 mapfile -t commands < <(awk '
   /^```bash[[:space:]]*$/ { inside = 1; next }
   /^```/ { inside = 0; next }
@@ -39,8 +46,8 @@ mapfile -t commands < <(awk '
     line = $0
     if (line ~ /\\[[:space:]]*$/) { sub(/\\[[:space:]]*$/, " ", line); pending = pending line; next }
     print pending line; pending = ""
-  }' README.md)
-[ ${#commands[@]} -gt 0 ] || { echo "no commands found in README.md" >&2; exit 1; }
+  }' "${docs[@]}")
+[ ${#commands[@]} -gt 0 ] || { echo "no commands found in ${docs[*]}" >&2; exit 1; }
 
 # 1. The simulator, from the README's own command.
 sim_cmd=""
@@ -48,7 +55,7 @@ for cmd in "${commands[@]}"; do
   # The first one: later ones belong to walkthroughs that start their own.
   case "$cmd" in *"-m oiosim "*) [ -n "$sim_cmd" ] || sim_cmd=$cmd ;; esac
 done
-[ -n "$sim_cmd" ] || { echo "README.md has no simulator command (python -m oiosim)" >&2; exit 1; }
+[ -n "$sim_cmd" ] || { echo "the docs have no simulator command (python -m oiosim)" >&2; exit 1; }
 portfile_readme=$(printf '%s\n' "$sim_cmd" | sed -n 's/.*--port-file[ =]\([^ ]*\).*/\1/p')
 [ -n "$portfile_readme" ] || { echo "the simulator command has no --port-file" >&2; exit 1; }
 echo "\$ $sim_cmd &"
@@ -68,7 +75,7 @@ rdirs = sorted(u.split("//", 1)[1] for u in info["rdir"].values())
 print(info["proxy_url"], info["namespace"], rdirs[0])' "$work/sim.json")
 echo "simulator: proxy $proxy, namespace $ns, first rdir $rdir (pid $sim_pid)"
 
-# 2. Every other command, in the README's order.
+# 2. Every other command, in the docs' order.
 substitute() {
   local c=$1
   c=${c//"http://10.0.0.1:6006"/"$proxy"}
@@ -100,5 +107,5 @@ for cmd in "${commands[@]}"; do
   fi
 done
 echo
-echo "README commands: $ran run, $failed failed"
+echo "documented commands: $ran run, $failed failed"
 [ $failed -eq 0 ]

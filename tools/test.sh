@@ -293,7 +293,7 @@ for pyver in "${ready[@]}"; do
   done < <(leg_stages "$pyver")
 done
 if wanted readme && [ -n "$readme_venv" ]; then
-  jobs+=("-|readme|README commands, as written"); checks+=("${jobs[-1]}")
+  jobs+=("-|readme|README and docs commands, as written"); checks+=("${jobs[-1]}")
 fi
 : > "$tmp/lane-tests"; : > "$tmp/lane-checks"
 lane "$tmp/lane-tests" "${tests[@]}" &
@@ -310,7 +310,7 @@ for job in "${jobs[@]}"; do
   record "$title" "$result" "$secs"
 done
 if wanted readme && [ -z "$readme_venv" ]; then
-  skip_stage "README commands, as written" "no virtualenv"
+  skip_stage "README and docs commands, as written" "no virtualenv"
 fi
 
 fmt() { if [ "$1" -ge 60 ]; then printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); else printf '%ds' "$1"; fi; }

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import time
 
+
 def batch_count(total, size):
     total, size = int(total), int(size)
     if size < 1:
