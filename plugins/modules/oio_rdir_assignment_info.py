@@ -162,7 +162,7 @@ def work(module):
     for vol in sorted(errors):
         if vol in vols:
             module.warn("could not read the rdir assignment of %s: %s"
-                               % (vol, errors[vol].get("message")))
+                        % (vol, errors[vol].get("message")))
     return {"volumes": vols, "rdirs": rdir_report, "summary": summary}
 
 

@@ -316,12 +316,12 @@ def work(module):
     missing = [vol for vol in volumes if not results[vol]["source_exists"]]
     if missing and not params["ignore_missing_source"]:
         module.warn("rdir %s has no index for %s: nothing to copy"
-                           % (result["source_rdir"], named(missing)))
+                    % (result["source_rdir"], named(missing)))
     if result["skipped_count"]:
         module.warn("%d record(s) of %s on %s cannot be pushed as they are "
-                           "and were left on the source (see skipped_records)"
-                           % (result["skipped_count"], failing(results, "skipped_count"),
-                              result["source_rdir"]))
+                    "and were left on the source (see skipped_records)"
+                    % (result["skipped_count"], failing(results, "skipped_count"),
+                       result["source_rdir"]))
     if result["failed_count"] or result["unverified_count"]:
         result["changed"] = module.changed
     if result["unverified_count"] and not result["failed_count"]:
