@@ -34,6 +34,7 @@ try:
     import requests
     from requests import exceptions as rexc
     from requests.adapters import HTTPAdapter
+    from requests.utils import requote_uri
     from urllib3 import disable_warnings
     from urllib3.exceptions import InsecureRequestWarning, NewConnectionError
     HAS_REQUESTS = True
@@ -55,6 +56,12 @@ REQUEST_ID_RE = re.compile(r"^[\x20-\x7e]{1,%d}$" % MAX_REQUEST_ID)
 # not heal by itself, so it is not retried.
 TRANSIENT_INTERNAL = frozenset([2, 3, 4, 5, 6, 7, 8, 9, 305, 503, 504, 509])
 TRANSIENT_HTTP = frozenset([503, 504])
+# What a dead service looks like behind the proxy: a network error towards it
+# (2..9), or no meta1 of a base answering while its peers elect a new master
+# (proxy-api.md 1.4). Only these are tried again through an outage window:
+# an overloaded proxy's 503 is not a dead peer.
+PEER_UNREACHABLE = frozenset([2, 3, 4, 5, 6, 7, 8, 9])
+NO_META1 = "No meta1 answered"
 # "Prefix not managed": the proxy sent a reference request to a meta1 that its
 # cached meta0 mapping still names, but that a meta0 force (another writer's
 # base move) took the prefix from. The meta1 refused it, so nothing was done:
@@ -137,6 +144,12 @@ def error_from_response(method, url, resp):
     transient = resp.status_code in TRANSIENT_HTTP or status in TRANSIENT_INTERNAL
     return OioError(message, method=method, url=url, http_status=resp.status_code,
                     status=status, body=body, transient=transient)
+
+
+def peer_outage(err):
+    """Whether ``err`` says a service behind the proxy is dead or its base is
+    electing (worth waiting for), not that the proxy is overloaded."""
+    return err.status in PEER_UNREACHABLE or (err.http_status == 503 and NO_META1 in err.message)
 
 
 def with_query(url, params):
@@ -340,12 +353,12 @@ class OioClient(object):
 
     def _prepare(self, method, url, body, headers):
         """The prepared request, without ``Session.prepare_request``: the URL
-        is built percent-encoded by this client (so it is not parsed again),
-        there are no cookies, auth or hooks to merge, and that merge was a
-        third of the client's CPU per request."""
+        is built by this client (only what is still unsafe in it is quoted,
+        it is not parsed again), there are no cookies, auth or hooks to
+        merge, and that merge was a third of the client's CPU per request."""
         prep = requests.PreparedRequest()
         prep.prepare_method(method)
-        prep.url = url
+        prep.url = requote_uri(url)
         merged = dict(self._session.headers)
         merged.update(headers)
         prep.prepare_headers(merged)
@@ -403,17 +416,18 @@ class OioClient(object):
                 err, safe = self._network_error(method, url, exc, idempotent)
                 self._count_failure(endpoint, exc, err)
                 first_failure = first_failure or self.clock()
-                if safe and self._again(attempt, attempts, first_failure):
+                if safe and self._again(attempt, attempts, first_failure, False):
                     self._pause(attempt, attempts, err)
                     continue
-                raise self._given_up(err, safe, first_failure)
+                raise err
             self._count_success(endpoint)
             if resp.status_code < 400:
                 return OioResponse(resp.status_code, resp.headers, _decode(resp), url, method)
             err = error_from_response(method, url, resp)
             if err.transient:
                 first_failure = first_failure or self.clock()
-            again = err.transient and idempotent and self._again(attempt, attempts, first_failure)
+            again = err.transient and idempotent and \
+                self._again(attempt, attempts, first_failure, peer_outage(err))
             if expect and resp.status_code in expect and not again:
                 return OioResponse(resp.status_code, resp.headers, err.body, url, method)
             if again:
@@ -426,7 +440,8 @@ class OioClient(object):
                           "flushed its cache and sent it again (%s)" % err)
                 self.proxy_global("POST", "cache/flush/high", idempotent=True)
                 continue
-            raise self._given_up(err, err.transient and idempotent, first_failure)
+            raise self._given_up(err, err.transient and idempotent and peer_outage(err),
+                                 first_failure)
 
     # -- circuit breaker -------------------------------------------------
 
@@ -478,12 +493,13 @@ class OioClient(object):
         err = OioError(msg, method=method, url=url, transient=True)
         return err, bool(idempotent or not exc.sent)
 
-    def _again(self, attempt, attempts, first_failure):
+    def _again(self, attempt, attempts, first_failure, outage):
         """Whether a transient failure is tried again: within the retries,
-        else within ``outage`` seconds of the request's first failure."""
+        else, when it is a peer outage, within ``outage`` seconds of the
+        request's first failure."""
         if attempt < attempts:
             return True
-        return self.outage > 0 and self.clock() - first_failure < self.outage
+        return outage and self.outage > 0 and self.clock() - first_failure < self.outage
 
     def _given_up(self, err, retried, first_failure):
         """``err``, saying so when it outlived the outage window."""

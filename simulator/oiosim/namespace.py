@@ -154,6 +154,8 @@ class Namespace(object):
         # and its bases re-elected within the election timeout.
         self.killed = {}
         self.failed_elections = set()
+        # Masters chosen so far (the latency profile makes each cost time).
+        self.elections_held = 0
         # {"meta1:AB": monotonic time}: an election that fails until then,
         # as a slow ZooKeeper makes a real one take its time.
         self.slow_elections = {}
@@ -633,6 +635,7 @@ class Namespace(object):
                 # next one after each leave.
                 ordered = sorted(candidates)
                 st["master"] = ordered[st["gen"] % len(ordered)]
+                self.elections_held += 1
         st["stuck"] = st["master"] is not None and not self.manages(stype, base, st["master"])
         return st
 

@@ -22,6 +22,27 @@ RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)
                    r"\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)")
 
 
+TASK = re.compile(r"^TASK \[(.*)\] \*+$")
+
+
+def failed_task(output):
+    """``task "<name>": <its error line>`` of the first failure the play did
+    not ignore, so that a failed run names what failed."""
+    task, failure = None, None
+    for line in output.splitlines() + ["TASK [end] ***"]:
+        match = TASK.match(line)
+        if match:
+            if failure:
+                return 'task "%s": %s' % (task, failure[:500])
+            task, failure = match.group(1), None
+        elif line.startswith(("fatal: ", "failed: ")):
+            failure = failure or line
+        elif "...ignoring" in line:
+            # The task's failures (every item of a loop) were ignored.
+            failure = None
+    return "failed (see the output above)"
+
+
 class PlaybookResult(object):
     def __init__(self, proc):
         self.rc = proc.returncode
@@ -32,6 +53,11 @@ class PlaybookResult(object):
         counts = [int(g) for g in match.groups()] if match else [0] * 7
         (self.ok, self.changed, self.unreachable, self.failed,
          self.skipped, self.rescued, self.ignored) = counts
+
+    @property
+    def failure(self):
+        """The first failed task and its error, for an assertion's message."""
+        return failed_task(self.output)
 
 
 def ansible_env(tmp_path, sim=None):

@@ -5,7 +5,6 @@ error. A target may hold ``sim.yml`` naming the simulator preset and topology
 overrides it needs (``preset: small_bootstrapped``); the default is ``small``.
 """
 import os
-import re
 
 import pytest
 import yaml
@@ -30,25 +29,4 @@ def test_target(target, sim_factory, run_playbook):
             settings = yaml.safe_load(handle) or {}
     sim = sim_factory(**settings)
     result = run_playbook(os.path.join(TARGETS, target, "main.yml"), sim)
-    assert result.rc == 0 and result.failed == 0, "%s: %s" % (target, failed_task(result.output))
-
-
-TASK = re.compile(r"^TASK \[(.*)\] \*+$")
-
-
-def failed_task(output):
-    """``task "<name>": <its error line>`` of the first failure the play did
-    not ignore, so that a failed target names what failed."""
-    task, failure = None, None
-    for line in output.splitlines() + ["TASK [end] ***"]:
-        match = TASK.match(line)
-        if match:
-            if failure:
-                return 'task "%s": %s' % (task, failure[:500])
-            task, failure = match.group(1), None
-        elif line.startswith(("fatal: ", "failed: ")):
-            failure = failure or line
-        elif "...ignoring" in line:
-            # The task's failures (every item of a loop) were ignored.
-            failure = None
-    return "failed (see the output above)"
+    assert result.rc == 0 and result.failed == 0, "%s: %s" % (target, result.failure)

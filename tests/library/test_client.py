@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+import requests
 
 from ansible_collections.openio.sds.plugins.module_utils import client as oio
 from ansible_collections.openio.sds.plugins.module_utils.lease import WriterLease, writer_lease
@@ -64,20 +65,45 @@ def ticking(step=1.0):
     return clock
 
 
-def test_a_transient_failure_is_tried_again_within_the_outage_window(simulator):
-    simulator.set_faults({"rules": [{"match": "conscience/list", "service": "proxy",
-                                     "action": "503", "times": 6}]})
-    cli, warnings = make_client(simulator, retries=1, outage=30, clock=ticking())
-    assert cli.conscience_list("meta1")
-    assert len(warnings) == 6 and "while the cluster elects new masters" in warnings[-1]
+def meta0_list(sim):
+    return requests.get("%s/v3.0/%s/admin/meta0_list" % (sim.proxy_url, sim.namespace),
+                        timeout=10).json()
 
 
-def test_past_the_outage_window_the_error_says_to_run_again(simulator):
+def test_a_peer_outage_is_tried_again_within_the_outage_window(sim_factory):
+    """No meta1 answers while the base elects: tried again past the retries."""
+    from oiosim.namespace import compute_cid
+    sim = sim_factory("small_bootstrapped")
+    cli, warnings = make_client(sim, retries=0, outage=30, clock=ticking(0.5),
+                                sleep=time.sleep, backoff=0.05, max_backoff=0.2)
+    peers = meta0_list(sim)[compute_cid("ACCT", "outage")[:4]]
+    sim.set_faults({"rules": [{"match": "reference/create", "service": "proxy",
+                               "action": "kill", "peer": peers[0], "for": 1, "reelect": 1,
+                               "times": 1}]})
+    cli.proxy("POST", "reference/create", {"acct": "ACCT", "ref": "outage"}, idempotent=True)
+    assert any("while the cluster elects new masters" in w for w in warnings)
+
+
+def test_an_overloaded_proxy_is_not_a_peer_outage(simulator):
+    """A 503 of the proxy itself gets the retries only, then says nothing
+    more than the error."""
     simulator.set_faults({"rules": [{"match": "conscience/list", "service": "proxy",
                                      "action": "503"}]})
-    cli, dummy = make_client(simulator, retries=1, outage=5, clock=ticking())
-    with pytest.raises(oio.OioError, match="still failing after .* run the task again"):
+    cli, warnings = make_client(simulator, retries=1, outage=30, clock=ticking())
+    with pytest.raises(oio.OioError) as info:
         cli.conscience_list("meta1")
+    assert "run the task again" not in str(info.value) and len(warnings) == 1
+
+
+def test_past_the_outage_window_the_error_says_to_run_again(sim_factory):
+    sim = sim_factory("small_bootstrapped")
+    cli, dummy = make_client(sim, retries=0, outage=5, clock=ticking())
+    # Every meta1 down: no meta1 of any base answers.
+    sim.set_faults({"down_peers": sorted(set(a for peers in meta0_list(sim).values()
+                                             for a in peers))})
+    with pytest.raises(oio.OioError, match="No meta1 answered.*still failing after .* run the "
+                                           "task again"):
+        cli.proxy("POST", "reference/create", {"acct": "ACCT", "ref": "never"}, idempotent=True)
 
 
 def test_a_write_that_may_not_be_retried_is_not_retried_in_the_window(simulator):
