@@ -139,10 +139,11 @@ options:
         electing then does not fail the run at once; it is checked again at the end of the
         run for up to four times as long, and one still not elected after that is named in
         RV(apply.unelected) with the task that finishes it.
-      - Also how long a request that fails with a transient error (a meta1 peer that died makes
-        its bases answer 503 until the cluster elected new masters) is tried again after its
-        O(retries). Taking the meta0 writer lease and moving bases wait that long for the
-        election, then the task fails, saying to run it again.
+      - Also how long a request that fails because a meta1 peer died (a network error towards it,
+        or no meta1 of a base answering until the cluster elected a new master) is tried again
+        after its O(retries). Taking the meta0 writer lease and moving bases wait that long for
+        the election, then the task fails, saying to run it again. An overloaded proxy's 503 only
+        gets the O(retries).
       - From 0 to 86400.
     type: float
     default: 30
