@@ -84,13 +84,13 @@ class Phases(object):
 
     def wrap(self, cls):
         for method, phase in self.STEPS:
-            original = getattr(cls, method)
+            setattr(cls, method, self._timed(getattr(cls, method), phase))
 
-            def timed(obj, *args, **kwargs):
-                self.mark(timed.phase)
-                return timed.original(obj, *args, **kwargs)
-            timed.phase, timed.original = phase, original
-            setattr(cls, method, timed)
+    def _timed(self, original, phase):
+        def timed(obj, *args, **kwargs):
+            self.mark(phase)
+            return original(obj, *args, **kwargs)
+        return timed
 
     def report(self, end):
         self.mark("end")
