@@ -117,18 +117,17 @@ def _delete_keys(client, service_type, body):
 
 def delete_records(client, service_type, addr, vol, bodies):
     """Delete a batch of records (2026.14) in one request."""
-    keys = [_delete_keys(client, service_type, body) for body in bodies]
-    if service_type == "rawx":
-        client.rdir("DELETE", addr, "v1/rdir/delete", {"vol": vol}, json_body=keys,
-                    idempotent=True)
-        return
-    client.rdir("POST", addr, "v1/rdir/meta2/delete", {"vol": vol}, json_body=keys,
-                idempotent=True)
+    _send_delete(client, service_type, addr, vol,
+                 [_delete_keys(client, service_type, body) for body in bodies])
 
 
 def delete_record(client, service_type, addr, vol, body):
     """Delete one record from a volume's index; deleting twice is a no-op."""
-    keys = _delete_keys(client, service_type, body)
+    _send_delete(client, service_type, addr, vol, _delete_keys(client, service_type, body))
+
+
+def _send_delete(client, service_type, addr, vol, keys):
+    """One delete request: a record's keys, or a list of them."""
     if service_type == "rawx":
         client.rdir("DELETE", addr, "v1/rdir/delete", {"vol": vol}, json_body=keys,
                     idempotent=True)
