@@ -471,16 +471,19 @@ class IndexCopy(object):
         return meta2_body(value)
 
     def _push(self, bodies):
-        if len(bodies) == 1 and not self.batches:
-            push_record(self.client, self.service_type, self.dst_addr, self.dst_vol, bodies[0])
-        else:
+        """One push: the batch on 2026.14, else its one record (``_run_all``
+        groups one record per request there)."""
+        if self.batches:
             push_records(self.client, self.service_type, self.dst_addr, self.dst_vol, bodies)
+        else:
+            push_record(self.client, self.service_type, self.dst_addr, self.dst_vol, bodies[0])
 
     def _delete(self, bodies):
-        if len(bodies) == 1 and not self.batches:
-            delete_record(self.client, self.service_type, self.src_addr, self.vol, bodies[0])
-        else:
+        """One delete, as :meth:`_push`."""
+        if self.batches:
             delete_records(self.client, self.service_type, self.src_addr, self.vol, bodies)
+        else:
+            delete_record(self.client, self.service_type, self.src_addr, self.vol, bodies[0])
 
     def _note(self, bucket, key, reason):
         if bucket == "skipped":
