@@ -16,6 +16,7 @@ from ansible_collections.openio.sds.plugins.module_utils.client import CONCURREN
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     STATES, is_hex, peer_results, summarize_status)
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.meta0_model import bases_from_meta0
 from ansible_collections.openio.sds.plugins.module_utils.names import base_cid, base_keys, base_name
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
@@ -65,12 +66,12 @@ def meta1_scan_scope(client, verify, sample_size, include_bases, per_service=0, 
 
 def bases_of_every_service(mapping, digits, per_service, rng=None):
     """``per_service`` bases chosen at random among those each meta1 of
-    ``mapping`` (``{prefix: [addr, ...]}``) holds, sorted."""
+    ``mapping`` (meta0's ``{prefix: [addr, ...]}``) holds, sorted."""
     held = {}
-    for prefix, addrs in mapping.items():
-        base = normalize_meta1_base(prefix, digits)
-        for addr in addrs or ():
-            held.setdefault(addr, set()).add(base)
+    bases, dummy = bases_from_meta0(mapping, digits)
+    for key, addrs in bases.items():
+        for addr in addrs:
+            held.setdefault(addr, set()).add(base_name(key.ljust(4, "0"), digits))
     rng = rng or random.SystemRandom()
     chosen = set()
     for addr in sorted(held):
