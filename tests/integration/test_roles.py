@@ -116,6 +116,8 @@ def test_bootstrap_check_mode_then_twice(sim_factory, run_playbook):
     sim.reset_stats()
     first = run_playbook(playbook("bootstrap"), sim, extra_vars=extra)
     assert first.rc == 0 and first.changed > 0, first.failure
+    # The role's min_dist is auto: three racks, every base's replicas apart.
+    assert "min_dist 3)" in first.output
     statuses = sim.stats()["by_route"].get("POST /v3.0/OPENIO/admin/status", 0)
     sampled = re.search(r"meta1 elections: (\d+) of (\d+) sampled bases \(1000 at random and 3 "
                         r"of every meta1, of 65536; oio_bootstrap_verify_elections=all reads "
@@ -225,8 +227,11 @@ def test_decommission_requires_a_known_service(sim_factory, run_playbook):
         "oio_decommission_service": "127.0.0.1:1", "oio_decommission_type": "rawx"})
     unknown = run_playbook(playbook("decommission"), sim, extra_vars={
         "oio_decommission_service": "127.0.0.1:1", "oio_decommission_type": "meta1"})
+    typo = run_playbook(playbook("decommission"), sim, extra_vars={
+        "oio_decommission_service": "rdir-typo", "oio_decommission_type": "rdir"})
     assert bad_type.rc != 0 and "meta1, rdir, meta2" in bad_type.output
     assert unknown.rc != 0 and "No meta1 service 127.0.0.1:1" in unknown.output
+    assert typo.rc != 0 and "rdir-typo" in typo.failure
     assert sim.writes() == []
 
 
