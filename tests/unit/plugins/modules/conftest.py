@@ -8,6 +8,9 @@ import contextlib
 import importlib
 import io
 import json
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -72,3 +75,41 @@ def module_runner(sim):
         return run_main(name, args, check=check, diff=diff)
     run.sim = sim
     return run
+
+
+class RdirRecords(object):
+    """Records pushed to and fetched from an rdir directly, as its own
+    clients do (``kind``: rawx or meta2)."""
+
+    @staticmethod
+    def _post(url, body):
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                raw = resp.read()
+                return resp.status, json.loads(raw) if raw.strip() else None
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()[:500]
+
+    def _url(self, rdir, kind, action, volume):
+        return "http://%s/v1/rdir/%s%s?%s" % (rdir, "meta2/" if kind == "meta2" else "", action,
+                                              urllib.parse.urlencode({"vol": volume}))
+
+    def push(self, rdir, volume, kind, records):
+        for record in records:
+            status, answer = self._post(self._url(rdir, kind, "push", volume) + "&create=1",
+                                        record)
+            assert status == 204, (record, status, answer)
+
+    def fetch(self, rdir, volume, kind):
+        status, answer = self._post(self._url(rdir, kind, "fetch", volume), {"limit": 10000})
+        if status in (400, 404):
+            return []
+        assert status == 200, (status, answer)
+        return answer["records"] if kind == "meta2" else answer
+
+
+@pytest.fixture
+def rdir_records():
+    return RdirRecords()
