@@ -29,7 +29,8 @@ from ansible_collections.openio.sds.plugins.module_utils.names import (
     NUM_PREFIXES,
     base_cid,
     base_keys,
-    peer_list_problem,
+    peer_lists_problem,
+    upper_prefix,
     siblings,
 )
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
@@ -65,13 +66,14 @@ def validate_payload(payload, full=False):
     down), so every value must be a non-empty list of distinct IP:PORT."""
     if not isinstance(payload, dict) or not payload:
         raise PayloadError("the meta0 payload must be a non-empty object")
-    for prefix, addrs in payload.items():
-        if not isinstance(prefix, str) or len(prefix) != 4 or not set(prefix) <= _HEX:
+    for prefix in payload:
+        if upper_prefix(prefix) != prefix:
             raise PayloadError("%r is not a 4-char uppercase hex prefix" % (prefix,))
-        problem = peer_list_problem(addrs) if isinstance(addrs, list) else \
-            peer_list_problem(None)
-        if problem:
-            raise PayloadError("prefix %s: %s" % (prefix, problem))
+    # A tuple would be taken for a list; JSON only makes lists.
+    bad = peer_lists_problem(dict((prefix, addrs if isinstance(addrs, list) else None)
+                                  for prefix, addrs in payload.items()))
+    if bad:
+        raise PayloadError("prefix %s: %s" % bad)
     if full and len(payload) != NUM_PREFIXES:
         raise PayloadError("a full mapping needs all %d prefixes, got %d"
                            % (NUM_PREFIXES, len(payload)))

@@ -20,6 +20,7 @@ from ansible_collections.openio.sds.plugins.module_utils.names import (
     is_addr,
     base_keys,
     peer_list_problem,
+    upper_prefix,
     siblings,
 )
 from ansible_collections.openio.sds.plugins.module_utils.services import score_of
@@ -289,20 +290,23 @@ def bases_from_meta0(meta0_list, digits):
     span = 16 ** (4 - digits)
     groups = {}
     for prefix, addrs in meta0_list.items():
-        if not isinstance(prefix, str) or len(prefix) != 4 or not set(prefix.upper()) <= _HEX:
+        upper = upper_prefix(prefix)
+        if upper is None:
             raise PlanningError("%r is not a 4-hex prefix" % (prefix,))
         if not isinstance(addrs, (list, tuple)):
             raise PlanningError("prefix %s maps to %r, not a list" % (prefix, addrs))
-        prefix = prefix.upper()
-        groups.setdefault(prefix[:digits], []).append((prefix, addrs))
+        groups.setdefault(upper[:digits], []).append((upper, addrs))
     mapping = {}
     inconsistent = []
     for base, entries in groups.items():
         entries.sort(key=lambda e: e[0])
-        mapping[base] = list(entries[0][1])
+        first = entries[0][1]
+        mapping[base] = list(first)
         if span > 1:
-            first = sorted(entries[0][1])
-            if len(entries) != span or any(sorted(a) != first for dummy, a in entries[1:]):
+            # meta0 serves every list sorted: equal lists are the rule.
+            ordered = sorted(first)
+            if len(entries) != span or any(a != first and sorted(a) != ordered
+                                           for dummy, a in entries[1:]):
                 inconsistent.append(base)
     inconsistent.sort()
     return mapping, inconsistent

@@ -59,6 +59,22 @@ def split_base_name(value):
     return match.group(1).upper(), int(match.group(2))
 
 
+_PREFIXES = []
+
+
+def upper_prefix(value):
+    """``value`` as the uppercase 4-hex prefix it names, or None. The set of
+    the 65,536 prefixes is built once: a mapping is checked prefix by
+    prefix, and a set lookup is the cheapest check there is."""
+    if not _PREFIXES:
+        _PREFIXES.append(frozenset("%04X" % n for n in range(NUM_PREFIXES)))
+    if value in _PREFIXES[0]:
+        return value
+    if isinstance(value, str) and value.upper() in _PREFIXES[0]:
+        return value.upper()
+    return None
+
+
 def is_addr(value):
     """True for an ``IP:PORT`` string with a valid IPv4 and port."""
     if not isinstance(value, str):
@@ -77,6 +93,23 @@ def peer_list_problem(addrs):
             return "%r is not an IP:PORT address" % (addr,)
     if len(set(addrs)) != len(addrs):
         return "lists an address twice: %r" % (list(addrs),)
+    return None
+
+
+def peer_lists_problem(lists):
+    """``(key, problem)`` of the first of ``{key: addrs}`` that
+    :func:`peer_list_problem` refuses, or None. A mapping repeats a few
+    hundred lists over 65,536 prefixes: each distinct list is checked once."""
+    checked = {}
+    for key, addrs in lists.items():
+        try:
+            seen = tuple(addrs) if isinstance(addrs, list) else addrs
+            problem = checked[seen] if seen in checked else \
+                checked.setdefault(seen, peer_list_problem(addrs))
+        except TypeError:  # an unhashable value: not a list of addresses anyway
+            problem = peer_list_problem(addrs)
+        if problem:
+            return key, problem
     return None
 
 
