@@ -74,7 +74,21 @@ def module_runner(sim):
         args.update(options)
         return run_main(name, args, check=check, diff=diff)
     run.sim = sim
+    run.proxy = lambda method, path, body=None, headers=None, **query: proxy_call(
+        sim, method, path, body, headers, **query)
     return run
+
+
+def proxy_call(sim, method, path, body=None, headers=None, **query):
+    """The decoded answer of the simulator's proxy to a request of its own,
+    as a test sets the scene behind a module's back."""
+    url = "%s/v3.0/%s/%s?%s" % (sim.proxy_url, sim.namespace, path,
+                                urllib.parse.urlencode(query, quote_via=urllib.parse.quote))
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        raw = resp.read()
+    return json.loads(raw) if raw.strip() else None
 
 
 class RdirRecords(object):

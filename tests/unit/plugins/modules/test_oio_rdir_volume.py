@@ -1,8 +1,5 @@
 """oio_rdir_volume in-process: a volume's database on its rdir, its
 incident date, its lock, and the records cleared."""
-import json
-import urllib.request
-
 import pytest
 
 INCIDENT = 1700000050
@@ -18,14 +15,6 @@ def converged(oio, options, diff=False):
     again = oio("oio_rdir_volume", **options)
     assert not real.failed and not again.failed, (real.msg, again.msg)
     return check, real, again
-
-
-def post(url, body, headers=None):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers=dict({"Content-Type": "application/json"},
-                                                  **(headers or {})))
-    with urllib.request.urlopen(request) as resp:
-        assert resp.status == 204
 
 
 @pytest.mark.parametrize("options, message", [
@@ -48,10 +37,8 @@ def test_bad_input_is_refused_before_any_write(oio, options, message):
 def test_present(oio):
     rdir = oio("oio_rdir_assignment_info", service_type="rawx")["volumes"]["rawx-1"]["rdir"]
     # A volume assigned, whose database does not exist yet.
-    post("%s/v3.0/%s/reference/force?acct=_RDIR&ref=rawx-extra&type=rdir"
-         % (oio.sim.proxy_url, oio.sim.namespace),
-         {"seq": 1, "type": "rdir", "host": rdir, "args": ""},
-         {"x-oio-action-mode": "autocreate"})
+    oio.proxy("POST", "reference/force", {"seq": 1, "type": "rdir", "host": rdir, "args": ""},
+              {"x-oio-action-mode": "autocreate"}, acct="_RDIR", ref="rawx-extra", type="rdir")
     check, real, again = converged(oio, {"volume": "rawx-extra"}, diff=True)
     assert check.changed and not check["diff"]["before"]["exists"]
     assert check["diff"]["after"]["exists"]
@@ -63,7 +50,7 @@ def test_present(oio):
     assert not present.changed and present["exists"] and present["status"] == {"containers": 0}
 
 
-def test_incident_lock_unlock_and_clear(oio):
+def test_incident_lock_unlock_and_clear(oio, rdir_records):
     check, real, again = converged(oio, {"volume": "rawx-1", "incident_date": INCIDENT})
     assert check.changed and check["admin"]["incident_date"] == INCIDENT
     assert real.changed and real["admin"]["incident_date"] == INCIDENT and not again.changed
@@ -83,10 +70,11 @@ def test_incident_lock_unlock_and_clear(oio):
 
     # Three chunks, two not younger than the incident.
     rdir = oio("oio_rdir_assignment_info", service_type="rawx")["volumes"]["rawx-1"]["rdir"]
-    for chunk, mtime in (("AA01", INCIDENT - 100), ("AA02", INCIDENT), ("AA03", INCIDENT + 100)):
-        post("http://%s/v1/rdir/push?vol=rawx-1&create=1" % rdir,
-             {"container_id": "%064X" % 7, "content_id": "C0FFEE", "chunk_id": chunk,
-              "mtime": mtime, "path": "obj", "version": 1})
+    rdir_records.push(rdir, "rawx-1", "rawx", [
+        {"container_id": "%064X" % 7, "content_id": "C0FFEE", "chunk_id": chunk, "mtime": mtime,
+         "path": "obj", "version": 1}
+        for chunk, mtime in (("AA01", INCIDENT - 100), ("AA02", INCIDENT),
+                             ("AA03", INCIDENT + 100))])
     check, real, again = converged(oio, {"volume": "rawx-1", "state": "cleared",
                                          "before_incident": True}, diff=True)
     assert check.changed and check["status_before"]["chunk"] == {"total": 3, "to_rebuild": 2}

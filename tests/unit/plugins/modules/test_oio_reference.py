@@ -1,9 +1,5 @@
 """oio_reference in-process against a simulated namespace: bad input, check
 mode, idempotence, each way of stating the services, retries."""
-import json
-import urllib.parse
-import urllib.request
-
 import pytest
 
 ACCT = "ansible_acct"
@@ -21,15 +17,6 @@ def addresses(oio, kind, key="addr"):
 
 def ref_of(**options):
     return dict({"account": ACCT, "reference": REF}, **options)
-
-
-def proxy(sim, method, path, body=None, **query):
-    url = "%s/v3.0/%s/%s?%s" % (sim.proxy_url, sim.namespace, path,
-                                urllib.parse.urlencode(query, quote_via=urllib.parse.quote))
-    data = json.dumps(body).encode() if body is not None else None
-    with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method)) as resp:
-        raw = resp.read()
-    return json.loads(raw) if raw else None
 
 
 def converged(oio, options, check_first=True, diff=False):
@@ -84,7 +71,7 @@ def test_create_then_properties(oio):
     assert real.changed and real["cid"] == check["cid"]
     assert (real["account"], real["reference"]) == (ACCT, REF)
     assert real["properties"] == check["properties"] and real["services"] == check["services"]
-    shown = proxy(oio.sim, "GET", "reference/show", acct=ACCT, ref=REF)
+    shown = oio.proxy("GET", "reference/show", acct=ACCT, ref=REF)
     assert (shown["name"], shown["cid"]) == (REF, real["cid"])
 
     # Change one, add one: unlisted properties are kept, one write.
@@ -134,8 +121,8 @@ def test_services_exact_by_id_renew_unlink_link(oio):
     assert len(info["services"]) == 1 and sorted(info["services"][0]["hosts"]) == sorted(meta2)
 
     # A seq that is not listed is dropped.
-    proxy(oio.sim, "POST", "reference/force", {"seq": 2, "type": "rdir", "host": rdir[2],
-                                               "args": ""}, acct=ACCT, ref=REF, type="rdir")
+    oio.proxy("POST", "reference/force", {"seq": 2, "type": "rdir", "host": rdir[2], "args": ""},
+              acct=ACCT, ref=REF, type="rdir")
     check, again = converged(oio, exact)
     assert check.changed and again.changed
     assert check["services"] == real["services"] == again["services"]
