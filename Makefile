@@ -32,11 +32,12 @@ demo: venv
 test:
 	bash tools/test.sh 3.11 3.13
 
-## unit: the inner loop (under a minute): unit tests, the simulator's own
-## tests and the conformance replay of both releases (tests/library and
+## unit: the inner loop (under a minute): unit tests, the modules' own tests
+## but their slow lifecycles, the simulator's own tests and the conformance
+## replay of both releases (tests/library and
 ## tests/integration talk to simulators through the library and Ansible)
 unit: venv
-	$(VENV)/bin/python -m pytest -p no:cacheprovider -n 4 -q tests/unit tests/simulator tests/conformance
+	$(VENV)/bin/python -m pytest -p no:cacheprovider -n 4 -q -m "not slow" tests/unit tests/simulator tests/conformance
 
 test-311:
 	bash tools/test.sh 3.11

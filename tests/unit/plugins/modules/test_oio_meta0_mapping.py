@@ -2,6 +2,8 @@
 meta0 is empty at first (digits 2, replicas 3, 6 meta1 over 3 racks):
 bootstrap, rebalance after adding meta1, decommission, interrupted runs,
 a failing meta0 force, and the restore of a dump."""
+import pytest
+
 
 SIM = {"preset": "small"}
 NEW_META1 = [{"type": "meta1", "addr": "127.21.0.%d:6101" % n, "score": 80,
@@ -56,6 +58,7 @@ def test_bad_input_on_an_empty_meta0_writes_nothing(oio):
     assert sim.writes() == []
 
 
+@pytest.mark.slow
 def test_bootstrap_then_restore_its_dump(oio):
     """Bootstrapped once, as planned; its dump restored after a decommission
     changed the mapping."""
@@ -97,6 +100,7 @@ def test_bootstrap_then_restore_its_dump(oio):
     assert after["mapping"] == dump["mapping"]
 
 
+@pytest.mark.slow
 def test_rebalance_decommission_and_an_interrupted_apply(oio_on):
     """Three meta1 added: the bases move to them only, 5 requests per
     replica; a decommission; copies that fail half-way, then a re-run."""
@@ -156,6 +160,7 @@ def test_rebalance_decommission_and_an_interrupted_apply(oio_on):
     assert not oio("oio_meta0_mapping", state="balanced", min_dist=3).changed
 
 
+@pytest.mark.slow
 def test_a_failing_meta0_force_changes_nothing_and_a_rerun_converges(oio_on):
     oio = oio_on(preset="small_bootstrapped")
     sim = oio.sim

@@ -1,6 +1,8 @@
 """What every module refuses before sending anything, and what a dying
 proxy costs: numbers out of range, bad namespace names, min_dist, unknown
 services, the circuit breaker."""
+import pytest
+
 ZERO_CID = "0" * 64
 
 
@@ -55,6 +57,7 @@ def test_a_bad_namespace_name_sends_nothing(oio):
     assert oio("oio_service_info", type="meta1")["services"]
 
 
+@pytest.mark.slow
 def test_min_dist_auto_separates_racks(oio_on):
     oio = oio_on(preset="small")
     for bad in ("far", 0, 5, "2.5", True):
@@ -96,6 +99,7 @@ def test_an_unknown_rdir_or_volume_is_named_and_nothing_written(oio):
     assert oio.sim.writes() == []
 
 
+@pytest.mark.slow
 def test_the_circuit_breaker_stops_a_run_against_a_dead_proxy(oio):
     """The proxy drops every connection after 200 requests, in the middle
     of the copies: the run fails at once, meta0 is not switched, no base
