@@ -25,8 +25,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "simulator"))
 sys.path.insert(0, os.path.join(ROOT, "collections"))
 
-from ansible_collections.openio.sds.plugins.module_utils import meta0  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import apply as meta0_apply  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import model as meta0_model  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import plan as meta0_plan  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 from bench_decommission import VICTIM, trial_namespace  # noqa: E402
@@ -44,13 +46,13 @@ def decommission(digits, concurrency, profile, batch_size):
         t0 = time.time()
         while True:
             # Each batch starts from the cluster as it is, as the role's do.
-            services = meta0.load_meta1_services(client)
-            current, dummy = planner.bases_from_meta0(facts(client).meta0(), digits)
+            services = meta0_plan.load_meta1_services(client)
+            current, dummy = meta0_model.bases_from_meta0(facts(client).meta0(), digits)
             plan = planner.decommission(current, services, [VICTIM], replicas=3,
                                         digits=digits, max_moves=batch_size)
             if not plan.moves:
                 break
-            report = meta0.Applier(client, digits, concurrency=concurrency).apply(
+            report = meta0_apply.Applier(client, digits, concurrency=concurrency).apply(
                 current, plan.mapping)
             if report["failed_bases_count"]:
                 raise SystemExit("batch %d: %d bases failed" % (batches + 1,

@@ -35,8 +35,11 @@ sys.path.insert(0, os.path.join(ROOT, "collections"))
 from oiosim import topology as topo_mod  # noqa: E402
 from oiosim.testing import Simulator  # noqa: E402
 
-from ansible_collections.openio.sds.plugins.module_utils import meta0  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import apply as meta0_apply  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import check as meta0_check  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import model as meta0_model  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import plan as meta0_plan  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.election import (  # noqa: E402
@@ -106,25 +109,25 @@ def run(digits, concurrency, profile="none", release="7.3.0"):
     with trial_namespace(digits, profile, release) as sim:
         client = OioClient(sim.proxy_url, sim.namespace, timeout=60, retries=3,
                            pool_size=max(32, concurrency))
-        services = meta0.load_meta1_services(client)
-        current, dummy = planner.bases_from_meta0(facts(client).meta0(), digits)
+        services = meta0_plan.load_meta1_services(client)
+        current, dummy = meta0_model.bases_from_meta0(facts(client).meta0(), digits)
         held = sorted(k for k, peers in current.items() if VICTIM in peers)
         # The first meta1 in address order wins the first election of every
         # base it holds: check it on a sample.
         sample = held[::max(1, len(held) // 100)]
         masters = sum(1 for key in sample
-                      if election_status(client, meta0.meta1_base(key, digits))["master"] == VICTIM)
+                      if election_status(client, meta0_apply.meta1_base(key, digits))["master"] == VICTIM)
         sim.reset_stats()
         phases = Phases(sim)
-        phases.wrap(meta0.Applier)
+        phases.wrap(meta0_apply.Applier)
         t0 = time.time()
         phases.mark("planning")
         plan = planner.decommission(current, services, [VICTIM], replicas=3, digits=digits)
         phases.mark("copies held by the service (admin/has)")
-        left, unknown, scanned = meta0.held_copies(client, current, [VICTIM], digits,
+        left, unknown, scanned = meta0_apply.held_copies(client, current, [VICTIM], digits,
                                                    concurrency)
         scan_requests, dummy = requests_of(sim)
-        applier = meta0.Applier(client, digits, concurrency=concurrency)
+        applier = meta0_apply.Applier(client, digits, concurrency=concurrency)
         report = applier.apply(current, plan.mapping, leftovers=left)
         elapsed = time.time() - t0
         rows = phases.report(elapsed)
@@ -156,25 +159,25 @@ def run(digits, concurrency, profile="none", release="7.3.0"):
               % (elapsed, total / max(elapsed, 1e-9), report["failed_bases_count"],
                  report["cleanup_problems_count"]))
         # The end state, asked of the services.
-        after, dummy = planner.bases_from_meta0(facts(client).meta0(), digits)
-        still, unknown, dummy = meta0.held_copies(client, {}, [VICTIM], digits, concurrency)
+        after, dummy = meta0_model.bases_from_meta0(facts(client).meta0(), digits)
+        still, unknown, dummy = meta0_apply.held_copies(client, {}, [VICTIM], digits, concurrency)
         bad = []
         for key in held:
-            base = meta0.meta1_base(key, digits)
+            base = meta0_apply.meta1_base(key, digits)
             status = election_status(client, base)
             peers = get_admin_properties(client, base)["system"].get("sys.peers")
             if not status["healthy"] or peers != ",".join(after[key]) or \
                     set([status["master"]] + status["slaves"]) != set(after[key]):
                 bad.append(key)
         # The departing meta1 would be locked at score 0 by then: leave it out.
-        check = planner.check(after, [x for x in services if x["addr"] != VICTIM], 3, digits, 1)
+        check = meta0_check.check(after, [x for x in services if x["addr"] != VICTIM], 3, digits, 1)
         print("  end: %s holds %d base(s) in meta0 and %d copies; %d moved base(s) not "
               "elected among their meta0 peers or with other sys.peers; mapping check %s"
-              % (VICTIM, meta0.bases_per_service(after).get(VICTIM, 0), len(still), len(bad),
+              % (VICTIM, meta0_plan.bases_per_service(after).get(VICTIM, 0), len(still), len(bad),
                  "ok" if check["ok"] else "FAILED: " + "; ".join(check["problems"])))
         print("  " + goal("goal: the service holds nothing, every moved base elected",
                           not still and not unknown and not bad and check["ok"]
-                          and VICTIM not in meta0.bases_per_service(after)))
+                          and VICTIM not in meta0_plan.bases_per_service(after)))
 
 
 def main():

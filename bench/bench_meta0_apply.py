@@ -2,7 +2,7 @@
 
 For each scenario (N meta1 services -> N + K), a fresh simulated namespace is
 bootstrapped with the collection's planner, K meta1 services are added, the
-rebalance is planned, then applied with ``meta0.Applier``; the simulator's
+rebalance is planned, then applied with ``meta0_apply.Applier``; the simulator's
 request counters (``/_sim/stats``) give the requests the apply sent.
 
     PYTHONPATH=simulator .venv/bin/python bench/bench_meta0_apply.py
@@ -27,8 +27,10 @@ sys.path.insert(0, os.path.join(ROOT, "collections"))
 
 from oiosim.testing import Simulator  # noqa: E402
 
-from ansible_collections.openio.sds.plugins.module_utils import meta0  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import apply as meta0_apply  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import model as meta0_model  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import plan as meta0_plan  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 
@@ -52,25 +54,25 @@ def run(n, total, digits, concurrency, min_dist, profile="none"):
         client = OioClient(sim.proxy_url, sim.namespace, timeout=60, retries=3,
                            pool_size=max(32, concurrency))
         kwargs = dict(replicas=3, digits=digits, min_dist=min_dist)
-        boot = planner.bootstrap(meta0.load_meta1_services(client), **kwargs)
-        meta0.Applier(client, digits).install(planner.meta0_payload(boot.mapping, digits))
+        boot = planner.bootstrap(meta0_plan.load_meta1_services(client), **kwargs)
+        meta0_apply.Applier(client, digits).install(meta0_model.meta0_payload(boot.mapping, digits))
         for i in range(n, total):
             sim.add_service({"type": "meta1", "score": 70,
                              "location": "site1.rack%d.m1host%d.meta1-%d"
                              % (i % RACKS + 1, i + 1, i + 1)})
-        services = meta0.load_meta1_services(client)
-        current, dummy = planner.bases_from_meta0(facts(client).meta0(), digits)
+        services = meta0_plan.load_meta1_services(client)
+        current, dummy = meta0_model.bases_from_meta0(facts(client).meta0(), digits)
         t0 = time.time()
         plan = planner.rebalance(current, services, **kwargs)
         plan_time = time.time() - t0
         sim.reset_stats()
-        applier = meta0.Applier(client, digits, concurrency=concurrency)
+        applier = meta0_apply.Applier(client, digits, concurrency=concurrency)
         t0 = time.time()
         report = applier.apply(current, plan.mapping)
         apply_time = time.time() - t0
         stats = sim.stats()
-        after, dummy = planner.bases_from_meta0(facts(client).meta0(), digits)
-        assert after == meta0.served_mapping(plan.mapping), "meta0 does not serve the planned mapping"
+        after, dummy = meta0_model.bases_from_meta0(facts(client).meta0(), digits)
+        assert after == meta0_model.served_mapping(plan.mapping), "meta0 does not serve the planned mapping"
         moves = len(plan.moves)
         by_route = dict((k.split(" ", 1)[1].replace("/v3.0/OPENIO", ""), v)
                         for k, v in stats["by_route"].items())

@@ -25,12 +25,8 @@ _COLLECTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "c
 if os.path.abspath(_COLLECTIONS) not in sys.path:
     sys.path.insert(0, os.path.abspath(_COLLECTIONS))
 
-from ansible_collections.openio.sds.plugins.module_utils.meta0_planner import (  # noqa: E402
-    bootstrap,
-    check,
-    decommission,
-    rebalance,
-)
+from ansible_collections.openio.sds.plugins.module_utils.meta0.check import check  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.meta0.planner import bootstrap, decommission, rebalance  # noqa: E402
 
 DIGITS = 4
 REPLICAS = 3

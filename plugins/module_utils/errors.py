@@ -9,7 +9,9 @@ client, the planners and the protocol helpers raise these, and only
 - :class:`Refused`: a change refused because of what the cluster answered
   (no request failed, so no method and no URL);
 - :class:`InvalidInput`: bad input, found before anything is sent; the
-  planners' and the payload checks' errors are kinds of it.
+  planners' and the payload checks' errors are kinds of it;
+- :class:`Unfinished`: a run that stopped part-way: it carries the task's
+  result as far as it got, so that the failure says what a re-run finishes.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -61,3 +63,15 @@ class Refused(OioError):
 
     def __init__(self, message):
         super(Refused, self).__init__(message)
+
+
+class Unfinished(Exception):
+    """A run that stopped part-way. ``result``: the task's result as far as
+    it got; ``changed``: whether something was written before it stopped;
+    ``error``: the failed exchange behind it, if one was."""
+
+    def __init__(self, message, result, changed, error=None):
+        super(Unfinished, self).__init__(message)
+        self.result = result
+        self.changed = changed
+        self.error = error

@@ -16,7 +16,7 @@ from ansible_collections.openio.sds.plugins.module_utils.client import CONCURREN
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     STATES, is_hex, peer_results, summarize_status)
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
-from ansible_collections.openio.sds.plugins.module_utils.meta0_model import bases_from_meta0
+from ansible_collections.openio.sds.plugins.module_utils.meta0.model import bases_from_meta0
 from ansible_collections.openio.sds.plugins.module_utils.names import base_cid, base_keys, base_name
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 

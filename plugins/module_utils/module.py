@@ -16,7 +16,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from ansible_collections.openio.sds.plugins.module_utils.client import (
     HAS_REQUESTS, POOL_SIZE, REQUESTS_IMPORT_ERROR, OioClient, url_userinfo)
 from ansible_collections.openio.sds.plugins.module_utils.errors import (
-    InvalidInput, OioError, Refused)
+    InvalidInput, OioError, Refused, Unfinished)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 # Ranges of the connection options, checked like the modules' own ``ranges``.
@@ -192,6 +192,12 @@ class OioModule(object):
             result = work(self) or {}
         except (InvalidInput, Refused) as exc:
             self.fail(str(exc))
+        except Unfinished as exc:
+            self.changed = exc.changed
+            details = dict(exc.result)
+            if exc.error is not None:
+                details["error"] = exc.error.to_dict()
+            self.fail(str(exc), **details)
         except OioError as exc:
             self.fail(str(exc), error=exc.to_dict())
         else:

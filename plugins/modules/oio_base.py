@@ -177,7 +177,7 @@ removed:
 
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BASE_IDENTITY_RULES, base_identity_spec, resolve_base)
-from ansible_collections.openio.sds.plugins.module_utils.lease import LEASE_RANGES, lease_spec, writer_lease
+from ansible_collections.openio.sds.plugins.module_utils.meta0.lease import LEASE_RANGES, lease_spec, writer_lease
 from ansible_collections.openio.sds.plugins.module_utils.module import InvalidInput, OioModule
 from ansible_collections.openio.sds.plugins.module_utils.names import is_addr
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts

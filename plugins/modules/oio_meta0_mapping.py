@@ -365,18 +365,19 @@ copies_left:
       type: dict
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils import meta0_journal as journal
-from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
 from ansible_collections.openio.sds.plugins.module_utils import snapshot
-from ansible_collections.openio.sds.plugins.module_utils.lease import (
-    LEASE_RANGES, lease_spec, writer_lease)
-from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
-    MAX_REPORTED, Applier, ApplyError, bases_per_service, diff_summary,
-    held_copies, plan, served_mapping, service_addresses)
-from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
-    min_dist_spec, with_min_dist)
 from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE
+from ansible_collections.openio.sds.plugins.module_utils.meta0.apply import Applier
+from ansible_collections.openio.sds.plugins.module_utils.meta0.lease import (
+    LEASE_RANGES, lease_spec, writer_lease)
+from ansible_collections.openio.sds.plugins.module_utils.meta0.model import AUTO, parse_min_dist
+from ansible_collections.openio.sds.plugins.module_utils.meta0.options import (
+    min_dist_spec, min_dist_to_use)
+from ansible_collections.openio.sds.plugins.module_utils.meta0.plan import plan
+from ansible_collections.openio.sds.plugins.module_utils.meta0.run import (
+    apply_plan, describe, leftover_copies, outcome, unfinished_runs)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 
 # Ranges of the number options, and the options a state does not take,
@@ -388,158 +389,46 @@ ONLY_WITH = [("services", "state", "decommissioned"), ("mapping", "state", "pres
              ("max_moves", "state", ("balanced", "decommissioned"))]
 
 
-def plan_now(m, warn, mapping, previous=None):
-    """The plan from the namespace as it is now (a dict: current and target
-    mappings, moves, services, digits, payload, ...); ``previous`` when
-    nothing changed since it was made."""
+def planning(m):
+    """``(plan options, min_dist requested, services leaving)``."""
     p = m.params
-    return plan(m.client, p["state"], warn, replicas=p["replicas"], digits=p["digits"],
-                min_dist=p["min_dist"], services=p["services"], mapping=mapping,
-                max_moves=p["max_moves"], previous=previous)
+    leaving = p["services"] if p["state"] == "decommissioned" else None
+    requested = parse_min_dist(p["min_dist"])
+    meta1 = facts(m.client).services("meta1") if requested == AUTO else None
+    min_dist = min_dist_to_use(requested, meta1, p["replicas"], leaving or ())
+    source = snapshot.read_mapping(p["mapping_src"]) if p["mapping_src"] else p["mapping"]
+    return (dict(replicas=p["replicas"], digits=p["digits"], min_dist=min_dist,
+                 services=p["services"], mapping=source, max_moves=p["max_moves"]),
+            requested, leaving)
 
 
 def work(m):
-    """Read and plan; under the meta0 writer lease when the run will write,
-    plan again from the mapping as it is then; describe; apply; report."""
-    mapping = m.params["mapping"]
-    if m.params["mapping_src"]:
-        mapping = snapshot.read_mapping(m.params["mapping_src"])
-    p = plan_now(m, m.warn, mapping)
-    writes = (not m.check_mode and p["initialised"]
-              and bool(p["payload"] or p["moved"]
-                       or unfinished_runs(m, p)))
-    with writer_lease(m.client, m.params["lease_timeout"], m.params["lease_ttl"],
-                      m.warn, needed=writes) as lease:
+    """Plan; under the meta0 writer lease when the run will write, plan
+    again from the mapping as it is then; describe; apply; report."""
+    p, client = m.params, m.client
+    options, requested, leaving = planning(m)
+    min_dist = options["min_dist"]
+    planned = plan(client, p["state"], m.warn, **options)
+    writes = not m.check_mode and planned.initialised and (
+        planned.writes or unfinished_runs(client, p["check_copies"], planned))
+    with writer_lease(client, p["lease_timeout"], p["lease_ttl"], m.warn, needed=writes) as lease:
         if lease is not None:
-            p = plan_now(m, lambda msg: None, mapping, previous=p)
-        held, scanned, records = leftover_copies(m, p)
-        result = describe(m, p, held, scanned)
+            planned = plan(client, p["state"], lambda msg: None, previous=planned, **options)
+        held, scanned, records = leftover_copies(client, planned, p["check_copies"], leaving,
+                                                 p["concurrency"], m.warn)
+        result, m.changed, before, after = describe(
+            planned, held, scanned, p["replicas"], min_dist, m.check_mode,
+            p["return_moves"], p["return_mapping"])
+        m.record_before(before)
+        m.record_after(after)
+        result["min_dist_requested"] = requested
         if not (m.changed or records) or m.check_mode:
             return result
-        applier = Applier(m.client, p["digits"], m.params["concurrency"], m.warn,
-                          election_timeout=m.params["election_timeout"],
+        applier = Applier(client, planned.digits, p["concurrency"], m.warn,
+                          election_timeout=p["election_timeout"],
                           before_force=lease.renew if lease is not None else None)
-        report = apply(m, p, applier, held, records, result)
-    return outcome(m, p, applier, report, result)
-
-
-def unfinished_runs(m, p):
-    """Whether an earlier run left a record of copies to remove: removing
-    them and deleting the record are writes, made under the lease."""
-    if m.params["check_copies"] != "recorded" or p["payload"] is not None:
-        return False
-    return bool(journal.pending(m.client, p["digits"], lambda msg: None)[1])
-
-
-def leftover_copies(m, p):
-    """``({base: holders}, bases asked, record names)``: the copies that
-    services still hold of bases meta0 no longer maps to them (an earlier
-    run stopped after its force), asked of the services the records of
-    unfinished runs name (O(check_copies=recorded)), or of the services
-    decommissioned, about every base (V(all)); None asked when not looked
-    for. A base they do not answer for stops the run before any write."""
-    mode = m.params["check_copies"]
-    if mode == "none" or not p["initialised"] or p["payload"] is not None:
-        return {}, None, []
-    if mode == "all" and m.params["state"] == "decommissioned":
-        asked, records = service_addresses(m.params["services"], p["services"]), []
-    else:
-        asked, records = journal.pending(m.client, p["digits"], m.warn)
-    held, unknown, scanned = held_copies(m.client, p["current"], asked, p["digits"],
-                                         m.params["concurrency"])
-    if unknown:
-        m.fail("cannot tell whether the services still hold copies of %d base(s) that meta0 "
-               "no longer maps to them (first: %s): admin/has got no answer; nothing was "
-               "written. Last cause: %s"
-               % (len(unknown), ", ".join(k for k, dummy in unknown[:5]), unknown[-1][1]))
-    return held, scanned, records
-
-
-def describe(m, p, held, scanned):
-    """The result before any write: what changes, the counts per meta1
-    before and after, the check of the target; sets changed and the diff."""
-    params = m.params
-    moves = p["moves"]
-    m.changed = bool(p["payload"]) or bool(p["moved"]) or bool(held)
-    counts_before = bases_per_service(p["current"], p["services"])
-    counts_after = bases_per_service(p["target"], p["services"])
-    before, after = diff_summary(counts_before, counts_after, moves)
-    m.record_before(before)
-    m.record_after(after)
-    res = p["result"]
-    result = {
-        "operation": p["operation"],
-        "digits": p["digits"],
-        "replicas": params["replicas"],
-        "min_dist": params["min_dist"],
-        "initialised": p["initialised"] or (m.changed and not m.check_mode),
-        "moves_count": len(moves),
-        "moved_bases_count": len(set(mv[0] for mv in moves)),
-        "pending_moves": res.pending_moves if res is not None else 0,
-        "counts_before": counts_before,
-        "counts_after": counts_after,
-        "check": planner.check(p["target"], p["services"], params["replicas"], p["digits"],
-                               params["min_dist"]),
-    }
-    if scanned is not None:
-        by_service = {}
-        for holders in held.values():
-            for addr in holders:
-                by_service[addr] = by_service.get(addr, 0) + 1
-        result["copies_left"] = {
-            "scanned_bases": scanned, "count": len(held), "by_service": by_service,
-            "bases": dict((k, held[k]) for k in sorted(held)[:MAX_REPORTED])}
-    if params["return_moves"]:
-        result["moves"] = [{"base": b, "from": o, "to": n} for b, o, n in moves]
-    if params["return_mapping"]:
-        result["mapping"] = served_mapping(p["target"])
-    return result
-
-
-def apply(m, p, applier, held, records, result):
-    """The writes: the whole mapping (bootstrap, restore) or the moves and
-    the leftovers. Returns the apply report; fails when meta0 could not be
-    updated."""
-    try:
-        if p["payload"] is not None:
-            return applier.install(p["payload"], len(p["target"]))
-        return applier.apply(p["current"], p["target"], leftovers=held, records=records)
-    except ApplyError as exc:
-        m.changed = False
-        m.fail(str(exc), error=exc.to_dict(), writes=applier.writes, **result)
-
-
-def outcome(m, p, applier, report, result):
-    """The result with the apply report, or a failure that says what a
-    re-run finishes: bases left unclean, or bases that stayed on their old
-    peers (then the counts and check describe what meta0 serves)."""
-    result["apply"] = report
-    if report["cleanup_problems_count"]:
-        # meta0 is up to date but a base is not done: an old copy is left or
-        # its election is not healthy. Not a success: a re-run finishes it.
-        m.fail("meta0 serves the new mapping, but %d problem(s) remain after moving the "
-               "bases (old copies or elections); run the task again to finish, first: %s"
-               % (report["cleanup_problems_count"], report["cleanup_problems"][0]),
-               **result)
-    if report["failed_bases_count"]:
-        actual = dict(p["target"])
-        for base in applier.failed:
-            if base in p["current"]:
-                actual[base] = p["current"][base]
-            else:
-                actual.pop(base, None)
-        result["counts_after"] = bases_per_service(actual, p["services"])
-        result["check"] = planner.check(actual, p["services"], m.params["replicas"],
-                                        p["digits"], m.params["min_dist"])
-        if m.params["return_mapping"]:
-            result["mapping"] = served_mapping(actual)
-        m.changed = report["meta0_updated"]
-        m.fail("%d of %d base(s) could not be copied to their new peers and were left on "
-               "their old peers; run again to retry them (first: %s: %s)"
-               % (report["failed_bases_count"], report["bases"],
-                  report["failed_bases"][0]["base"], report["failed_bases"][0]["error"]),
-               **result)
-    return result
+        report = apply_plan(applier, planned, held, records, result)
+    return outcome(planned, applier, report, result, p["replicas"], min_dist, p["return_mapping"])
 
 
 def main():
@@ -572,7 +461,7 @@ def main():
         # elected new masters: the writer lease and the moves wait that long.
         outage_option="election_timeout",
     )
-    module.run(with_min_dist(work))
+    module.run(work)
 
 
 if __name__ == "__main__":

@@ -204,12 +204,13 @@ meta0_peers:
       type: str
 '''
 
-from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
-from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
-    bases_per_service, check_numbers, compare_meta0_peers,
-    load_meta1_services, resolve_digits, served_mapping)
-from ansible_collections.openio.sds.plugins.module_utils.meta0_options import (
-    min_dist_spec, with_min_dist)
+from ansible_collections.openio.sds.plugins.module_utils.meta0.check import check as check_mapping
+from ansible_collections.openio.sds.plugins.module_utils.meta0.model import (
+    bases_from_meta0, parse_min_dist, served_mapping)
+from ansible_collections.openio.sds.plugins.module_utils.meta0.options import (
+    min_dist_spec, min_dist_to_use)
+from ansible_collections.openio.sds.plugins.module_utils.meta0.plan import (
+    bases_per_service, check_numbers, compare_meta0_peers, resolve_digits)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
@@ -221,19 +222,22 @@ RANGES = dict(digits=(0, 4), max_items=(0, 100000), replicas=(1, 5), max_imbalan
 def work(m):
     params = m.params
     client = m.client
+    requested = parse_min_dist(params["min_dist"])
     digits = resolve_digits(client, params.get("digits"))
-    check_numbers(params["replicas"], digits, params["min_dist"])
-    services = load_meta1_services(client)
+    services = facts(client).services("meta1")
+    min_dist = min_dist_to_use(requested, services, params["replicas"])
+    check_numbers(params["replicas"], digits, min_dist)
     prefixes = facts(client).meta0()
-    mapping, inconsistent = planner.bases_from_meta0(prefixes, digits)
-    check = planner.check(mapping, services, params["replicas"], digits, params["min_dist"],
+    mapping, inconsistent = bases_from_meta0(prefixes, digits)
+    check = check_mapping(mapping, services, params["replicas"], digits, min_dist,
                           inconsistent, max_items=params["max_items"],
                           balance_tolerance=params["max_imbalance"])
     result = {
         "initialised": bool(prefixes),
         "digits": digits,
         "replicas": params["replicas"],
-        "min_dist": params["min_dist"],
+        "min_dist": min_dist,
+        "min_dist_requested": requested,
         "bases": 16 ** digits,
         "prefixes": len(prefixes),
         "ok": bool(prefixes) and check["ok"],
@@ -257,7 +261,7 @@ def main():
         return_mapping=dict(type="bool", default=False),
         compare_peers=dict(type="bool", default=False),
     ))
-    module.run(with_min_dist(work))
+    module.run(work)
 
 
 if __name__ == "__main__":

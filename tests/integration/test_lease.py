@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
-from ansible_collections.openio.sds.plugins.module_utils.lease import (
+from ansible_collections.openio.sds.plugins.module_utils.meta0.lease import (
     LEASE_ACCOUNT, LEASE_REFERENCE, LeaseBusy, WriterLease)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -10,7 +10,8 @@ import time
 
 import pytest
 import requests
-from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import model as meta0_model
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from prometheus_client.parser import text_string_to_metric_families
@@ -324,7 +325,7 @@ def batched_end_state(sim, victim, size, digits):
     planner the module runs, from the namespace as it is."""
     client = OioClient(sim.proxy_url, sim.namespace, check_mode=True)
     services = facts(client).services("meta1")
-    mapping, dummy = planner.bases_from_meta0(facts(client).meta0(), digits)
+    mapping, dummy = meta0_model.bases_from_meta0(facts(client).meta0(), digits)
     while True:
         result = planner.decommission(mapping, services, [victim], replicas=3, digits=digits,
                                       max_moves=size)

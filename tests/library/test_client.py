@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from ansible_collections.openio.sds.plugins.module_utils import client as oio
-from ansible_collections.openio.sds.plugins.module_utils.lease import WriterLease, writer_lease
+from ansible_collections.openio.sds.plugins.module_utils.meta0.lease import WriterLease, writer_lease
 
 
 def make_client(sim, **kwargs):

@@ -5,13 +5,15 @@ elections), including when the departing meta1 is the master."""
 import pytest
 import requests
 
-from ansible_collections.openio.sds.plugins.module_utils import meta0
-from ansible_collections.openio.sds.plugins.module_utils import meta0_journal as journal
-from ansible_collections.openio.sds.plugins.module_utils.meta0_apply import held_copies
-from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import apply as meta0_apply
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import model as meta0_model
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import plan as meta0_plan
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import journal
+from ansible_collections.openio.sds.plugins.module_utils.meta0.apply import held_copies
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 from ansible_collections.openio.sds.plugins.module_utils.election import election_status
-from ansible_collections.openio.sds.plugins.module_utils.meta0 import Applier, ApplyError
+from ansible_collections.openio.sds.plugins.module_utils.meta0.apply import Applier, ApplyError
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
     copies, get_admin_properties)
@@ -27,13 +29,13 @@ class Namespace(object):
         self.client = OioClient(sim.proxy_url, sim.namespace, retries=0, timeout=30)
         self.applier = Applier(self.client, 2, concurrency=concurrency,
                                warn=self.warnings.append, sleep=lambda s: None)
-        self.services = meta0.load_meta1_services(self.client)
+        self.services = meta0_plan.load_meta1_services(self.client)
 
     def mapping(self):
-        return planner.bases_from_meta0(facts(self.client).meta0(), 2)[0]
+        return meta0_model.bases_from_meta0(facts(self.client).meta0(), 2)[0]
 
     def base(self, key):
-        return meta0.meta1_base(key, 2)
+        return meta0_apply.meta1_base(key, 2)
 
     def routes(self):
         prefix = "/v3.0/%s/" % self.sim.namespace
@@ -128,19 +130,19 @@ def test_a_plan_is_made_again_only_when_meta0_or_the_services_changed(ns):
     the plan made before is kept when meta0 and the meta1 services are
     those it was made from."""
     victim = sorted(s["addr"] for s in ns.services)[0]
-    first = meta0.plan(ns.client, "decommissioned", ns.warnings.append, digits=2,
-                       services=[victim])
-    assert first["moved"] and len(first["moves"]) == meta0.bases_per_service(
-        first["current"])[victim]
-    again = meta0.plan(ns.client, "decommissioned", ns.warnings.append, digits=2,
-                       services=[victim], previous=first)
+    first = meta0_plan.plan(ns.client, "decommissioned", ns.warnings.append, digits=2,
+                            services=[victim])
+    assert first.moved and len(first.moves) == meta0_plan.bases_per_service(
+        first.current)[victim]
+    again = meta0_plan.plan(ns.client, "decommissioned", ns.warnings.append, digits=2,
+                            services=[victim], previous=first)
     assert again is first
     current, target = one_move(ns)
     ns.applier.apply(current, target)  # another writer moves a base
-    replanned = meta0.plan(ns.client, "decommissioned", ns.warnings.append, digits=2,
-                           services=[victim], previous=first)
+    replanned = meta0_plan.plan(ns.client, "decommissioned", ns.warnings.append, digits=2,
+                                services=[victim], previous=first)
     assert replanned is not first
-    assert sorted(replanned["current"]["AB"]) == sorted(target["AB"])
+    assert sorted(replanned.current["AB"]) == sorted(target["AB"])
 
 
 def test_failed_copy_restores_sys_peers_and_stays_out_of_the_force(ns):
@@ -163,7 +165,7 @@ def test_failing_force_rolls_back_then_a_rerun_replans_the_same_moves(ns):
     for n in (7, 8, 9):
         ns.sim.add_service({"type": "meta1", "addr": "127.21.0.%d:6101" % n, "score": 80,
                             "location": "site1.rack%d.host%d.meta1-%d" % (n - 6, n, n)})
-    services = meta0.load_meta1_services(ns.client)
+    services = meta0_plan.load_meta1_services(ns.client)
     plan = planner.rebalance(current, services, replicas=3, digits=2)
     assert plan.moves
     ns.sim.set_faults({"rules": [{"match": "admin/meta0_force", "service": "proxy",
@@ -174,7 +176,7 @@ def test_failing_force_rolls_back_then_a_rerun_replans_the_same_moves(ns):
     assert "meta0 was not updated" in str(exc.value)
     assert ns.mapping() == dict((k, sorted(v)) for k, v in current.items())
     assert "admin/leave" not in ns.routes()
-    moved = meta0.moved_bases(current, plan.mapping)
+    moved = meta0_model.moved_bases(current, plan.mapping)
     assert get_admin_properties(ns.client, ns.base(moved[0]))["system"]["sys.peers"] == \
         ",".join(sorted(current[moved[0]]))
     again = planner.rebalance(ns.mapping(), services, replicas=3, digits=2)
@@ -202,7 +204,7 @@ def test_decommission_of_the_master_of_every_base_it_holds(ns):
     report = ns.applier.apply(current, plan.mapping)
     assert report["moved_bases"] == len(held) and report["cleanup_problems_count"] == 0
     assert all(ns.healthy(k, plan.mapping[k]) for k in held)
-    assert meta0.held_copies(ns.client, {}, [victim], 2)[0] == {}
+    assert meta0_apply.held_copies(ns.client, {}, [victim], 2)[0] == {}
 
 
 def test_concurrent_apply_ends_like_a_sequential_one(sim_factory):

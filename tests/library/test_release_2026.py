@@ -14,7 +14,7 @@ import pytest
 
 from ansible_collections.openio.sds.plugins.module_utils import rdir_index, sqlbase
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient, OioError
-from ansible_collections.openio.sds.plugins.module_utils.meta0 import meta1_base
+from ansible_collections.openio.sds.plugins.module_utils.meta0.apply import meta1_base
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from ansible_collections.openio.sds.plugins.module_utils.release import LEGACY, MODERN
 

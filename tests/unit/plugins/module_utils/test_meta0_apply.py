@@ -3,9 +3,9 @@ and the diff summary. The apply itself is tested against the simulator
 (tests/library/test_meta1_moves.py)."""
 import pytest
 
-from ansible_collections.openio.sds.plugins.module_utils import meta0
-from ansible_collections.openio.sds.plugins.module_utils.meta0 import (
-    PayloadError, normalize_user_mapping, validate_payload)
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import model as meta0_model
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import plan as meta0_plan
+from ansible_collections.openio.sds.plugins.module_utils.meta0.model import PayloadError, normalize_user_mapping, validate_payload
 
 A, B, C, D, E = ("10.0.0.%d:6110" % i for i in range(1, 6))
 
@@ -75,10 +75,10 @@ def test_bad_user_mappings(mapping, words):
 def test_moves_and_diff_summary():
     current = {"00": [A, B, C], "01": [A, B, C], "02": [C, B, A]}
     target = {"00": [A, B, D], "01": [E, D, C], "02": [A, B, C]}
-    assert meta0.moved_bases(current, target) == ["00", "01"]
-    moves = meta0.replica_moves(current, target)
+    assert meta0_model.moved_bases(current, target) == ["00", "01"]
+    moves = meta0_plan.replica_moves(current, target)
     assert moves == [("00", C, D), ("01", A, E), ("01", B, D)]
-    before, after = meta0.diff_summary(meta0.bases_per_service(current),
-                                       meta0.bases_per_service(target), moves)
+    before, after = meta0_plan.diff_summary(meta0_plan.bases_per_service(current),
+                                       meta0_plan.bases_per_service(target), moves)
     assert after["moved_bases"] == 2 and after["moved_replicas"] == 3
     assert before["bases_per_meta1"][C] == 3 and after["bases_per_meta1"][E] == 1

@@ -17,16 +17,9 @@ import pytest
 from ansible_collections.openio.sds.plugins.module_utils.location import (
     masked_location,
 )
-from ansible_collections.openio.sds.plugins.module_utils.meta0_planner import (
-    PlanningError,
-    bases_from_meta0,
-    bootstrap,
-    check,
-    check_meta0,
-    decommission,
-    meta0_payload,
-    rebalance,
-)
+from ansible_collections.openio.sds.plugins.module_utils.meta0.check import check, check_meta0
+from ansible_collections.openio.sds.plugins.module_utils.meta0.model import PlanningError, bases_from_meta0, meta0_payload
+from ansible_collections.openio.sds.plugins.module_utils.meta0.planner import bootstrap, decommission, rebalance
 from ansible_collections.openio.sds.plugins.module_utils.names import base_keys
 
 TRANSCRIPTS = os.path.join(os.path.dirname(__file__), "..", "conformance", "transcripts")
@@ -455,8 +448,7 @@ def test_real_mapping_checks_clean():
 # --- min_dist auto ---------------------------------------------------------
 
 def test_parse_min_dist():
-    from ansible_collections.openio.sds.plugins.module_utils.meta0_planner import (
-        AUTO, parse_min_dist)
+    from ansible_collections.openio.sds.plugins.module_utils.meta0.model import AUTO, parse_min_dist
     assert parse_min_dist("auto") == AUTO
     assert parse_min_dist(" AUTO ") == AUTO
     assert parse_min_dist(3) == 3
@@ -468,7 +460,7 @@ def test_parse_min_dist():
 
 
 def test_auto_min_dist_is_the_largest_the_topology_honours():
-    from ansible_collections.openio.sds.plugins.module_utils.meta0_planner import auto_min_dist
+    from ansible_collections.openio.sds.plugins.module_utils.meta0.model import auto_min_dist
     three_racks = [svc(n, rack=n % 3) for n in range(6)]
     assert auto_min_dist(three_racks, 3) == 3
     assert auto_min_dist(three_racks, 4) == 2      # four replicas: only 3 racks
@@ -487,7 +479,7 @@ def test_auto_min_dist_is_the_largest_the_topology_honours():
 
 
 def test_auto_min_dist_bootstrap_separates_every_base():
-    from ansible_collections.openio.sds.plugins.module_utils.meta0_planner import auto_min_dist
+    from ansible_collections.openio.sds.plugins.module_utils.meta0.model import auto_min_dist
     services = [svc(n, rack=n % 3) for n in range(6)]
     dist = auto_min_dist(services, 3)
     result = bootstrap(services, replicas=3, digits=2, min_dist=dist)

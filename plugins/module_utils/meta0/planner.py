@@ -30,17 +30,22 @@ import heapq
 from collections import Counter
 from itertools import chain
 
-from ansible_collections.openio.sds.plugins.module_utils.meta0_check import check, check_meta0
-from ansible_collections.openio.sds.plugins.module_utils.meta0_model import (
-    AUTO, MAX_DIST, MAX_REPLICAS, PlanResult, PlanningError, _Services, _base_keys,
-    _check_params, _key_index, _validate_base_key, auto_min_dist, bases_from_meta0,
-    compute_targets, meta0_payload, parse_min_dist, replace_in_row)
+from ansible_collections.openio.sds.plugins.module_utils.meta0.model import (
+    Move, PlanResult, PlanningError, Services, base_key_tuple, check_params, compute_targets,
+    key_index, replace_in_row, validate_base_key)
 
-# The planner's API, in one place for its callers: the model's names and the
-# check are defined beside it (meta0_model.py, meta0_check.py).
-__all__ = ["AUTO", "MAX_DIST", "MAX_REPLICAS", "PlanResult", "PlanningError", "auto_min_dist",
-           "bases_from_meta0", "bootstrap", "check", "check_meta0", "compute_targets",
-           "decommission", "meta0_payload", "parse_min_dist", "rebalance"]
+# How far back a reroute looks for an earlier move to redirect: enough for
+# any batch an operator runs, bounded so that a stuck plan stays fast.
+REROUTE_SCAN = 4000
+# The services furthest below target that a reroute tries to feed.
+REROUTE_CANDIDATES = 16
+# Rounds of shedding before the balance gives up on a topology that cannot
+# be balanced further.
+BALANCE_ROUNDS = 8
+# A prime: each service starts shedding at its own offset in its bases, so
+# the services over target do not all give up the same bases first.
+SHED_STRIDE = 7919
+
 
 # ---------------------------------------------------------------------------
 # Bootstrap
@@ -84,12 +89,12 @@ def bootstrap(services, replicas=3, digits=4, min_dist=1, current=None):
     Services with score 0 get nothing. ``current`` (a base mapping) only
     serves to tell whether the result differs from what is in place.
     """
-    _check_params(replicas, digits, min_dist)
-    svcs = _Services(services, replicas, min_dist)
+    check_params(replicas, digits, min_dist)
+    svcs = Services(services, replicas, min_dist)
     usable = svcs.usable_indices()
     if not usable:
         raise PlanningError("no meta1 service has a score > 0")
-    keys = _base_keys(digits)
+    keys = base_key_tuple(digits)
     nbases = len(keys)
     targets = compute_targets(svcs, nbases)
 
@@ -158,28 +163,28 @@ class _Planner(object):
     skip."""
 
     def __init__(self, mapping, services, replicas, digits, min_dist, excluded=()):
-        _check_params(replicas, digits, min_dist)
+        check_params(replicas, digits, min_dist)
         if mapping is None:
             mapping = {}
         if not isinstance(mapping, dict):
             raise PlanningError("the base mapping must be a dict")
         self.replicas = replicas
         self.digits = digits
-        self.svcs = svcs = _Services(services, replicas, min_dist, excluded)
+        self.svcs = svcs = Services(services, replicas, min_dist, excluded)
         if not svcs.usable_indices():
             raise PlanningError("no meta1 service with a score > 0 is left to hold bases")
-        self.keys = _base_keys(digits)
+        self.keys = base_key_tuple(digits)
         self.nbases = nbases = len(self.keys)
-        key_index = _key_index(digits)
+        index_of = key_index(digits)
         self.rows = rows = [[] for dummy in range(nbases)]
         self.inputs = [None] * nbases
         self.dirty = set()
         index = svcs.index
         duplicates = 0
         for key, addrs in mapping.items():
-            n = key_index.get(key)
+            n = index_of.get(key)
             if n is None:
-                n = key_index[_validate_base_key(key, digits)]
+                n = index_of[validate_base_key(key, digits)]
             if not isinstance(addrs, (list, tuple)):
                 raise PlanningError("base %r maps to %r, not a list" % (key, addrs))
             try:
@@ -245,7 +250,7 @@ class _Planner(object):
             self._bump(new, 1)
             self.placed.add((b, new))
         self.touched.add(b)
-        self.moves.append((b, old, new))
+        self.moves.append(Move(b, old, new))
 
     def _fresh(self, entry):
         return entry[0] == self.counts[entry[1]] - self.targets[entry[1]]
@@ -343,7 +348,7 @@ class _Planner(object):
         stuck = 0
         per_base = Counter(m[0] for m in self.moves) if later else None
         for b, v in later:
-            if self._reroute_one(v, self._under(), per_base, 4000, [b]):
+            if self._reroute_one(v, self._under(), per_base, REROUTE_SCAN, [b]):
                 continue
             new = self.pick(b, v, False)
             if new is None:
@@ -353,7 +358,7 @@ class _Planner(object):
             per_base[b] += 1
         return stuck
 
-    def _under(self, limit=16):
+    def _under(self, limit=REROUTE_CANDIDATES):
         under = [i for i in self.svcs.usable_indices() if self.deficit(i) > 0]
         under.sort(key=lambda i: (-self.deficit(i), i))
         return under[:limit]
@@ -378,7 +383,7 @@ class _Planner(object):
                     self.move(b, i, new)
         return stuck
 
-    def balance(self, max_rounds=8):
+    def balance(self, max_rounds=BALANCE_ROUNDS):
         """Move bases from services above target to services below it."""
         for dummy in range(max_rounds):
             progress = False
@@ -400,7 +405,7 @@ class _Planner(object):
             if not progress:
                 return
 
-    def _reroute(self, over, scan=4000):
+    def _reroute(self, over, scan=REROUTE_SCAN):
         """Unblock a service above target whose bases all hold the location of
         every service still below target, without extra moves: redirect an
         earlier move (b1: x -> v) to the starved service u, and give v one of
@@ -434,7 +439,7 @@ class _Planner(object):
                     if v in row2 or loc[v] in set(loc[y] for y in row2 if y != s):
                         continue
                     row1[row1.index(v)] = u
-                    moves[idx] = (b1, x, u)
+                    moves[idx] = Move(b1, x, u)
                     self.placed.discard((b1, v))
                     self.placed.add((b1, u))
                     self._bump(v, -1)
@@ -449,7 +454,7 @@ class _Planner(object):
         if excess <= 0:
             return False
         bases = self.bases_of[s]
-        start = (s * 7919) % len(bases) if bases else 0
+        start = (s * SHED_STRIDE) % len(bases) if bases else 0
         moved = False
         for b in bases[start:] + bases[:start]:
             # A replica placed by this plan never moves again (no chains), and
@@ -509,8 +514,8 @@ class _Planner(object):
                             if i < svcs.known or counts[i])
         counts_before = dict((addrs[i], c) for i, c in enumerate(self.counts_before))
         targets = dict((addrs[i], t) for i, t in enumerate(self.targets))
-        out_moves = [(self.keys[b], None if o is None else addrs[o],
-                      None if n is None else addrs[n]) for b, o, n in moves]
+        out_moves = [Move(self.keys[b], None if o is None else addrs[o],
+                          None if n is None else addrs[n]) for b, o, n in moves]
         return PlanResult(operation, mapping, out_moves, counts_before, counts_after, targets,
                           lower_bound, self.warnings, bool(out_moves), svcs.min_dist,
                           svcs.effective_min_dist, pending)

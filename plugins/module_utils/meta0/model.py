@@ -5,11 +5,13 @@
 balanced targets), base keys, and the conversions between meta0's prefix
 lists and base mappings. Pure and deterministic: no HTTP, no Ansible.
 
-See ``meta0_planner`` for the planning rules (balance, min_dist).
+See ``planner`` for the planning rules (balance, min_dist).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
+
+from collections import namedtuple
 
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.location import (
@@ -17,9 +19,11 @@ from ansible_collections.openio.sds.plugins.module_utils.location import (
     service_location,
 )
 from ansible_collections.openio.sds.plugins.module_utils.names import (
+    NUM_PREFIXES,
     is_addr,
     base_keys,
     peer_list_problem,
+    peer_lists_problem,
     upper_prefix,
     siblings,
 )
@@ -30,6 +34,11 @@ MAX_DIST = 4
 # ``min_dist: auto``: the largest distance the topology can honour.
 AUTO = "auto"
 _HEX = frozenset("0123456789ABCDEF")
+
+
+# One replica of one base changes peer: ``old`` (None: a replica is added)
+# becomes ``new`` (None: a replica is dropped).
+Move = namedtuple("Move", "base old new")
 
 
 def replace_in_row(row, old, new):
@@ -47,11 +56,15 @@ class PlanningError(InvalidInput):
     """The inputs make the requested plan impossible."""
 
 
+class PayloadError(InvalidInput):
+    """A meta0 payload that must not be sent."""
+
+
 # ---------------------------------------------------------------------------
 # Parameters and services
 
 
-def _check_params(replicas, digits, min_dist):
+def check_params(replicas, digits, min_dist):
     for name, value, low, high in (("replicas", replicas, 1, MAX_REPLICAS),
                                    ("digits", digits, 0, 4),
                                    ("min_dist", min_dist, 1, 4)):
@@ -109,7 +122,7 @@ def auto_min_dist(services, replicas, excluded=()):
     return 1
 
 
-class _Services(object):
+class Services(object):
     """Known services (sorted by address) followed by the unknown addresses
     found in a mapping, with their locations masked at two levels: the
     requested min_dist (for reporting) and the effective one (for planning)."""
@@ -252,19 +265,19 @@ _KEYS = {}
 _KEY_INDEX = {}
 
 
-def _base_keys(digits):
+def base_key_tuple(digits):
     if digits not in _KEYS:
         _KEYS[digits] = tuple(base_keys(digits))
     return _KEYS[digits]
 
 
-def _key_index(digits):
+def key_index(digits):
     if digits not in _KEY_INDEX:
-        _KEY_INDEX[digits] = dict((k, n) for n, k in enumerate(_base_keys(digits)))
+        _KEY_INDEX[digits] = dict((k, n) for n, k in enumerate(base_key_tuple(digits)))
     return _KEY_INDEX[digits]
 
 
-def _validate_base_key(key, digits):
+def validate_base_key(key, digits):
     if not isinstance(key, str) or len(key) != digits or not set(key.upper()) <= _HEX:
         raise PlanningError("%r is not a base key for digits %d (expected %d hex chars)"
                             % (key, digits, digits))
@@ -283,7 +296,7 @@ def bases_from_meta0(meta0_list, digits):
     not all carry the same set of addresses, or are partly missing; it is up
     to the caller to decide what to do with them.
     """
-    _check_params(1, digits, 1)
+    check_params(1, digits, 1)
     if not isinstance(meta0_list, dict):
         raise PlanningError("the meta0 mapping must be a JSON object, got %s"
                             % type(meta0_list).__name__)
@@ -319,11 +332,11 @@ def meta0_payload(base_mapping, digits, bases=None):
     Raises PlanningError on anything that is not a non-empty list of distinct
     ``IP:PORT`` strings: meta0 servers do not survive malformed values.
     """
-    _check_params(1, digits, 1)
+    check_params(1, digits, 1)
     keys = sorted(base_mapping) if bases is None else list(bases)
     payload = {}
     for key in keys:
-        base = _validate_base_key(key, digits)
+        base = validate_base_key(key, digits)
         addrs = base_mapping.get(key, base_mapping.get(base))
         problem = peer_list_problem(addrs)
         if problem:
@@ -404,3 +417,75 @@ def _spread(counts, targets):
         "min": min([counts.get(a, 0) for a in live] or [0]),
         "max_deviation": dev,
     }
+
+
+# ---------------------------------------------------------------------------
+# What meta0 can take
+
+
+def validate_payload(payload, full=False):
+    """Refuse what a real meta0 cannot take. A value that is not a list of
+    strings crashes the meta0 server (it closes the connection and stays
+    down), so every value must be a non-empty list of distinct IP:PORT."""
+    if not isinstance(payload, dict) or not payload:
+        raise PayloadError("the meta0 payload must be a non-empty object")
+    for prefix in payload:
+        if upper_prefix(prefix) != prefix:
+            raise PayloadError("%r is not a 4-char uppercase hex prefix" % (prefix,))
+    # A tuple would be taken for a list; JSON only makes lists.
+    bad = peer_lists_problem(dict((prefix, addrs if isinstance(addrs, list) else None)
+                                  for prefix, addrs in payload.items()))
+    if bad:
+        raise PayloadError("prefix %s: %s" % bad)
+    if full and len(payload) != NUM_PREFIXES:
+        raise PayloadError("a full mapping needs all %d prefixes, got %d"
+                           % (NUM_PREFIXES, len(payload)))
+    return payload
+
+
+def normalize_user_mapping(mapping, digits):
+    """A mapping given by the user (a ``meta0_list`` dump keyed by 4-hex
+    prefixes, or a base mapping keyed by ``digits`` hex chars) as a complete
+    prefix dict. Raises PayloadError on anything incomplete or malformed."""
+    if not isinstance(mapping, dict) or not mapping:
+        raise PayloadError("mapping must be a non-empty dict")
+    lengths = set(len(k) if isinstance(k, str) else -1 for k in mapping)
+    if lengths == set([4]) and len(mapping) == NUM_PREFIXES:
+        prefixes = dict((k.upper(), v) for k, v in mapping.items())
+    elif lengths == set([digits]):
+        missing = sorted(set(base_keys(digits)) - set(k.upper() for k in mapping))
+        if missing:
+            raise PayloadError("the mapping misses %d of the %d bases (first: %s)"
+                               % (len(missing), 16 ** digits,
+                                  ", ".join(repr(b) for b in missing[:5])))
+        prefixes = {}
+        span = 16 ** (4 - digits)
+        for key, addrs in mapping.items():
+            if not set(key.upper()) <= _HEX:
+                raise PayloadError("%r is not a base key of %d hex chars" % (key, digits))
+            start = int(key.upper().ljust(4, "0"), 16) if digits else 0
+            for p in range(start, start + span):
+                prefixes["%04X" % p] = addrs
+    else:
+        raise PayloadError(
+            "mapping keys must be all %d prefixes (4 hex chars, as admin/meta0_list prints "
+            "them) or the %d base keys of %d hex chars; got %d key(s) of length(s) %s"
+            % (NUM_PREFIXES, 16 ** digits, digits, len(mapping),
+               ", ".join(str(n) for n in sorted(lengths))))
+    for key, addrs in prefixes.items():
+        if isinstance(addrs, tuple):
+            prefixes[key] = list(addrs)
+    validate_payload(prefixes, full=True)
+    return prefixes
+
+
+def moved_bases(current, target):
+    """Bases whose set of peers differs (a reordering alone is not a move)."""
+    keys = set(current) | set(target)
+    return sorted(k for k in keys if target.get(k)
+                  and set(current.get(k) or ()) != set(target.get(k) or ()))
+
+
+def served_mapping(mapping):
+    """A base mapping as meta0 serves it: every list sorted."""
+    return dict((k, sorted(v)) for k, v in sorted(mapping.items()))

@@ -1,31 +1,23 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the openio.sds collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The meta0 prefix mapping as the modules see it: what the planner needs
-read from the cluster (the mapping, the meta1 services, the digits), the
-plan of a state, and the figures of the result. The planning itself is
-``meta0_planner`` (pure); writing is ``meta0_apply``.
+"""The plan of a meta0 state: what the planner needs read from the cluster
+(the mapping, the meta1 services, the digits), the plan itself, and the
+figures of the result. The planning rules are ``planner`` (pure); writing
+is ``apply``, which comes after this and is never imported here.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import peer_results
-from ansible_collections.openio.sds.plugins.module_utils.meta0_apply import (
-    MAX_REPORTED, Applier, ApplyError, PayloadError, held_copies, meta1_base, moved_bases,
-    normalize_user_mapping, served_mapping, service_addresses, validate_payload)
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner
+from ansible_collections.openio.sds.plugins.module_utils.meta0.model import (
+    MAX_REPLICAS, Move, PayloadError, bases_from_meta0, meta0_payload, moved_bases,
+    normalize_user_mapping)
 from ansible_collections.openio.sds.plugins.module_utils.names import base_cid
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
-
-# What the modules use of the mapping, in one place (the writing side is
-# defined in meta0_apply.py).
-__all__ = ["MAX_REPORTED", "Applier", "ApplyError", "PayloadError", "bases_per_service",
-           "check_numbers", "check_restore", "compare_meta0_peers", "diff_summary",
-           "held_copies", "load_meta1_services", "meta1_base", "moved_bases",
-           "normalize_user_mapping", "plan", "replica_moves", "resolve_digits",
-           "served_mapping", "service_addresses", "validate_payload"]
 
 
 # ---------------------------------------------------------------------------
@@ -74,8 +66,8 @@ def replica_moves(current, target, bases=None):
         gone = [a for a in old if a not in new]
         added = [a for a in new if a not in old]
         for i in range(max(len(gone), len(added))):
-            moves.append((base, gone[i] if i < len(gone) else None,
-                          added[i] if i < len(added) else None))
+            moves.append(Move(base, gone[i] if i < len(gone) else None,
+                              added[i] if i < len(added) else None))
     return moves
 
 
@@ -84,7 +76,7 @@ def diff_summary(counts_before, counts_after, moves):
     bases and replicas move; never the mapping itself."""
     before = {"bases_per_meta1": dict(sorted(counts_before.items()))}
     after = {"bases_per_meta1": dict(sorted(counts_after.items())),
-             "moved_bases": len(set(m[0] for m in moves)),
+             "moved_bases": len(set(m.base for m in moves)),
              "moved_replicas": len(moves)}
     return before, after
 
@@ -115,17 +107,51 @@ def check_restore(target, services, replicas, warn):
         warn("%d base(s) have more than %d replicas" % (len(extra), replicas))
 
 
+class Plan(object):
+    """What a state needs: the mapping meta0 serves (``prefixes``, as
+    ``current`` bases), the ``target`` bases, the replica ``moves`` between
+    them and the ``moved`` bases, or the full ``payload`` that bootstrap and
+    restore force at once. ``result``: the planner's, when it planned."""
+
+    def __init__(self, operation, digits, services, prefixes, current, inconsistent,
+                 target=None, result=None, payload=None):
+        self.operation = operation
+        self.digits = digits
+        self.services = services
+        self.prefixes = prefixes
+        self.current = current
+        self.inconsistent = inconsistent
+        self.target = current if target is None else target
+        self.result = result
+        self.payload = payload
+        self.moved = moved_bases(current, self.target)
+        self.moves = list(result.moves) if result is not None and result.moves else \
+            replica_moves(current, self.target, self.moved)
+
+    @property
+    def initialised(self):
+        """Whether meta0 held a mapping when it was read."""
+        return bool(self.prefixes)
+
+    @property
+    def writes(self):
+        """Whether applying it writes anything."""
+        return bool(self.payload or self.moved)
+
+    def same_reads(self, prefixes, services):
+        """Whether it was made from these reads (planning 65,536 prefixes
+        again would only cost CPU)."""
+        return self.prefixes == prefixes and self.services == services
+
+
 def plan(client, state, warn, replicas=3, digits=None, min_dist=1, services=None,
          mapping=None, max_moves=None, previous=None):
-    """Read the cluster and plan ``state`` (bootstrapped, balanced,
-    decommissioned of ``services``, present as ``mapping``). Returns a dict
-    with ``operation``, ``current``/``target`` base mappings, ``moved``
-    bases, ``payload`` for a full install, the plan result and the context;
-    raises PayloadError/PlanningError on a plan that cannot be (the
-    options' own rules are the module's). Sends no write. ``previous``, a
-    plan of the same options: returned as it is when meta0 and the meta1
-    services read now are those it was made from (planning 65,536 bases
-    again would only cost CPU)."""
+    """Read the cluster and :class:`Plan` ``state`` (bootstrapped, balanced,
+    decommissioned of ``services``, present as ``mapping``); raises
+    PayloadError/PlanningError on a plan that cannot be (the options' own
+    rules are the module's). Sends no write. ``previous``, a plan of the
+    same options: returned as it is when meta0 and the meta1 services read
+    now are those it was made from."""
     leaving = services
     digits = resolve_digits(client, digits)
     check_numbers(replicas, digits, min_dist)
@@ -134,38 +160,34 @@ def plan(client, state, warn, replicas=3, digits=None, min_dist=1, services=None
         user_prefixes = normalize_user_mapping(mapping, digits)
     services = load_meta1_services(client)
     current_prefixes = facts(client).meta0()
-    if previous is not None and previous["prefixes"] == current_prefixes \
-            and previous["services"] == services:
+    if previous is not None and previous.same_reads(current_prefixes, services):
         return previous
-    current, inconsistent = planner.bases_from_meta0(current_prefixes, digits)
+    current, inconsistent = bases_from_meta0(current_prefixes, digits)
+    read = dict(digits=digits, services=services, prefixes=current_prefixes, current=current,
+                inconsistent=inconsistent)
     kwargs = dict(replicas=replicas, digits=digits, min_dist=min_dist)
-    out = {"operation": "none", "digits": digits, "services": services,
-           "prefixes": current_prefixes, "initialised": bool(current_prefixes),
-           "current": current, "target": current, "moved": [],
-           "payload": None, "result": None, "inconsistent": inconsistent, "moves": []}
     if inconsistent:
         warn("%d base(s) have sibling prefixes that disagree in meta0 (first: %s)"
              % (len(inconsistent), ", ".join(repr(b) for b in inconsistent[:5])))
     if state == "bootstrapped":
         if current_prefixes:
-            return out
+            return Plan("none", **read)
         result = planner.bootstrap(services, **kwargs)
-        out.update(operation="bootstrap", target=result.mapping, result=result,
-                   payload=planner.meta0_payload(result.mapping, digits))
+        out = Plan("bootstrap", target=result.mapping, result=result,
+                   payload=meta0_payload(result.mapping, digits), **read)
     elif state == "present":
-        target, bad = planner.bases_from_meta0(user_prefixes, digits)
+        target, bad = bases_from_meta0(user_prefixes, digits)
         if bad:
             raise PayloadError("the sibling prefixes of %d base(s) disagree (first: %s): with "
                                "digits %d every prefix of a base maps to the same services"
                                % (len(bad), ", ".join(repr(b) for b in bad[:5]), digits))
         check_restore(target, services, replicas, warn)
-        out["target"] = target
-        if not _same(current_prefixes, user_prefixes):
-            out.update(operation="restore",
-                       payload=planner.meta0_payload(target, digits))
-            if current_prefixes:
-                warn("restoring writes meta0 only: no meta1 base is copied, so every base "
-                     "that changes peers must already be on its new peers")
+        if _same(current_prefixes, user_prefixes):
+            return Plan("none", target=target, **read)
+        out = Plan("restore", target=target, payload=meta0_payload(target, digits), **read)
+        if current_prefixes:
+            warn("restoring writes meta0 only: no meta1 base is copied, so every base "
+                 "that changes peers must already be on its new peers")
     else:
         if not current_prefixes:
             raise PayloadError("meta0 holds no mapping yet: bootstrap it first "
@@ -175,20 +197,16 @@ def plan(client, state, warn, replicas=3, digits=None, min_dist=1, services=None
         else:
             result = planner.decommission(current, services, leaving, max_moves=max_moves,
                                           **kwargs)
-        out.update(operation="rebalance" if state == "balanced" else "decommission",
-                   target=result.mapping, result=result)
-        out["moves"] = list(result.moves)
-    if out["result"] is not None:
-        for msg in out["result"].warnings:
+        out = Plan("rebalance" if state == "balanced" else "decommission",
+                   target=result.mapping, result=result, **read)
+    if out.result is not None:
+        for msg in out.result.warnings:
             warn(msg)
-    out["moved"] = moved_bases(current, out["target"])
-    if not out["moves"]:
-        out["moves"] = replica_moves(current, out["target"], out["moved"])
     return out
 
 
 def check_numbers(replicas, digits, min_dist):
-    for name, value, low, high in (("replicas", replicas, 1, planner.MAX_REPLICAS),
+    for name, value, low, high in (("replicas", replicas, 1, MAX_REPLICAS),
                                    ("digits", digits, 0, 4), ("min_dist", min_dist, 1, 4)):
         if not low <= value <= high:
             raise PayloadError("%s must be between %d and %d, got %r" % (name, low, high, value))

@@ -9,8 +9,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.openio.sds.plugins.module_utils.location import MAX_TOKENS, masked_location
-from ansible_collections.openio.sds.plugins.module_utils.meta0_model import (
-    _Services, _check_params, bases_from_meta0, compute_targets)
+from ansible_collections.openio.sds.plugins.module_utils.meta0.model import (
+    Services, bases_from_meta0, check_params, compute_targets)
 from ansible_collections.openio.sds.plugins.module_utils.names import base_keys
 
 
@@ -23,10 +23,10 @@ def check(mapping, services, replicas=3, digits=4, min_dist=1, inconsistent_base
     """Audit a base mapping. Returns a JSON-friendly dict with ``ok``, a list
     of ``problems`` (one sentence each) and per-category counts and lists (at
     most ``max_items`` entries each, with totals)."""
-    _check_params(replicas, digits, min_dist)
+    check_params(replicas, digits, min_dist)
     mapping = mapping or {}
     # Too few usable services is a finding here, not an error.
-    svcs = _Services(services, replicas, min_dist, strict=False)
+    svcs = Services(services, replicas, min_dist, strict=False)
     keys = base_keys(digits)
     key_set = set(keys)
     problems = []

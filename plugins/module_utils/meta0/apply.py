@@ -18,26 +18,22 @@ __metaclass__ = type
 import threading
 import time
 
-from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
-from ansible_collections.openio.sds.plugins.module_utils import meta0_planner as planner
-from ansible_collections.openio.sds.plugins.module_utils import meta0_journal as journal
 from ansible_collections.openio.sds.plugins.module_utils.cache import flush_proxy_cache
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     BaseRef, NotElected, call_problems, leave, wait_elected)
+from ansible_collections.openio.sds.plugins.module_utils.meta0 import journal
+from ansible_collections.openio.sds.plugins.module_utils.meta0.model import (
+    meta0_payload, moved_bases, validate_payload)
 from ansible_collections.openio.sds.plugins.module_utils.names import (
-    NUM_PREFIXES,
     base_cid,
     base_keys,
-    peer_lists_problem,
-    upper_prefix,
     siblings,
 )
 from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (
     copies, copy_base, meta0_serves, remove_copies, same_peers, set_peers)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
-_HEX = frozenset("0123456789ABCDEF")
 # A non-master meta0 may serve its previous encoding for a moment after a force.
 VERIFY_ATTEMPTS = 3
 VERIFY_PAUSE = 1.0
@@ -48,10 +44,6 @@ MAX_REPORTED = 20
 RECHECK_FACTOR = 4
 
 
-class PayloadError(InvalidInput):
-    """A meta0 payload that must not be sent."""
-
-
 class ApplyError(OioError):
     """meta0 did not end up with the planned mapping."""
 
@@ -60,76 +52,8 @@ class ApplyError(OioError):
 # Validation
 
 
-def validate_payload(payload, full=False):
-    """Refuse what a real meta0 cannot take. A value that is not a list of
-    strings crashes the meta0 server (it closes the connection and stays
-    down), so every value must be a non-empty list of distinct IP:PORT."""
-    if not isinstance(payload, dict) or not payload:
-        raise PayloadError("the meta0 payload must be a non-empty object")
-    for prefix in payload:
-        if upper_prefix(prefix) != prefix:
-            raise PayloadError("%r is not a 4-char uppercase hex prefix" % (prefix,))
-    # A tuple would be taken for a list; JSON only makes lists.
-    bad = peer_lists_problem(dict((prefix, addrs if isinstance(addrs, list) else None)
-                                  for prefix, addrs in payload.items()))
-    if bad:
-        raise PayloadError("prefix %s: %s" % bad)
-    if full and len(payload) != NUM_PREFIXES:
-        raise PayloadError("a full mapping needs all %d prefixes, got %d"
-                           % (NUM_PREFIXES, len(payload)))
-    return payload
-
-
-def normalize_user_mapping(mapping, digits):
-    """A mapping given by the user (a ``meta0_list`` dump keyed by 4-hex
-    prefixes, or a base mapping keyed by ``digits`` hex chars) as a complete
-    prefix dict. Raises PayloadError on anything incomplete or malformed."""
-    if not isinstance(mapping, dict) or not mapping:
-        raise PayloadError("mapping must be a non-empty dict")
-    lengths = set(len(k) if isinstance(k, str) else -1 for k in mapping)
-    if lengths == set([4]) and len(mapping) == NUM_PREFIXES:
-        prefixes = dict((k.upper(), v) for k, v in mapping.items())
-    elif lengths == set([digits]):
-        missing = sorted(set(base_keys(digits)) - set(k.upper() for k in mapping))
-        if missing:
-            raise PayloadError("the mapping misses %d of the %d bases (first: %s)"
-                               % (len(missing), 16 ** digits,
-                                  ", ".join(repr(b) for b in missing[:5])))
-        prefixes = {}
-        span = 16 ** (4 - digits)
-        for key, addrs in mapping.items():
-            if not set(key.upper()) <= _HEX:
-                raise PayloadError("%r is not a base key of %d hex chars" % (key, digits))
-            start = int(key.upper().ljust(4, "0"), 16) if digits else 0
-            for p in range(start, start + span):
-                prefixes["%04X" % p] = addrs
-    else:
-        raise PayloadError(
-            "mapping keys must be all %d prefixes (4 hex chars, as admin/meta0_list prints "
-            "them) or the %d base keys of %d hex chars; got %d key(s) of length(s) %s"
-            % (NUM_PREFIXES, 16 ** digits, digits, len(mapping),
-               ", ".join(str(n) for n in sorted(lengths))))
-    for key, addrs in prefixes.items():
-        if isinstance(addrs, tuple):
-            prefixes[key] = list(addrs)
-    validate_payload(prefixes, full=True)
-    return prefixes
-
-
 # ---------------------------------------------------------------------------
 # Apply
-
-
-def moved_bases(current, target):
-    """Bases whose set of peers differs (a reordering alone is not a move)."""
-    keys = set(current) | set(target)
-    return sorted(k for k in keys if target.get(k)
-                  and set(current.get(k) or ()) != set(target.get(k) or ()))
-
-
-def served_mapping(mapping):
-    """A base mapping as meta0 serves it: every list sorted."""
-    return dict((k, sorted(v)) for k, v in sorted(mapping.items()))
 
 
 def meta1_base(key, digits):
@@ -387,7 +311,7 @@ class Applier(object):
     def apply(self, current, target, leftovers=None, records=()):
         """Apply the moves from ``current`` to ``target``, then clean up the
         ``leftovers`` (:func:`held_copies`) of an earlier run and delete its
-        ``records`` (:mod:`meta0_journal`). Returns a report
+        ``records`` (:mod:`journal`). Returns a report
         (:func:`new_report`); raises ApplyError when meta0 could not be
         updated."""
         bases = moved_bases(current, target)
@@ -406,7 +330,7 @@ class Applier(object):
         if ok:
             self._check_unchanged(ok)
             record = self._record(ok)
-            payload = planner.meta0_payload(target, self.digits, [j[0] for j in ok])
+            payload = meta0_payload(target, self.digits, [j[0] for j in ok])
             try:
                 self.force_and_verify(payload)
             except ApplyError as exc:
