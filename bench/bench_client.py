@@ -53,7 +53,7 @@ sys.path.insert(0, os.path.join(ROOT, "simulator"))
 from ansible_collections.openio.sds.plugins.module_utils import meta1_elections as m1  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.rdir import list_rdirs, locate_rdir, volume_id  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils.rdir_index import IndexCopy  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.rdir_copy import IndexCopy  # noqa: E402
 from oiosim.testing import Simulator  # noqa: E402
 
 TOLERANCE = 0.10

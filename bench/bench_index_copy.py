@@ -31,8 +31,8 @@ sys.path.insert(0, os.path.join(ROOT, "simulator"))
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.rdir import list_rdirs, locate_rdir  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils.rdir_index import (  # noqa: E402
-    IndexCopy, IndexReader, push_records)
+from ansible_collections.openio.sds.plugins.module_utils.rdir_copy import IndexCopy  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.rdir_index import IndexReader, push_records  # noqa: E402
 from oiosim.testing import Simulator  # noqa: E402
 
 VOLUME = "rawx-1"

@@ -274,7 +274,7 @@ failed_records:
 from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
-from ansible_collections.openio.sds.plugins.module_utils import rdir_index
+from ansible_collections.openio.sds.plugins.module_utils import rdir_copy, rdir_index
 
 
 def work(module):
@@ -289,11 +289,11 @@ def work(module):
     # Every volume located before the first write: a bad one stops the run
     # with nothing written.
     rdirs = rdir_index.list_rdirs(module.client)
-    ends = [rdir_index.endpoints(module.client, vol, params["source"], dest,
+    ends = [rdir_copy.endpoints(module.client, vol, params["source"], dest,
                                  params["destination_volume"], rdirs) for vol, dest in targets]
     results = {}
     for vol, (src_id, src_addr, dst_id, dst_addr) in zip(volumes, ends):
-        copy = rdir_index.IndexCopy(
+        copy = rdir_copy.IndexCopy(
             module.client, params["service_type"], vol, src_addr, dst_addr,
             page_size=params["page_size"], concurrency=params["concurrency"],
             remove_from_source=params["remove_from_source"],
@@ -303,12 +303,12 @@ def work(module):
                             destination_volume=params["destination_volume"] or vol)
     if single:
         result = results[volumes[0]]
-        before, after = rdir_index.diff_summary(result, result["source_rdir"],
+        before, after = rdir_copy.diff_summary(result, result["source_rdir"],
                                                 result["destination_rdir"])
     else:
-        result = rdir_index.copies_total(results)
+        result = rdir_copy.copies_total(results)
         result["source_rdir"] = ends[0][0] if ends else params["source"]
-        before, after = rdir_index.diff_summary(result, result["source_rdir"],
+        before, after = rdir_copy.diff_summary(result, result["source_rdir"],
                                                 "the rdirs of the volumes")
     module.record_before(before)
     module.record_after(after)

@@ -9,7 +9,8 @@ import requests
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 from ansible_collections.openio.sds.plugins.module_utils.rdir import list_rdirs, locate_rdir
-from ansible_collections.openio.sds.plugins.module_utils.rdir_index import IndexCopy, list_records
+from ansible_collections.openio.sds.plugins.module_utils.rdir_copy import IndexCopy
+from ansible_collections.openio.sds.plugins.module_utils.rdir_index import list_records
 
 VOLUME = "rawx-1"
 

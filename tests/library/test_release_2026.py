@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from ansible_collections.openio.sds.plugins.module_utils import rdir_index, sqlbase
+from ansible_collections.openio.sds.plugins.module_utils import rdir_copy, rdir_index, sqlbase
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient, OioError
 from ansible_collections.openio.sds.plugins.module_utils.meta0.apply import meta1_base
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
@@ -68,7 +68,7 @@ def check_rawx_records_copy(client, sim):
                                  "chunk_id": "%064X" % i, "mtime": 1700000000 + i,
                                  "path": "obj-%d" % i, "version": 1700000000000000 + i})
     src_addr, dst_addr = src_url.split("//")[1], dst_url.split("//")[1]
-    result = rdir_index.IndexCopy(client, "rawx", vol, src_addr, dst_addr, page_size=7).run()
+    result = rdir_copy.IndexCopy(client, "rawx", vol, src_addr, dst_addr, page_size=7).run()
     assert result["skipped_count"] == 0, result["skipped_records"]
     assert result["copied"] == 25 and result["verified"] == 25, result
     assert rdir_fetch(dst_url, vol) == rdir_fetch(src_url, vol)
