@@ -11,6 +11,9 @@ import re
 
 HEX = "0123456789ABCDEF"
 NUM_PREFIXES = 65536
+# A cid's first 0 to 4 hex digits select its meta1 base.
+MAX_DIGITS = 4
+DIGITS_RANGE = (0, MAX_DIGITS)
 # The proxy keeps the account in a 64-byte buffer and the reference in a
 # 1024-byte one: longer names are truncated before hashing.
 MAX_ACCOUNT_BYTES = 63
@@ -132,10 +135,20 @@ def base_cid(base):
     return base.ljust(64, "0")
 
 
+def digits_problem(digits, name="digits"):
+    """Why ``digits`` cannot be meta1 digits, or None: the one rule."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or \
+            not DIGITS_RANGE[0] <= digits <= DIGITS_RANGE[1]:
+        return "%s must be an integer between %d and %d, got %r" % (
+            name, DIGITS_RANGE[0], DIGITS_RANGE[1], digits)
+    return None
+
+
 def base_keys(digits):
     """All base keys for ``digits`` in lexicographic order ('' for digits 0)."""
-    if not 0 <= digits <= 4:
-        raise ValueError("digits must be between 0 and 4, got %r" % (digits,))
+    problem = digits_problem(digits)
+    if problem:
+        raise ValueError(problem)
     if digits == 0:
         return [""]
     return ["%0*X" % (digits, i) for i in range(16 ** digits)]

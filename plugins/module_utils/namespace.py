@@ -16,6 +16,7 @@ __metaclass__ = type
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.release import LEGACY, detect
+from ansible_collections.openio.sds.plugins.module_utils.names import DIGITS_RANGE, MAX_DIGITS, digits_problem
 from ansible_collections.openio.sds.plugins.module_utils.services import normalize_service
 
 DIGITS_KEYS = ("ns.meta1_digits", "meta1_digits")
@@ -23,7 +24,7 @@ DIGITS_KEYS = ("ns.meta1_digits", "meta1_digits")
 # namespace's policies when it sets none (algorithms.md 11.1).
 DEFAULT_POLICY = "KEEP"
 DEFAULT_UPDATE_POLICY = "meta2=KEEP|3|1;sqlx=KEEP|1|1|;rdir=KEEP|1|1|"
-DEFAULT_DIGITS = 4
+DEFAULT_DIGITS = MAX_DIGITS
 # The types read, in this order, to tell the release when no list was read
 # yet: every namespace has meta0 services, a bootstrapped one meta1.
 PROBE_TYPES = ("meta0", "meta1", "rdir", "rawx")
@@ -68,9 +69,10 @@ class NamespaceFacts(object):
             except ValueError:
                 raise NamespaceError("namespace option %s=%r is not an integer: fix the "
                                      "namespace configuration" % (key, options[key]))
-            if not 0 <= value <= 4:
-                raise NamespaceError("namespace option %s=%r is outside 0..4: fix the "
-                                     "namespace configuration" % (key, options[key]))
+            if digits_problem(value):
+                raise NamespaceError("namespace option %s=%r is outside %d..%d: fix the "
+                                     "namespace configuration"
+                                     % ((key, options[key]) + DIGITS_RANGE))
             return value, key
         return None, None
 

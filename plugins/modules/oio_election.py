@@ -160,9 +160,9 @@ def resync(module, base):
     if not module.check_mode:
         problems = sync_problems(sync(module.client, base, module.params["check_type"]))
         if problems:
+            # Every peer answered: the failures are theirs, not a request's.
             raise OioError("resync of %s base %s failed on %s" % (
-                base.type, base.name, "; ".join(problems)),
-                method="POST", url=module.client.proxy_route("admin/sync"))
+                base.type, base.name, "; ".join(problems)))
     return {"synced": before["slaves"]}
 
 
@@ -177,8 +177,7 @@ def leave_election(module, base):
         problems = call_problems(leave(module.client, base))
         if problems:
             raise OioError("%s base %s: leaving the election failed on %s" % (
-                base.type, base.name, "; ".join(problems)),
-                method="POST", url=module.client.proxy_route("admin/leave"))
+                base.type, base.name, "; ".join(problems)))
     return {"left": members}
 
 

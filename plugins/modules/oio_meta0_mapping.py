@@ -377,12 +377,13 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0.plan import plan
 from ansible_collections.openio.sds.plugins.module_utils.meta0.run import (
     apply_plan, describe, leftover_copies, outcome, unfinished_runs)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+from ansible_collections.openio.sds.plugins.module_utils.names import DIGITS_RANGE
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 
 # Ranges of the number options, and the options a state does not take,
 # checked before anything is sent.
-RANGES = dict(LEASE_RANGES, concurrency=CONCURRENCY_RANGE, digits=(0, 4), max_moves=(0, None),
+RANGES = dict(LEASE_RANGES, concurrency=CONCURRENCY_RANGE, digits=DIGITS_RANGE, max_moves=(0, None),
               replicas=(1, 5), election_timeout=(0, 86400))
 ONLY_WITH = [("services", "state", "decommissioned"), ("mapping", "state", "present"),
              ("mapping_src", "state", "present"),

@@ -212,11 +212,12 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0.options import (
 from ansible_collections.openio.sds.plugins.module_utils.meta0.plan import (
     bases_per_service, check_numbers, compare_meta0_peers, resolve_digits)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
+from ansible_collections.openio.sds.plugins.module_utils.names import DIGITS_RANGE
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 
 # Ranges of the number options, checked before anything is sent.
-RANGES = dict(digits=(0, 4), max_items=(0, 100000), replicas=(1, 5), max_imbalance=(0, None))
+RANGES = dict(digits=DIGITS_RANGE, max_items=(0, 100000), replicas=(1, 5), max_imbalance=(0, None))
 
 
 def work(m):

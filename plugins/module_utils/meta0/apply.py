@@ -45,7 +45,15 @@ RECHECK_FACTOR = 4
 
 
 class ApplyError(OioError):
-    """meta0 did not end up with the planned mapping."""
+    """meta0 did not end up with the planned mapping. Made by :meth:`caused`
+    when a request failed (its method, URL and statuses), plainly when what
+    meta0 serves tells it (no request failed)."""
+
+    @classmethod
+    def caused(cls, message, cause):
+        """The error ``message``, carrying the failed exchange ``cause``."""
+        return cls(message, method=cause.method, url=cause.url, http_status=cause.http_status,
+                   status=cause.status, body=cause.body, transient=cause.transient)
 
 
 # ---------------------------------------------------------------------------
@@ -153,13 +161,10 @@ class Applier(object):
                           "mapping: %s" % error)
             return
         if error is not None:
-            raise ApplyError("meta0_force failed, meta0 was not updated: %s" % error.message,
-                             method=error.method, url=error.url,
-                             http_status=error.http_status, status=error.status,
-                             body=error.body, transient=error.transient)
+            raise ApplyError.caused("meta0_force failed, meta0 was not updated: %s"
+                                    % error.message, error)
         raise ApplyError("meta0 was forced but serves another mapping for %d of %d prefixes "
-                         "(first: %s)" % (len(wrong), len(payload), ", ".join(wrong[:5])),
-                         method="GET", url=self.client.proxy_route("admin/meta0_list"))
+                         "(first: %s)" % (len(wrong), len(payload), ", ".join(wrong[:5])))
 
     # -- the three phases --------------------------------------------------
 
@@ -281,17 +286,14 @@ class Applier(object):
             served = facts(self.client).meta0()
         except OioError as exc:
             self._rollback(jobs)
-            raise ApplyError("meta0 was not updated: the lease and the mapping could not be "
-                             "checked right before the force: %s" % exc,
-                             method=exc.method, url=exc.url, http_status=exc.http_status,
-                             status=exc.status, body=exc.body, transient=exc.transient)
+            raise ApplyError.caused("meta0 was not updated: the lease and the mapping could not "
+                                    "be checked right before the force: %s" % exc, exc)
         changed = [j[0] for j in jobs if not self._serves(served, j[0], j[1])]
         if changed:
             self._rollback([j for j in jobs if j[0] not in changed])
             raise ApplyError("meta0 changed under the plan for %d base(s) (first: %s): another "
                              "writer changed the mapping; nothing was forced, run the task again"
-                             % (len(changed), ", ".join(changed[:5])),
-                             method="GET", url=self.client.proxy_route("admin/meta0_list"))
+                             % (len(changed), ", ".join(changed[:5])))
 
     def _served_after_failure(self, jobs):
         """After a failed force: which bases meta0 serves with their new
@@ -374,11 +376,9 @@ class Applier(object):
             return journal.record(self.client, self.digits, jobs)
         except OioError as exc:
             self._rollback(jobs)
-            raise ApplyError("meta0 was not updated: the bases whose copies the force leaves "
-                             "to remove could not be recorded in %s/%s: %s"
-                             % (journal.ACCOUNT, journal.REFERENCE, exc),
-                             method=exc.method, url=exc.url, http_status=exc.http_status,
-                             status=exc.status, body=exc.body, transient=exc.transient)
+            raise ApplyError.caused("meta0 was not updated: the bases whose copies the force "
+                                    "leaves to remove could not be recorded in %s/%s: %s"
+                                    % (journal.ACCOUNT, journal.REFERENCE, exc), exc)
 
     def _clear(self, records):
         """Delete records whose copies are gone; a failure only means the

@@ -19,6 +19,7 @@ from ansible_collections.openio.sds.plugins.module_utils.location import (
     service_location,
 )
 from ansible_collections.openio.sds.plugins.module_utils.names import (
+    DIGITS_RANGE,
     NUM_PREFIXES,
     is_addr,
     base_keys,
@@ -66,7 +67,7 @@ class PayloadError(InvalidInput):
 
 def check_params(replicas, digits, min_dist):
     for name, value, low, high in (("replicas", replicas, 1, MAX_REPLICAS),
-                                   ("digits", digits, 0, 4),
+                                   ("digits", digits) + DIGITS_RANGE,
                                    ("min_dist", min_dist, 1, 4)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise PlanningError("%s must be an integer between %d and %d, got %r"

@@ -14,9 +14,9 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import peer_results
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner
 from ansible_collections.openio.sds.plugins.module_utils.meta0.model import (
-    MAX_REPLICAS, Move, PayloadError, bases_from_meta0, meta0_payload, moved_bases,
+    MAX_DIST, MAX_REPLICAS, Move, PayloadError, bases_from_meta0, meta0_payload, moved_bases,
     normalize_user_mapping)
-from ansible_collections.openio.sds.plugins.module_utils.names import base_cid
+from ansible_collections.openio.sds.plugins.module_utils.names import base_cid, digits_problem
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 
@@ -30,8 +30,9 @@ def resolve_digits(client, requested):
     configured, key = facts(client).configured_digits()
     if requested is None:
         return facts(client).meta1_digits()
-    if not 0 <= requested <= 4:
-        raise PayloadError("digits must be between 0 and 4, got %r" % (requested,))
+    problem = digits_problem(requested)
+    if problem:
+        raise PayloadError(problem)
     if configured is not None and configured != requested:
         raise PayloadError("digits=%d contradicts the namespace option %s=%d"
                            % (requested, key, configured))
@@ -207,9 +208,12 @@ def plan(client, state, warn, replicas=3, digits=None, min_dist=1, services=None
 
 def check_numbers(replicas, digits, min_dist):
     for name, value, low, high in (("replicas", replicas, 1, MAX_REPLICAS),
-                                   ("digits", digits, 0, 4), ("min_dist", min_dist, 1, 4)):
+                                   ("min_dist", min_dist, 1, MAX_DIST)):
         if not low <= value <= high:
             raise PayloadError("%s must be between %d and %d, got %r" % (name, low, high, value))
+    problem = digits_problem(digits)
+    if problem:
+        raise PayloadError(problem)
 
 
 def compare_meta0_peers(client):
