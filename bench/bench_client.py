@@ -51,6 +51,7 @@ sys.path.insert(0, _collections())
 sys.path.insert(0, os.path.join(ROOT, "simulator"))
 
 from ansible_collections.openio.sds.plugins.module_utils import meta1_elections as m1  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.rdir import list_rdirs, locate_rdir, volume_id  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.rdir_copy import IndexCopy  # noqa: E402
@@ -73,7 +74,7 @@ def scan(sim, concurrency):
 
 def copy(sim, records, concurrency):
     client = OioClient(sim.proxy_url, sim.namespace)
-    volume = sorted(volume_id(s) for s in client.conscience_list("rawx"))[0]
+    volume = sorted(volume_id(s) for s in facts(client).conscience_list("rawx"))[0]
     sim.seed_data(containers=1, chunks_per_volume=0, volume_records={volume: records})
     dummy, src, dummy = locate_rdir(client, volume)
     dst = [r["addr"] for r in list_rdirs(client) if r["addr"] != src][0]

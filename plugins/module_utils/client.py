@@ -550,12 +550,6 @@ class OioClient(object):
 
     # -- shared reads ----------------------------------------------------
 
-    def conscience_list(self, service_type, full=False):
-        params = {"type": service_type}
-        if full:
-            params["full"] = "1"
-        return self.proxy("GET", "conscience/list", params).body or []
-
     def map_bounded(self, func, items, workers=8):
         """Run ``func(item)`` over ``items`` with at most ``workers`` threads
         (so at most ``workers`` connections, one pooled session each).

@@ -17,7 +17,7 @@ __metaclass__ = type
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.release import LEGACY, detect
 from ansible_collections.openio.sds.plugins.module_utils.names import DIGITS_RANGE, MAX_DIGITS, digits_problem
-from ansible_collections.openio.sds.plugins.module_utils.services import normalize_service
+from ansible_collections.openio.sds.plugins.module_utils.services import normalize_service, service_id
 
 DIGITS_KEYS = ("ns.meta1_digits", "meta1_digits")
 # The policy of a service type the namespace does not name, and the
@@ -105,15 +105,21 @@ class NamespaceFacts(object):
     def conscience_list(self, service_type, full=False):
         """The raw conscience entries of a type; the first non-empty list
         also tells the release."""
-        entries = self.client.conscience_list(service_type, full=full)
+        entries = self._read_conscience(service_type, full)
         if self._release is None:
             self._release = detect(entries)
         return entries
 
+    def _read_conscience(self, service_type, full=False):
+        params = {"type": service_type}
+        if full:
+            params["full"] = "1"
+        return self.client.proxy("GET", "conscience/list", params).body or []
+
     def service_ids(self, service_type):
         """The service IDs (``tag.service_id``) of the services of a type."""
-        return set(e["tags"]["tag.service_id"] for e in self.conscience_list(service_type)
-                   if (e.get("tags") or {}).get("tag.service_id"))
+        return set(sid for sid in (service_id(e, with_addr=False)
+                                   for e in self.conscience_list(service_type)) if sid)
 
     def services(self, service_type, full=False):
         """The services of a type in the collection's one shape
@@ -144,7 +150,7 @@ class NamespaceFacts(object):
         is taken for 7.3.0 (its answers are then the same)."""
         if self._release is None:
             for service_type in PROBE_TYPES:
-                self._release = detect(self.client.conscience_list(service_type))
+                self._release = detect(self._read_conscience(service_type))
                 if self._release is not None:
                     break
             else:

@@ -23,7 +23,7 @@ from ansible_collections.openio.sds.plugins.module_utils.names import (
 from ansible_collections.openio.sds.plugins.module_utils.rdir_planner import (
     STATUSES, RdirTable, plan_rdir_assignment, rdir_loads, split_hosts, volume_status)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
-from ansible_collections.openio.sds.plugins.module_utils.services import normalize_service
+from ansible_collections.openio.sds.plugins.module_utils.services import normalize_service, service_id
 
 SERVICE_TYPES = ("rawx", "meta2")
 # rdir routes of each kind of index (rdir-api.md 3).
@@ -44,8 +44,7 @@ STATUS_NO_SUCH_REFERENCE = 406
 
 def volume_id(entry):
     """Volume ID of a rawx/meta2 conscience entry: service ID, else address."""
-    tags = entry.get("tags") or {}
-    return tags.get("tag.service_id") or entry.get("addr")
+    return service_id(entry)
 
 
 def _service(entry, release):

@@ -39,7 +39,7 @@ from ansible_collections.openio.sds.plugins.module_utils.location import (
 )
 from ansible_collections.openio.sds.plugins.module_utils.rdir_solver import (
     _Bucket, _Solver, _decompose, _groups, _served)
-from ansible_collections.openio.sds.plugins.module_utils.services import score_of
+from ansible_collections.openio.sds.plugins.module_utils.services import score_of, service_id
 
 STATUS_OK = "ok"
 STATUS_MISSING = "missing"
@@ -57,19 +57,14 @@ REASON_EXCESS = "excess"
 # ---------------------------------------------------------------------------
 # Services and hosts
 
-def _service_id(service):
-    tags = service.get("tags") or {}
-    return service.get("service_id") or tags.get("tag.service_id")
-
-
 def rdir_host(rdir):
     """The value stored in meta1 for ``rdir``: its service ID if it has one,
     else its address. ``id`` is taken as the service ID or address already."""
-    return _service_id(rdir) or rdir.get("id") or rdir["addr"]
+    return service_id(rdir)
 
 
 def _volume_id(volume):
-    return volume.get("id") or _service_id(volume) or volume["addr"]
+    return volume.get("id") or service_id(volume)
 
 
 def split_hosts(hosts):

@@ -31,6 +31,15 @@ def lock_state(entry, release=None):
     return {"put": locked, "get": locked}
 
 
+def service_id(entry, with_addr=True):
+    """A service's ID, the one rule: its ``service_id`` or conscience tag
+    ``tag.service_id``, else its ``id`` (the collection's shape), else
+    (unless ``with_addr`` is false) its address."""
+    tags = entry.get("tags") or {}
+    found = entry.get("service_id") or tags.get("tag.service_id") or entry.get("id")
+    return found or (entry.get("addr") if with_addr else None)
+
+
 def normalize_service(entry, release=None):
     """A conscience entry as the collection returns it: the SDK's ``id``
     (service ID, else address) plus the few tags everybody asks for.
@@ -40,7 +49,7 @@ def normalize_service(entry, release=None):
     locks = lock_state(entry, release)
     out = {
         "addr": entry.get("addr"),
-        "id": tags.get("tag.service_id") or entry.get("addr"),
+        "id": service_id(entry),
         "score": score_of(entry),
         "location": service_location(entry),
         "locked": locks["put"] or locks["get"],

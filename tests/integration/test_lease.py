@@ -8,6 +8,7 @@ import threading
 import pytest
 import requests
 
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 from ansible_collections.openio.sds.plugins.module_utils.meta0.lease import (
     LEASE_ACCOUNT, LEASE_REFERENCE, LeaseBusy, WriterLease)
@@ -76,7 +77,7 @@ def test_a_held_lease_makes_a_meta0_writer_fail_naming_the_holder(sim_factory, r
     sim = sim_factory("small_bootstrapped")
     client = OioClient(sim.proxy_url, sim.namespace, retries=0)
     WriterLease(client, holder="ops@elsewhere pid 42").acquire()
-    victim = sorted(s["addr"] for s in client.conscience_list("meta1"))[0]
+    victim = sorted(s["addr"] for s in facts(client).conscience_list("meta1"))[0]
     sim.reset_writes()
     play = tmp_path / "decommission.yml"
     play.write_text("""

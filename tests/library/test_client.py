@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from ansible_collections.openio.sds.plugins.module_utils import client as oio
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from ansible_collections.openio.sds.plugins.module_utils.meta0.lease import WriterLease, writer_lease
 
 
@@ -31,7 +32,7 @@ def test_proxy_down_is_retried_then_reported():
     cli = oio.OioClient("127.0.0.1:%d" % free_port(), "OPENIO", retries=2,
                         warn=warnings.append, sleep=lambda s: None)
     with pytest.raises(oio.OioError) as info:
-        cli.conscience_list("meta1")
+        cli.proxy("GET", "conscience/list", {"type": "meta1"})
     assert "cannot reach the service" in str(info.value)
     assert info.value.http_status is None
     assert len(warnings) == 2
@@ -49,7 +50,7 @@ def test_503_then_success(simulator):
     simulator.set_faults({"rules": [{"match": "conscience/list", "service": "proxy",
                                      "rate": 1.0, "action": "503", "times": 1}]})
     cli, warnings = make_client(simulator)
-    services = cli.conscience_list("meta1")
+    services = cli.proxy("GET", "conscience/list", {"type": "meta1"}).body
     assert services
     assert len(warnings) == 1 and "HTTP 503" in warnings[0]
     assert cli.retry_count == 1
@@ -91,7 +92,7 @@ def test_an_overloaded_proxy_is_not_a_peer_outage(simulator):
                                      "action": "503"}]})
     cli, warnings = make_client(simulator, retries=1, outage=30, clock=ticking())
     with pytest.raises(oio.OioError) as info:
-        cli.conscience_list("meta1")
+        facts(cli).conscience_list("meta1")
     assert "run the task again" not in str(info.value) and len(warnings) == 1
 
 
@@ -129,7 +130,7 @@ def test_404_with_openio_error_body(simulator):
 def test_namespace_mismatch_is_400(simulator):
     cli = oio.OioClient(simulator.proxy_url, "OTHER")
     with pytest.raises(oio.OioError) as info:
-        cli.conscience_list("meta1")
+        facts(cli).conscience_list("meta1")
     assert info.value.http_status == 400
     assert "namespace" in info.value.message
 
@@ -208,7 +209,7 @@ def test_circuit_opens_after_consecutive_connection_failures():
                         warn=warnings.append, sleep=lambda s: None)
     for dummy in range(10):
         with pytest.raises(oio.OioError):
-            cli.conscience_list("meta1")
+            facts(cli).conscience_list("meta1")
     # 5 attempts opened the circuit; the other requests were never sent.
     assert cli.request_count == oio.BREAKER_THRESHOLD
     assert cli.circuit_open()
@@ -226,13 +227,13 @@ def test_circuit_is_per_endpoint_and_reset_by_an_answer(simulator):
         with pytest.raises(oio.OioError):
             cli.rdir("GET", dead, "v1/status")
     # An answer from the dead endpoint's neighbour does not reset its count...
-    assert cli.conscience_list("meta1")
+    assert facts(cli).conscience_list("meta1")
     with pytest.raises(oio.OioError):
         cli.rdir("GET", dead, "v1/status")
     assert cli.circuit_open("http://" + dead)
     # ...and the proxy keeps working.
     assert not cli.circuit_open()
-    assert cli.conscience_list("meta1")
+    assert facts(cli).conscience_list("meta1")
 
 
 def test_dropped_connections_open_the_circuit(simulator):
@@ -241,7 +242,7 @@ def test_dropped_connections_open_the_circuit(simulator):
     cli, dummy = make_client(simulator, retries=3)
     for dummy_i in range(6):
         with pytest.raises(oio.OioError):
-            cli.conscience_list("meta1")
+            facts(cli).conscience_list("meta1")
     assert cli.circuit_open()
     assert simulator.stats()["requests"] == oio.BREAKER_THRESHOLD
 
@@ -314,7 +315,7 @@ def test_one_keep_alive_connection_serves_a_run(sim_factory):
     cli, dummy = make_client(sim)
     sim.reset_stats()
     for dummy_i in range(5):
-        cli.conscience_list("meta1")
+        facts(cli).conscience_list("meta1")
     cli.proxy("POST", "reference/create", {"acct": "ACCT", "ref": "kept"})
     assert sim.stats()["connections"]["proxy"] == 1
 

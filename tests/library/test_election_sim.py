@@ -4,6 +4,7 @@ the all-bases scan under faults and its connections, and a meta1 base move
 from ansible_collections.openio.sds.plugins.module_utils import election as el
 from ansible_collections.openio.sds.plugins.module_utils import meta1_elections as m1
 from ansible_collections.openio.sds.plugins.module_utils import sqlbase
+from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 
 
@@ -62,7 +63,7 @@ def test_scan_fails_when_the_proxy_goes_away(sim_factory):
 def test_scan_names_a_down_meta1(sim_factory):
     sim = sim_factory("small_bootstrapped")
     cli, dummy = client_for(sim)
-    victim = cli.conscience_list("meta1")[0]["addr"]
+    victim = facts(cli).conscience_list("meta1")[0]["addr"]
     sim.set_faults({"down_peers": [victim]})
     agg = m1.aggregate(m1.scan_meta1_elections(cli, 2))
     assert agg["counts"]["unreachable"] == agg["unhealthy_count"] > 0
@@ -85,7 +86,7 @@ def test_meta1_base_move(sim_factory):
     owner = sqlbase.owner_peers(cli, base)
     assert owner["consistent"] and len(owner["prefixes"]) == 256
     old = owner["peers"]
-    spare = [s["addr"] for s in cli.conscience_list("meta1") if s["addr"] not in old][0]
+    spare = [s["addr"] for s in facts(cli).conscience_list("meta1") if s["addr"] not in old][0]
     desired = old[1:] + [spare]
     table = sqlbase.get_admin_properties(cli, base)
     sys_peers = table["system"]["sys.peers"].split(",")

@@ -28,7 +28,7 @@ from ansible_collections.openio.sds.plugins.module_utils.names import (
     upper_prefix,
     siblings,
 )
-from ansible_collections.openio.sds.plugins.module_utils.services import score_of
+from ansible_collections.openio.sds.plugins.module_utils.services import score_of, service_id
 
 MAX_REPLICAS = 5
 MAX_DIST = 4
@@ -108,7 +108,7 @@ def auto_min_dist(services, replicas, excluded=()):
     for svc in services or ():
         if not isinstance(svc, dict):
             continue
-        sid = svc.get("id") or (svc.get("tags") or {}).get("tag.service_id")
+        sid = service_id(svc, with_addr=False)
         if svc.get("addr") in excluded or (sid and sid in excluded):
             continue
         try:
@@ -147,7 +147,7 @@ class Services(object):
         for addr in sorted(seen, key=_addr_sort_key):
             svc = seen[addr]
             self.addrs.append(addr)
-            self.ids.append(svc.get("id") or (svc.get("tags") or {}).get("tag.service_id") or addr)
+            self.ids.append(service_id(svc) or addr)
             try:
                 self.scores.append(score_of(svc))
             except ValueError as exc:
