@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 
-from . import release, snapshot, topology
+from . import release, restore, snapshot, topology
 from .server import App, write_port_file
 
 
@@ -45,7 +45,7 @@ def main(argv=None):
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     app = App(topo, seed=args.seed, port=args.port, loop=loop, profile=args.profile)
-    renamed = snapshot.restore(app.ns, topo[snapshot.KEY]) if snapshot.KEY in topo else None
+    renamed = restore.restore(app.ns, topo[snapshot.KEY]) if snapshot.KEY in topo else None
     loop.run_until_complete(app.start())
     stop = loop.create_future()
 

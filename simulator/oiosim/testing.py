@@ -65,9 +65,12 @@ class Simulator(object):
         deadline = time.time() + self.start_timeout
         while time.time() < deadline:
             if os.path.exists(port_file):
-                with open(port_file) as fh:
-                    self.info = json.load(fh)
-                return self
+                try:
+                    with open(port_file) as fh:
+                        self.info = json.load(fh)
+                    return self
+                except ValueError:
+                    pass  # half-written: read it again
             if self.proc.poll() is not None:
                 break
             time.sleep(0.02)

@@ -9,20 +9,13 @@ exchanges (a meta0 crash and restart, an unlink that was not captured).
 import http.client
 import json
 import os
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 from urllib.parse import unquote, urlsplit
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TESTS = os.path.dirname(HERE)
-SIM_DIR = os.path.join(os.path.dirname(TESTS), "simulator")
-TRANSCRIPTS = os.path.join(HERE, "transcripts")
 from oiosim.core import Request
 from oiosim.transcripts import load_folder, parse_file
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRANSCRIPTS = os.path.join(HERE, "transcripts")
 
 
 class Lab(object):
@@ -318,57 +311,3 @@ def http_call(hostport, method, target, headers, body, timeout=30):
         return Answer(error="%s: %s" % (type(exc).__name__, exc))
     finally:
         conn.close()
-
-
-# ----------------------------------------------------------------- simulator
-
-class SimulatorProcess(object):
-    """``python -m oiosim --preset lab`` in a child process, stopped by PID."""
-
-    def __init__(self, preset="lab", ttl=600, startup=60):
-        self.preset = preset
-        self.ttl = ttl
-        self.startup = startup
-        self.proc = None
-        self.info = None
-        self._tmp = None
-
-    def start(self):
-        self._tmp = tempfile.mkdtemp(prefix="oiosim-conformance-")
-        port_file = os.path.join(self._tmp, "ports.json")
-        self._log = open(os.path.join(self._tmp, "sim.log"), "wb")
-        env = dict(os.environ)
-        env["PYTHONPATH"] = SIM_DIR + os.pathsep + env.get("PYTHONPATH", "")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "oiosim", "--preset", self.preset, "--port", "0",
-             "--port-file", port_file, "--ttl", str(self.ttl)],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=TESTS)
-        deadline = time.time() + self.startup
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("simulator exited with %s, see %s" % (
-                    self.proc.returncode, self._log.name))
-            if os.path.exists(port_file):
-                try:
-                    with open(port_file) as fh:
-                        self.info = json.load(fh)
-                    return self.info
-                except ValueError:
-                    pass        # half-written, try again
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("simulator did not start within %ss" % self.startup)
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-        if getattr(self, "_log", None):
-            self._log.close()
-        # The log is kept only when the simulator failed to start.
-        if self._tmp and self.info is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)

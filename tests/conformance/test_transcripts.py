@@ -10,7 +10,8 @@ import pytest
 
 from compare import compare
 from known_differences import KNOWN_DIFFERENCES
-from replay import CONTROL, LABS, HttpTarget, SimulatorProcess, ordered_transcripts
+from oiosim.testing import Simulator
+from replay import CONTROL, LABS, HttpTarget, ordered_transcripts
 
 TRANSCRIPTS = {release: ordered_transcripts(lab=lab) for release, lab in LABS.items()}
 _ANSWERS = {}
@@ -33,8 +34,8 @@ def replay_all(release):
     replayed once per test process."""
     if release not in _ANSWERS:
         lab = LABS[release]
-        sim = SimulatorProcess(preset=lab.preset)
-        target = HttpTarget(sim.start(), lab)
+        sim = Simulator(preset=lab.preset, seed=None, ttl=600, start_timeout=60)
+        target = HttpTarget(sim.start().info, lab)
         out = {}
         try:
             for t in TRANSCRIPTS[release]:

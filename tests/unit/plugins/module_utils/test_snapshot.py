@@ -95,12 +95,13 @@ def test_the_simulator_rebuilds_the_namespace():
     sim_snapshot = pytest.importorskip("oiosim.snapshot")
     Namespace = pytest.importorskip("oiosim.namespace").Namespace
     RdirService = pytest.importorskip("oiosim.rdir").RdirService
+    sim_restore = pytest.importorskip("oiosim.restore")
     data = sample()
     topo = sim_snapshot.to_topology(data)
     assert topo["namespace"] == "PROD" and topo["meta1_digits"] == 1
     assert topo["service_update_policy"] == "meta2=KEEP|3|1"
     ns = Namespace(topo, rdir_factory=RdirService)
-    renamed = sim_snapshot.restore(ns, data)
+    renamed = sim_restore.restore(ns, data)
     assert renamed == {}  # no listener: every address is kept
     assert ns.meta0[0x1234] == tuple(data["meta0"]["1234"])
     rawx = ns.find("rawx-1")
