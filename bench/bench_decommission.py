@@ -125,7 +125,7 @@ def run(digits, concurrency, profile="none", release="7.3.0"):
         plan = planner.decommission(current, services, [VICTIM], replicas=3, digits=digits)
         phases.mark("copies held by the service (admin/has)")
         left, unknown, scanned = meta0_apply.held_copies(client, current, [VICTIM], digits,
-                                                   concurrency)
+                                                         concurrency)
         scan_requests, dummy = requests_of(sim)
         applier = meta0_apply.Applier(client, digits, concurrency=concurrency)
         report = applier.apply(current, plan.mapping, leftovers=left)

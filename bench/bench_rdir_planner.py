@@ -157,6 +157,8 @@ def report(label, volumes, rdirs, assignments, elapsed, peak):
 
 
 REPORTED = []
+
+
 def goal(text, met, figure):
     print("goal %s: %s (%s)" % (text, "met" if met else "NOT met", figure))
 

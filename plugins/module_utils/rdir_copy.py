@@ -46,6 +46,7 @@ MAX_REPORTED = 20
 # Records per batched push or delete (2026.14): what openio-admin rdir copy sends.
 BATCH_MAX = 1000
 
+
 def read_ahead(pages, depth=1):
     """Yield the pages of ``pages`` while the next ``depth`` are read in a
     thread: the rdir reads the next page while the last one is written.

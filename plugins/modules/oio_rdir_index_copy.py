@@ -290,7 +290,7 @@ def work(module):
     # with nothing written.
     rdirs = rdir_index.list_rdirs(module.client)
     ends = [rdir_copy.endpoints(module.client, vol, params["source"], dest,
-                                 params["destination_volume"], rdirs) for vol, dest in targets]
+                                params["destination_volume"], rdirs) for vol, dest in targets]
     results = {}
     for vol, (src_id, src_addr, dst_id, dst_addr) in zip(volumes, ends):
         copy = rdir_copy.IndexCopy(
@@ -304,12 +304,12 @@ def work(module):
     if single:
         result = results[volumes[0]]
         before, after = rdir_copy.diff_summary(result, result["source_rdir"],
-                                                result["destination_rdir"])
+                                               result["destination_rdir"])
     else:
         result = rdir_copy.copies_total(results)
         result["source_rdir"] = ends[0][0] if ends else params["source"]
         before, after = rdir_copy.diff_summary(result, result["source_rdir"],
-                                                "the rdirs of the volumes")
+                                               "the rdirs of the volumes")
     module.record_before(before)
     module.record_after(after)
     module.changed = bool(result["copied"] or result["removed_from_source"])

@@ -79,6 +79,6 @@ def test_moves_and_diff_summary():
     moves = meta0_plan.replica_moves(current, target)
     assert moves == [("00", C, D), ("01", A, E), ("01", B, D)]
     before, after = meta0_plan.diff_summary(meta0_plan.bases_per_service(current),
-                                       meta0_plan.bases_per_service(target), moves)
+                                            meta0_plan.bases_per_service(target), moves)
     assert after["moved_bases"] == 2 and after["moved_replicas"] == 3
     assert before["bases_per_meta1"][C] == 3 and after["bases_per_meta1"][E] == 1
