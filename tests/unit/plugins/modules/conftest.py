@@ -52,12 +52,35 @@ def run_main(name, args, check=False, diff=False):
     return result
 
 
+# Namespaces several test files ask for by name (``SIM = "four_meta2"``).
+SIMS = {
+    # Four meta2 over two racks, two copies of each container.
+    "four_meta2": {
+        "preset": "small_bootstrapped",
+        "service_update_policy": "meta2=KEEP|2|1;sqlx=KEEP|1|1|;rdir=KEEP|1|1|",
+        "services": {
+            "meta0": {"count": 3, "racks": 3, "score": 80,
+                      "location": "site1.rack{rack}.host{n}.meta0-{n}"},
+            "meta1": {"count": 6, "racks": 3, "score": 80,
+                      "location": "site1.rack{rack}.host{n}.meta1-{n}"},
+            "meta2": {"count": 4, "racks": 2, "score": 80,
+                      "location": "site1.rack{rack}.host{n}.meta2-{n}"},
+            "rawx": {"count": 6, "racks": 3, "score": 80, "service_id": "rawx-{n}",
+                     "location": "site1.rack{rack}.host{n}.rawx-{n}"},
+            "rdir": {"count": 3, "racks": 3, "score": 80,
+                     "location": "site1.rack{rack}.rdir{n}.rdir-{n}"}}},
+}
+
+
 @pytest.fixture
 def oio(request, sim_factory):
     """``oio(module, check=False, diff=False, **options)`` against a fresh
-    namespace: the test file's ``SIM`` (sim_factory's arguments), else a
-    bootstrapped ``small`` one. ``oio.sim`` is the simulator."""
+    namespace: the test file's ``SIM`` (sim_factory's arguments, or the name
+    of one of ``SIMS``), else a bootstrapped ``small`` one. ``oio.sim`` is
+    the simulator."""
     settings = getattr(request.module, "SIM", None) or {"preset": "small_bootstrapped"}
+    if isinstance(settings, str):
+        settings = SIMS[settings]
     return module_runner(sim_factory(**settings))
 
 
@@ -74,9 +97,24 @@ def module_runner(sim):
         args.update(options)
         return run_main(name, args, check=check, diff=diff)
     run.sim = sim
+    run.converged = lambda name, options, diff=False: converged(run, name, options, diff)
     run.proxy = lambda method, path, body=None, headers=None, **query: proxy_call(
         sim, method, path, body, headers, **query)
     return run
+
+
+def converged(run, name, options, diff=False):
+    """``(check, real, again)``: ``options`` in check mode (which must write
+    nothing), for real, and again (which must change nothing)."""
+    run.sim.reset_writes()
+    check = run(name, check=True, diff=diff, **options)
+    assert not check.failed, check.msg
+    assert run.sim.writes() == []
+    real = run(name, **options)
+    again = run(name, **options)
+    assert not real.failed and not again.failed, (real.msg, again.msg)
+    assert not again.changed, again
+    return check, real, again
 
 
 def proxy_call(sim, method, path, body=None, headers=None, **query):

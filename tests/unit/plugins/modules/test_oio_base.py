@@ -2,32 +2,8 @@
 (in the order that keeps the election sane), a move resumed over a partial
 state, and stray copies removed."""
 
-SIM = {"preset": "small_bootstrapped",
-       "service_update_policy": "meta2=KEEP|2|1;sqlx=KEEP|1|1|;rdir=KEEP|1|1|",
-       "services": {
-           "meta0": {"count": 3, "racks": 3, "score": 80,
-                     "location": "site1.rack{rack}.host{n}.meta0-{n}"},
-           "meta1": {"count": 6, "racks": 3, "score": 80,
-                     "location": "site1.rack{rack}.host{n}.meta1-{n}"},
-           "meta2": {"count": 4, "racks": 2, "score": 80,
-                     "location": "site1.rack{rack}.host{n}.meta2-{n}"},
-           "rawx": {"count": 6, "racks": 3, "score": 80, "service_id": "rawx-{n}",
-                    "location": "site1.rack{rack}.host{n}.rawx-{n}"},
-           "rdir": {"count": 3, "racks": 3, "score": 80,
-                    "location": "site1.rack{rack}.rdir{n}.rdir-{n}"}}}
+SIM = "four_meta2"
 BASE = {"type": "meta2", "account": "base_acct", "reference": "base_ref"}
-
-
-def converged(oio, options, diff=False):
-    """(check, real, again); check mode wrote nothing."""
-    oio.sim.reset_writes()
-    check = oio("oio_base", check=True, diff=diff, **options)
-    assert not check.failed, check.msg
-    assert oio.sim.writes() == []
-    real = oio("oio_base", **options)
-    again = oio("oio_base", **options)
-    assert not real.failed and not again.failed, (real.msg, again.msg)
-    return check, real, again
 
 
 def holds(oio, addrs):
@@ -67,7 +43,7 @@ def test_properties_move_and_copies(oio):
 
     props = dict(BASE, properties={"owner": "team-a", "tier": "gold"},
                  system_properties={"sys.m2.note": "hello"})
-    check, real, again = converged(oio, props, diff=True)
+    check, real, again = oio.converged("oio_base", props, diff=True)
     assert check.changed and check["base"]["properties"] == {"owner": "team-a", "tier": "gold"}
     assert check["diff"]["before"]["properties"] == {}
     assert check["diff"]["after"]["properties"] == {"owner": "team-a", "tier": "gold"}
@@ -115,5 +91,6 @@ def test_properties_move_and_copies(oio):
 
     # A stray copy on the service that came and left.
     stray = holds(oio, [coming])[coming]
-    check, removed, again = converged(oio, dict(BASE, state="absent", service_ids=[coming]))
+    check, removed, again = oio.converged(
+        "oio_base", dict(BASE, state="absent", service_ids=[coming]))
     assert check.changed == stray and removed.changed == stray and not again.changed

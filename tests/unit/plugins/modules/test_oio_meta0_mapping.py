@@ -12,19 +12,6 @@ NEW_META1 = [{"type": "meta1", "addr": "127.21.0.%d:6101" % n, "score": 80,
 PER_REPLICA = ("set_properties", "copy", "leave", "remove", "status")
 
 
-def converged(oio, options, module="oio_meta0_mapping", diff=False):
-    """(check, real, again); check mode wrote nothing."""
-    oio.sim.reset_writes()
-    check = oio(module, check=True, diff=diff, **options)
-    assert not check.failed, check.msg
-    assert oio.sim.writes() == []
-    real = oio(module, **options)
-    again = oio(module, **options)
-    assert not real.failed and not again.failed, (real.msg, again.msg)
-    assert not again.changed
-    return check, real, again
-
-
 def test_bad_input_on_an_empty_meta0_writes_nothing(oio):
     sim = oio.sim
     sim.reset_writes()
@@ -63,8 +50,9 @@ def test_bootstrap_then_restore_its_dump(oio):
     """Bootstrapped once, as planned; its dump restored after a decommission
     changed the mapping."""
     sim = oio.sim
-    boot_check, boot, boot_again = converged(
-        oio, {"state": "bootstrapped", "min_dist": 3, "return_mapping": True}, diff=True)
+    boot_check, boot, boot_again = oio.converged(
+        "oio_meta0_mapping", {"state": "bootstrapped", "min_dist": 3, "return_mapping": True},
+        diff=True)
     assert boot_check.changed and boot_check["operation"] == "bootstrap"
     assert boot_check["check"]["ok"] and len(boot_check["mapping"]) == 256
     assert set(boot_check["counts_after"].values()) == {128}
@@ -92,7 +80,8 @@ def test_bootstrap_then_restore_its_dump(oio):
     # The bootstrap dump restored: meta0 only, with a warning saying so.
     assert oio("oio_meta0_mapping", state="decommissioned", services=["127.21.0.4:6101"],
                min_dist=3).changed
-    check, restore, dummy = converged(oio, {"state": "present", "mapping": dump["mapping"]})
+    check, restore, dummy = oio.converged(
+        "oio_meta0_mapping", {"state": "present", "mapping": dump["mapping"]})
     assert check.changed and check["operation"] == "restore"
     assert restore.changed and restore["apply"]["forced_prefixes"] == 65536
     assert len([w for w in restore["warnings"] if "no meta1 base is copied" in w]) == 1
@@ -133,7 +122,8 @@ def test_rebalance_decommission_and_an_interrupted_apply(oio_on):
 
     victim = "127.21.0.4:6101"
     decommission = {"state": "decommissioned", "services": [victim], "min_dist": 3}
-    check, dec, dummy = converged(oio, dict(decommission, return_moves=True))
+    check, dec, dummy = oio.converged(
+        "oio_meta0_mapping", dict(decommission, return_moves=True))
     assert check.changed and check["moves_count"] == bal["counts_after"][victim]
     assert set(m["from"] for m in check["moves"]) == {victim}
     assert check["counts_after"][victim] == 0

@@ -2,19 +2,7 @@
 meta2 with their index records, in batches, through a run that stops and a
 base moved by hand."""
 
-SIM = {"preset": "small_bootstrapped",
-       "service_update_policy": "meta2=KEEP|2|1;sqlx=KEEP|1|1|;rdir=KEEP|1|1|",
-       "services": {
-           "meta0": {"count": 3, "racks": 3, "score": 80,
-                     "location": "site1.rack{rack}.host{n}.meta0-{n}"},
-           "meta1": {"count": 6, "racks": 3, "score": 80,
-                     "location": "site1.rack{rack}.host{n}.meta1-{n}"},
-           "meta2": {"count": 4, "racks": 2, "score": 80,
-                     "location": "site1.rack{rack}.host{n}.meta2-{n}"},
-           "rawx": {"count": 6, "racks": 3, "score": 80, "service_id": "rawx-{n}",
-                    "location": "site1.rack{rack}.host{n}.rawx-{n}"},
-           "rdir": {"count": 3, "racks": 3, "score": 80,
-                    "location": "site1.rack{rack}.rdir{n}.rdir-{n}"}}}
+SIM = "four_meta2"
 
 
 def meta2_hosts(oio, cid):

@@ -17,19 +17,6 @@ SIM = {"topology": {
 RAWX = {"service_type": "rawx", "min_dist": 2}
 
 
-def converged(oio, options):
-    """(check, real, again); check mode wrote nothing."""
-    oio.sim.reset_writes()
-    check = oio("oio_rdir_assignment", check=True, **options)
-    assert not check.failed, check.msg
-    assert oio.sim.writes() == []
-    real = oio("oio_rdir_assignment", **options)
-    again = oio("oio_rdir_assignment", **options)
-    assert not real.failed and not again.failed, (real.msg, again.msg)
-    assert not again.changed
-    return check, real, again
-
-
 def test_volumes_get_an_rdir_and_follow_its_changes(oio):
     sim = oio.sim
     sim.reset_writes()
@@ -75,7 +62,7 @@ def test_volumes_get_an_rdir_and_follow_its_changes(oio):
 
     # rdir-1 goes down: only its two volumes move, to the rdirs still up.
     sim.service_down(rdir1)
-    check, real, dummy = converged(oio, RAWX)
+    check, real, dummy = oio.converged("oio_rdir_assignment", RAWX)
     assert check.changed and len(check["changes"]) == 2
     assert set(c["reason"] for c in check["changes"]) == {"rdir_down"}
     assert set(a for c in check["changes"] for a in c["old"]) == {rdir1}
@@ -109,8 +96,8 @@ def test_volumes_get_an_rdir_and_follow_its_changes(oio):
                      "location": "site1.rack1.host9.rawx-new"})
     skipped = oio("oio_rdir_assignment", **RAWX)
     assert not skipped.changed and skipped["skipped_volumes"] == ["rawx-new"]
-    check, real, dummy = converged(oio, dict(RAWX, service_ids=["rawx-new"],
-                                             include_locked=True))
+    check, real, dummy = oio.converged(
+        "oio_rdir_assignment", dict(RAWX, service_ids=["rawx-new"], include_locked=True))
     assert check.changed and [c["volume"] for c in check["changes"]] == ["rawx-new"]
     assert real.changed and real["assignments"]["rawx-new"] == check["assignments"]["rawx-new"]
 

@@ -33,18 +33,6 @@ def ns(oio):
     return Namespace(oio)
 
 
-def converged(oio, options, diff=False):
-    """(check, real, again); check mode wrote nothing."""
-    oio.sim.reset_writes()
-    check = oio("oio_rdir_index_copy", check=True, diff=diff, **options)
-    assert not check.failed, check.msg
-    assert oio.sim.writes() == []
-    real = oio("oio_rdir_index_copy", **options)
-    again = oio("oio_rdir_index_copy", **options)
-    assert not real.failed and not again.failed, (real.msg, again.msg)
-    return check, real, again
-
-
 def test_bad_input_is_refused_before_any_write(oio, ns):
     other = ns.other_rdir("rawx", ns.rawx["rawx-1"])
     batch = ns.other_rdir("rawx", ns.rawx["rawx-3"], ns.rawx["rawx-4"])
@@ -109,7 +97,7 @@ def test_rawx_copy_then_move(oio, ns, rdir_records):
     assert again["destination_count_before"] == 25
 
     move = dict(copy, remove_from_source=True, page_size=7)
-    check, real, again = converged(oio, dict(move, destination=rdir))
+    check, real, again = oio.converged("oio_rdir_index_copy", dict(move, destination=rdir))
     assert check.changed and check["copied"] == 0 and check["removed_from_source"] == 25
     assert real.changed and real["removed_from_source"] == 25
     assert rdir_records.fetch(old, "rawx-1", "rawx") == []
@@ -130,7 +118,7 @@ def test_meta2_move_one_record_per_page(oio, ns, rdir_records):
     rdir_records.push(old, vol, "meta2", CONTAINERS)
     move = {"service_type": "meta2", "volume": vol, "source": old, "remove_from_source": True,
             "page_size": 1}
-    check, real, again = converged(oio, move)
+    check, real, again = oio.converged("oio_rdir_index_copy", move)
     assert check.changed and (check["source_count"], check["copied"],
                               check["removed_from_source"]) == (7, 7, 7)
     assert real.changed and (real["copied"], real["removed_from_source"]) == (7, 7)
@@ -149,10 +137,11 @@ def test_one_moved_meta2_base_goes_to_another_volume(oio, ns, rdir_records):
          "mtime": 1700000001},
         {"container_id": CID[:-2] + "A2", "container_url": "OPENIO/acct/moved10",
          "mtime": 1700000002}])
-    check, real, again = converged(oio, {
-        "service_type": "meta2", "volume": vol, "source": rdir, "destination_volume": vol2,
-        "containers": [CID[:-2] + "A1"], "prefix": "OPENIO/acct/moved1",
-        "remove_from_source": True})
+    check, real, again = oio.converged(
+        "oio_rdir_index_copy",
+        {"service_type": "meta2", "volume": vol, "source": rdir, "destination_volume": vol2,
+         "containers": [CID[:-2] + "A1"], "prefix": "OPENIO/acct/moved1",
+         "remove_from_source": True})
     assert check.changed and check["copied"] == 1 and check["source_count"] == 1
     assert real.changed and real["copied"] == 1 and real["removed_from_source"] == 1
     assert real["destination_volume"] == vol2 and not again.changed
@@ -167,8 +156,10 @@ def test_several_volumes_in_one_run(oio, ns, rdir_records):
     source = ns.other_rdir("rawx", *targets.values())
     for vol in targets:
         rdir_records.push(source, vol, "rawx", CHUNKS[:4])
-    check, real, again = converged(oio, {"service_type": "rawx", "volumes": ["rawx-3", "rawx-4"],
-                                         "source": source, "remove_from_source": True})
+    check, real, again = oio.converged(
+        "oio_rdir_index_copy",
+        {"service_type": "rawx", "volumes": ["rawx-3", "rawx-4"], "source": source,
+         "remove_from_source": True})
     assert check.changed and check["copied"] == 8 and check["removed_from_source"] == 8
     assert real.changed and real["copied"] == 8 and real["removed_from_source"] == 8
     assert real["volumes"]["rawx-3"]["copied"] == 4

@@ -5,18 +5,6 @@ import pytest
 INCIDENT = 1700000050
 
 
-def converged(oio, options, diff=False):
-    """(check, real, again) of ``options``; check mode wrote nothing."""
-    oio.sim.reset_writes()
-    check = oio("oio_rdir_volume", check=True, diff=diff, **options)
-    assert not check.failed, check.msg
-    assert oio.sim.writes() == []
-    real = oio("oio_rdir_volume", **options)
-    again = oio("oio_rdir_volume", **options)
-    assert not real.failed and not again.failed, (real.msg, again.msg)
-    return check, real, again
-
-
 @pytest.mark.parametrize("options, message", [
     ({"volume": "rawx-404"}, "rawx-404 has no rdir assigned"),
     ({"service_type": "meta2", "volume": "rawx-1", "state": "locked", "who": "me"},
@@ -39,7 +27,7 @@ def test_present(oio):
     # A volume assigned, whose database does not exist yet.
     oio.proxy("POST", "reference/force", {"seq": 1, "type": "rdir", "host": rdir, "args": ""},
               {"x-oio-action-mode": "autocreate"}, acct="_RDIR", ref="rawx-extra", type="rdir")
-    check, real, again = converged(oio, {"volume": "rawx-extra"}, diff=True)
+    check, real, again = oio.converged("oio_rdir_volume", {"volume": "rawx-extra"}, diff=True)
     assert check.changed and not check["diff"]["before"]["exists"]
     assert check["diff"]["after"]["exists"]
     assert real.changed and real["exists"] and real["rdir"] == rdir
@@ -51,12 +39,13 @@ def test_present(oio):
 
 
 def test_incident_lock_unlock_and_clear(oio, rdir_records):
-    check, real, again = converged(oio, {"volume": "rawx-1", "incident_date": INCIDENT})
+    check, real, again = oio.converged(
+        "oio_rdir_volume", {"volume": "rawx-1", "incident_date": INCIDENT})
     assert check.changed and check["admin"]["incident_date"] == INCIDENT
     assert real.changed and real["admin"]["incident_date"] == INCIDENT and not again.changed
 
     lock = {"volume": "rawx-1", "state": "locked", "who": "rebuild-1"}
-    check, real, again = converged(oio, lock)
+    check, real, again = oio.converged("oio_rdir_volume", lock)
     assert check.changed and check["admin"]["lock"] == "rebuild-1"
     assert real.changed and real["admin"]["lock"] == "rebuild-1" and not again.changed
     oio.sim.reset_writes()
@@ -64,7 +53,7 @@ def test_incident_lock_unlock_and_clear(oio, rdir_records):
     assert other.failed and "locked by rebuild-1" in other.msg
     assert oio.sim.writes() == []
 
-    check, real, again = converged(oio, {"volume": "rawx-1", "state": "unlocked"})
+    check, real, again = oio.converged("oio_rdir_volume", {"volume": "rawx-1", "state": "unlocked"})
     assert check.changed and check["admin"]["lock"] is None
     assert real.changed and real["admin"]["lock"] is None and not again.changed
 
@@ -75,8 +64,9 @@ def test_incident_lock_unlock_and_clear(oio, rdir_records):
          "path": "obj", "version": 1}
         for chunk, mtime in (("AA01", INCIDENT - 100), ("AA02", INCIDENT),
                              ("AA03", INCIDENT + 100))])
-    check, real, again = converged(oio, {"volume": "rawx-1", "state": "cleared",
-                                         "before_incident": True}, diff=True)
+    check, real, again = oio.converged(
+        "oio_rdir_volume",
+        {"volume": "rawx-1", "state": "cleared", "before_incident": True}, diff=True)
     assert check.changed and check["status_before"]["chunk"] == {"total": 3, "to_rebuild": 2}
     assert check["cleared"]["removed"] == 2 and check["cleared"]["incident_date_removed"]
     assert check["status"]["chunk"]["total"] == 1
@@ -86,7 +76,8 @@ def test_incident_lock_unlock_and_clear(oio, rdir_records):
     assert real["admin"] == {"lock": None, "incident_date": None}
     assert not again.changed and again["cleared"]["removed"] == 0
 
-    check, real, again = converged(oio, {"volume": "rawx-1", "state": "cleared", "all": True})
+    check, real, again = oio.converged(
+        "oio_rdir_volume", {"volume": "rawx-1", "state": "cleared", "all": True})
     assert check.changed and check["cleared"]["removed"] == 1
     assert real.changed and real["cleared"]["removed"] == 1
     assert real["status"]["chunk"]["total"] == 0 and not again.changed

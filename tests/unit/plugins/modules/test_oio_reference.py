@@ -19,20 +19,6 @@ def ref_of(**options):
     return dict({"account": ACCT, "reference": REF}, **options)
 
 
-def converged(oio, options, check_first=True, diff=False):
-    """Check mode (nothing written), the run, and a re-run that changes
-    nothing: (check, real) results."""
-    sim = oio.sim
-    sim.reset_writes()
-    check = oio("oio_reference", check=True, diff=diff, **options) if check_first else None
-    assert sim.writes() == []
-    real = oio("oio_reference", **options)
-    again = oio("oio_reference", **options)
-    assert not real.failed and not again.failed, (real.msg, again.msg)
-    assert not again.changed
-    return check, real
-
-
 @pytest.mark.parametrize("options, message", [
     (ref_of(services=[{"type": "rdir", "host": "10.0.0.300:6300"}]),
      ["10.0.0.300:6300", "not a valid IP:PORT"]),
@@ -60,7 +46,7 @@ def test_create_then_properties(oio):
     rdir = addresses(oio, "rdir")
     create = ref_of(properties={"owner": "team-a", "quota": "1000"},
                     services=[{"type": "rdir", "host": rdir[0]}])
-    check, real = converged(oio, create, diff=True)
+    check, real, dummy = oio.converged("oio_reference", create, diff=True)
     # The prediction is the reference to be.
     assert check.changed and check["exists"] and check["reference"] == REF
     assert check["properties"] == {"owner": "team-a", "quota": "1000"}
@@ -76,7 +62,7 @@ def test_create_then_properties(oio):
 
     # Change one, add one: unlisted properties are kept, one write.
     props = ref_of(properties={"owner": "team-b", "tier": "gold"})
-    check, real = converged(oio, props, diff=True)
+    check, real, dummy = oio.converged("oio_reference", props, diff=True)
     assert check.changed and check["properties"] == {"owner": "team-b", "quota": "1000",
                                                      "tier": "gold"}
     assert check["diff"]["before"]["properties"]["owner"] == "team-a"
@@ -87,12 +73,14 @@ def test_create_then_properties(oio):
     assert "flush" not in writes[0]["query"]
 
     # purge_properties: only the listed one is left.
-    check, real = converged(oio, ref_of(properties={"owner": "team-b"}, purge_properties=True))
+    check, real, dummy = oio.converged(
+        "oio_reference", ref_of(properties={"owner": "team-b"}, purge_properties=True))
     assert check.changed and check["properties"] == {"owner": "team-b"}
     assert real.changed and real["properties"] == {"owner": "team-b"}
 
     # Through the cid, in lower case: the same reference.
-    check, real = converged(oio, {"cid": real["cid"].lower(), "properties": {"via": "cid"}})
+    check, real, dummy = oio.converged(
+        "oio_reference", {"cid": real["cid"].lower(), "properties": {"via": "cid"}})
     assert check.changed and real.changed
     assert real["reference"] == REF and real["properties"]["via"] == "cid"
 
@@ -103,7 +91,7 @@ def test_services_exact_by_id_renew_unlink_link(oio):
     assert oio("oio_reference", **ref_of()).changed
     exact = ref_of(services=[{"type": "rdir", "host": rdir[1]},
                              {"type": "meta2", "host": meta2, "seq": 1}])
-    check, real = converged(oio, exact, diff=True)
+    check, real, dummy = oio.converged("oio_reference", exact, diff=True)
     assert check.changed and [s["type"] for s in check["services"]] == ["meta2", "rdir"]
     assert check["services"][0]["host"] == ",".join(meta2)
     assert check["services"][1]["host"] == rdir[1]
@@ -123,17 +111,18 @@ def test_services_exact_by_id_renew_unlink_link(oio):
     # A seq that is not listed is dropped.
     oio.proxy("POST", "reference/force", {"seq": 2, "type": "rdir", "host": rdir[2], "args": ""},
               acct=ACCT, ref=REF, type="rdir")
-    check, again = converged(oio, exact)
+    check, again, dummy = oio.converged("oio_reference", exact)
     assert check.changed and again.changed
     assert check["services"] == real["services"] == again["services"]
 
     # A rawx linked by its service ID.
-    check, by_id = converged(oio, ref_of(services=[{"type": "rawx", "host": rawx_ids[0]}]))
+    check, by_id, dummy = oio.converged(
+        "oio_reference", ref_of(services=[{"type": "rawx", "host": rawx_ids[0]}]))
     assert check.changed and by_id.changed
     assert [s["host"] for s in by_id["services"] if s["type"] == "rawx"] == [rawx_ids[0]]
 
     # renew: a KEEP type with something linked is a no-op ...
-    check, keep = converged(oio, ref_of(renew=["rdir"]))
+    check, keep, dummy = oio.converged("oio_reference", ref_of(renew=["rdir"]))
     assert not check.changed and not keep.changed and keep["services"] == by_id["services"]
     # ... an APPEND type polls again, with the next seq.
     oio.sim.reset_writes()
@@ -146,14 +135,14 @@ def test_services_exact_by_id_renew_unlink_link(oio):
     assert [s["host"] for s in check["services"] if s["seq"] == 2] == [None]
 
     # unlink: rawx only (sqlx is not linked), once.
-    check, real = converged(oio, ref_of(unlink=["rawx", "sqlx"]))
+    check, real, dummy = oio.converged("oio_reference", ref_of(unlink=["rawx", "sqlx"]))
     assert check.changed and [s["type"] for s in check["services"]] == ["meta2", "rdir"]
     assert real.changed and real["services"] == check["services"]
     writes = oio.sim.writes()
     assert len(writes) == 1 and writes[0]["query"]["type"] == "rawx"
 
     # link: the cluster chooses the rawx; the linked rdir is left alone.
-    check, real = converged(oio, ref_of(link=["rdir", "rawx"]), diff=True)
+    check, real, dummy = oio.converged("oio_reference", ref_of(link=["rdir", "rawx"]), diff=True)
     assert check.changed
     assert [s["host"] for s in check["services"] if s["type"] == "rawx"] == [None]
     assert "rawx seq 1: (chosen by the cluster)" in check["diff"]["after"]["services"]
@@ -186,7 +175,8 @@ def test_absent(oio):
     refused = oio("oio_reference", **ref_of(state="absent"))
     assert refused.failed and "linked service" in refused.msg and "force: true" in refused.msg
     assert oio.sim.writes() == []
-    check, real = converged(oio, ref_of(state="absent", force=True), diff=True)
+    check, real, dummy = oio.converged(
+        "oio_reference", ref_of(state="absent", force=True), diff=True)
     assert check.changed and not check["exists"] and check["diff"]["after"] == {"exists": False}
     assert real.changed and not real["exists"]
     assert real["services"] == [] and real["properties"] == {}

@@ -30,7 +30,8 @@ RANGES = [
     ("oio_meta1_elections_info", {"concurrency": 0}, "concurrency must be between 1 and 64, got 0"),
     ("oio_base", {"type": "meta1", "cid": ZERO_CID, "wait_timeout": -1},
      "wait_timeout must be between 0 and 86400"),
-    ("oio_service_info", {"type": "meta1", "retries": -1}, "retries must be between 0 and 20, got -1"),
+    ("oio_service_info", {"type": "meta1", "retries": -1},
+     "retries must be between 0 and 20, got -1"),
     ("oio_service_info", {"type": "meta1", "timeout": 0}, "timeout must be greater than 0"),
 ]
 BAD_NAMESPACES = ["..", ".", "../OPENIO", "OPEN/IO", "OPEN IO", "-x", "N" * 64, "OPENIO?x=1"]
@@ -83,7 +84,8 @@ def test_min_dist_auto_separates_racks(oio_on):
 def test_an_unknown_rdir_or_volume_is_named_and_nothing_written(oio):
     oio.sim.reset_writes()
     for options, names in (
-            ({"service_type": "rawx", "reassign_from": "garbage"}, ["garbage", "not an rdir service"]),
+            ({"service_type": "rawx", "reassign_from": "garbage"},
+             ["garbage", "not an rdir service"]),
             ({"service_type": "rawx", "reassign_from": "127.0.0.1:1"}, ["127.0.0.1:1"]),
             ({"service_type": "meta2", "reassign_from": "rdir-typo"}, ["rdir-typo"]),
             ({"service_type": "rawx", "service_ids": ["rawx-1", "rawx-typo"]}, ["rawx-typo"])):
