@@ -52,23 +52,31 @@ def run_main(name, args, check=False, diff=False):
     return result
 
 
+def _services(meta2, rdir):
+    """Services spread over racks: 3 meta0, 6 meta1, ``meta2`` meta2 over
+    two racks, 6 rawx with service IDs and, when ``rdir``, 3 rdir."""
+    def spread(count, racks, host="host", **extra):
+        return dict({"count": count, "racks": racks, "score": 80,
+                     "location": "site1.rack{rack}.%s{n}.%%s-{n}" % host}, **extra)
+    services = {"meta0": spread(3, 3), "meta1": spread(6, 3), "meta2": spread(meta2, 2),
+                "rawx": spread(6, 3, service_id="rawx-{n}")}
+    if rdir:
+        services["rdir"] = spread(3, 3, host="rdir")
+    for stype, spec in services.items():
+        spec["location"] = spec["location"] % stype
+    return services
+
+
 # Namespaces several test files ask for by name (``SIM = "four_meta2"``).
 SIMS = {
     # Four meta2 over two racks, two copies of each container.
     "four_meta2": {
-        "preset": "small_bootstrapped",
-        "service_update_policy": "meta2=KEEP|2|1;sqlx=KEEP|1|1|;rdir=KEEP|1|1|",
-        "services": {
-            "meta0": {"count": 3, "racks": 3, "score": 80,
-                      "location": "site1.rack{rack}.host{n}.meta0-{n}"},
-            "meta1": {"count": 6, "racks": 3, "score": 80,
-                      "location": "site1.rack{rack}.host{n}.meta1-{n}"},
-            "meta2": {"count": 4, "racks": 2, "score": 80,
-                      "location": "site1.rack{rack}.host{n}.meta2-{n}"},
-            "rawx": {"count": 6, "racks": 3, "score": 80, "service_id": "rawx-{n}",
-                     "location": "site1.rack{rack}.host{n}.rawx-{n}"},
-            "rdir": {"count": 3, "racks": 3, "score": 80,
-                     "location": "site1.rack{rack}.rdir{n}.rdir-{n}"}}},
+        "preset": "small_bootstrapped", "services": _services(4, rdir=True),
+        "service_update_policy": "meta2=KEEP|2|1;sqlx=KEEP|1|1|;rdir=KEEP|1|1|"},
+    # Bootstrapped, two meta2, and no rdir yet.
+    "without_rdir": {"topology": {
+        "namespace": "OPENIO", "meta1_digits": 2, "replicas": 3, "bootstrapped": True,
+        "services": _services(2, rdir=False)}},
 }
 
 

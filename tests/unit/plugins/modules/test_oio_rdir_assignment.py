@@ -3,17 +3,7 @@ rdir at first get one, balanced; an rdir down, reassign_from in batches, a
 locked volume, and a run through failing requests."""
 import urllib.request
 
-SIM = {"topology": {
-    "namespace": "OPENIO", "meta1_digits": 2, "replicas": 3, "bootstrapped": True,
-    "services": {
-        "meta0": {"count": 3, "racks": 3, "score": 80,
-                  "location": "site1.rack{rack}.host{n}.meta0-{n}"},
-        "meta1": {"count": 6, "racks": 3, "score": 80,
-                  "location": "site1.rack{rack}.host{n}.meta1-{n}"},
-        "meta2": {"count": 2, "racks": 2, "score": 80,
-                  "location": "site1.rack{rack}.host{n}.meta2-{n}"},
-        "rawx": {"count": 6, "racks": 3, "score": 80, "service_id": "rawx-{n}",
-                 "location": "site1.rack{rack}.host{n}.rawx-{n}"}}}}
+SIM = "without_rdir"
 RAWX = {"service_type": "rawx", "min_dist": 2}
 
 
