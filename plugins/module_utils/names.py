@@ -107,8 +107,9 @@ def peer_lists_problem(lists):
     for key, addrs in lists.items():
         try:
             seen = tuple(addrs) if isinstance(addrs, list) else addrs
-            problem = checked[seen] if seen in checked else \
-                checked.setdefault(seen, peer_list_problem(addrs))
+            if seen not in checked:
+                checked[seen] = peer_list_problem(addrs)
+            problem = checked[seen]
         except TypeError:  # an unhashable value: not a list of addresses anyway
             problem = peer_list_problem(addrs)
         if problem:
@@ -135,12 +136,11 @@ def base_cid(base):
     return base.ljust(64, "0")
 
 
-def digits_problem(digits, name="digits"):
+def digits_problem(digits):
     """Why ``digits`` cannot be meta1 digits, or None: the one rule."""
     if isinstance(digits, bool) or not isinstance(digits, int) or \
             not DIGITS_RANGE[0] <= digits <= DIGITS_RANGE[1]:
-        return "%s must be an integer between %d and %d, got %r" % (
-            name, DIGITS_RANGE[0], DIGITS_RANGE[1], digits)
+        return "digits must be an integer between %d and %d, got %r" % (DIGITS_RANGE + (digits,))
     return None
 
 

@@ -206,11 +206,11 @@ meta0_peers:
 
 from ansible_collections.openio.sds.plugins.module_utils.meta0.check import check as check_mapping
 from ansible_collections.openio.sds.plugins.module_utils.meta0.model import (
-    bases_from_meta0, parse_min_dist, served_mapping)
+    bases_from_meta0, check_params, parse_min_dist, served_mapping)
 from ansible_collections.openio.sds.plugins.module_utils.meta0.options import (
     min_dist_spec, min_dist_to_use)
 from ansible_collections.openio.sds.plugins.module_utils.meta0.plan import (
-    bases_per_service, check_numbers, compare_meta0_peers, resolve_digits)
+    bases_per_service, compare_meta0_peers, resolve_digits)
 from ansible_collections.openio.sds.plugins.module_utils.module import OioModule
 from ansible_collections.openio.sds.plugins.module_utils.names import DIGITS_RANGE
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
@@ -227,7 +227,7 @@ def work(m):
     digits = resolve_digits(client, params.get("digits"))
     services = facts(client).services("meta1")
     min_dist = min_dist_to_use(requested, services, params["replicas"])
-    check_numbers(params["replicas"], digits, min_dist)
+    check_params(params["replicas"], digits, min_dist)
     prefixes = facts(client).meta0()
     mapping, inconsistent = bases_from_meta0(prefixes, digits)
     check = check_mapping(mapping, services, params["replicas"], digits, min_dist,

@@ -19,8 +19,8 @@ from ansible_collections.openio.sds.plugins.module_utils.location import (
     service_location,
 )
 from ansible_collections.openio.sds.plugins.module_utils.names import (
-    DIGITS_RANGE,
     NUM_PREFIXES,
+    digits_problem,
     is_addr,
     base_keys,
     peer_list_problem,
@@ -66,12 +66,18 @@ class PayloadError(InvalidInput):
 
 
 def check_params(replicas, digits, min_dist):
-    for name, value, low, high in (("replicas", replicas, 1, MAX_REPLICAS),
-                                   ("digits", digits) + DIGITS_RANGE,
-                                   ("min_dist", min_dist, 1, 4)):
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise PlanningError("%s must be an integer between %d and %d, got %r"
-                                % (name, low, high, value))
+    """Refuse numbers the planner cannot work with (the digits by their one
+    rule, :func:`names.digits_problem`)."""
+    for name, value, high in (("replicas", replicas, MAX_REPLICAS), ("digits", digits, None),
+                              ("min_dist", min_dist, MAX_DIST)):
+        if high is None:
+            problem = digits_problem(value)
+        elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+            problem = "%s must be an integer between 1 and %d, got %r" % (name, high, value)
+        else:
+            problem = None
+        if problem:
+            raise PlanningError(problem)
 
 
 def parse_min_dist(value):

@@ -14,7 +14,7 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.election import peer_results
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner
 from ansible_collections.openio.sds.plugins.module_utils.meta0.model import (
-    MAX_DIST, MAX_REPLICAS, Move, PayloadError, bases_from_meta0, meta0_payload, moved_bases,
+    Move, PayloadError, bases_from_meta0, check_params, meta0_payload, moved_bases,
     normalize_user_mapping)
 from ansible_collections.openio.sds.plugins.module_utils.names import base_cid, digits_problem
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
@@ -155,7 +155,7 @@ def plan(client, state, warn, replicas=3, digits=None, min_dist=1, services=None
     now are those it was made from."""
     leaving = services
     digits = resolve_digits(client, digits)
-    check_numbers(replicas, digits, min_dist)
+    check_params(replicas, digits, min_dist)
     if state == "present":
         # Validate the user's mapping before reading anything large.
         user_prefixes = normalize_user_mapping(mapping, digits)
@@ -204,16 +204,6 @@ def plan(client, state, warn, replicas=3, digits=None, min_dist=1, services=None
         for msg in out.result.warnings:
             warn(msg)
     return out
-
-
-def check_numbers(replicas, digits, min_dist):
-    for name, value, low, high in (("replicas", replicas, 1, MAX_REPLICAS),
-                                   ("min_dist", min_dist, 1, MAX_DIST)):
-        if not low <= value <= high:
-            raise PayloadError("%s must be between %d and %d, got %r" % (name, low, high, value))
-    problem = digits_problem(digits)
-    if problem:
-        raise PayloadError(problem)
 
 
 def compare_meta0_peers(client):
