@@ -17,7 +17,8 @@ from ansible_collections.openio.sds.plugins.module_utils.election import (
     STATES, is_hex, peer_results, summarize_status)
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
 from ansible_collections.openio.sds.plugins.module_utils.meta0.model import bases_from_meta0
-from ansible_collections.openio.sds.plugins.module_utils.names import base_cid, base_keys, base_name
+from ansible_collections.openio.sds.plugins.module_utils.names import (
+    MAX_DIGITS, base_cid, base_keys, base_name)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 # The all-bases scan: requests at once, and the share of bases it may fail
@@ -52,13 +53,14 @@ def meta1_scan_scope(client, verify, sample_size, include_bases, per_service=0, 
     ``include_bases``, each checked against the namespace's digits, and
     ``per_service`` bases of every meta1 of the mapping (one read of meta0),
     so that a sample checks every meta1."""
-    digits = facts(client).meta1_digits()
     sample_size, include = scan_scope(verify, sample_size, include_bases)
     for name in include:
+        # The names' form first: a typo sends nothing.
         try:
-            normalize_meta1_base(name, digits)
+            normalize_meta1_base(name, MAX_DIGITS)
         except ValueError as exc:
             raise InvalidInput("include_bases: %s" % exc)
+    digits = facts(client).meta1_digits()
     if sample_size is not None and per_service:
         include.extend(bases_of_every_service(facts(client).meta0(), digits, per_service, rng))
     return digits, sample_size, include

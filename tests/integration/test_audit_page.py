@@ -30,6 +30,7 @@ def chromium(tmp_path, *args):
     return proc.stdout, proc.stderr
 
 
+@pytest.mark.one_release("2026.14")
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (Debian package "
                     "chromium; .ci/run installs it)")
 def test_the_page_shows_the_namespace(sim_factory, run_playbook, tmp_path):

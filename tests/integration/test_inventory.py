@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import requests
 import yaml
 
@@ -69,6 +70,7 @@ def hosts_of(data, group):
     return set(data.get(group, {}).get("hosts", []))
 
 
+@pytest.mark.one_release("7.3.0")
 def test_groups_and_host_variables(sim_factory, tmp_path):
     sim = sim_factory("small_bootstrapped")
     sim.reset_writes()
@@ -100,6 +102,7 @@ def test_groups_and_host_variables(sim_factory, tmp_path):
     assert sim.writes() == []
 
 
+@pytest.mark.one_release("7.3.0")
 def test_filters_and_constructed_options(sim_factory, tmp_path):
     sim = sim_factory("small_bootstrapped")
     locked = services(sim, "meta1")[0]["addr"]
@@ -122,6 +125,7 @@ def test_filters_and_constructed_options(sim_factory, tmp_path):
     assert data["_meta"]["hostvars"][some]["meta1_addrs"][0].startswith(some + ":")
 
 
+@pytest.mark.one_release("7.3.0")
 def test_cache_spares_the_proxy(sim_factory, tmp_path):
     sim = sim_factory("small_bootstrapped")
     config = {"plugin": "openio.sds.conscience", "cache": True,
@@ -134,6 +138,7 @@ def test_cache_spares_the_proxy(sim_factory, tmp_path):
     assert sim.stats()["requests"] == 0
 
 
+@pytest.mark.one_release("7.3.0")
 def test_errors_are_clear(sim_factory, tmp_path):
     sim = sim_factory("small")
     bad_type = inventory(tmp_path, sim, {"plugin": "openio.sds.conscience",
@@ -146,6 +151,7 @@ def test_errors_are_clear(sim_factory, tmp_path):
     assert "cannot reach the service" in down.stdout
 
 
+@pytest.mark.one_release("7.3.0")
 def test_a_play_on_the_meta1_hosts(sim_factory, tmp_path):
     """What a playbook after a bootstrap does: run on each meta1 host, with
     the services of that host from the inventory."""

@@ -72,6 +72,7 @@ def test_bad_lease_options_are_refused(client):
             WriterLease(client, **kwargs)
 
 
+@pytest.mark.one_release("7.3.0")
 def test_a_held_lease_makes_a_meta0_writer_fail_naming_the_holder(sim_factory, run_playbook,
                                                                   tmp_path):
     sim = sim_factory("small_bootstrapped")
@@ -104,6 +105,7 @@ def _meta0(sim):
     return resp.json()
 
 
+@pytest.mark.one_release("7.3.0")
 def test_two_decommissions_at_once_both_finish(sim_factory, run_playbook):
     sim = sim_factory("small_bootstrapped")
     victims = sorted(set(a for peers in _meta0(sim).values() for a in peers))[:2]

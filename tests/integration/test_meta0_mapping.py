@@ -3,6 +3,7 @@ cannot easily express: a restore from a real ``meta0_list`` dump file into
 an empty meta0, and the size and content of the check-mode diff."""
 import json
 
+import pytest
 import requests
 
 
@@ -12,6 +13,7 @@ def meta0_list(sim):
     return resp.json()
 
 
+@pytest.mark.one_release("2026.14")
 def test_restore_a_dump_into_an_empty_meta0(tmp_path, sim_factory, run_playbook, write_play):
     """A restore read from a file (mapping_src): a bad file or both
     options are refused before any write; a real meta0_list dump is
@@ -78,6 +80,7 @@ def test_restore_a_dump_into_an_empty_meta0(tmp_path, sim_factory, run_playbook,
     assert len(forces) == 1
 
 
+@pytest.mark.one_release("7.3.0")
 def test_check_mode_diff_is_a_summary(tmp_path, sim_factory, run_playbook, write_play):
     sim = sim_factory("small_bootstrapped")
     for i, rack in ((7, 1), (8, 2), (9, 3)):

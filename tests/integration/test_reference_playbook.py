@@ -4,6 +4,7 @@ the cid reported matches the one the proxy keys the reference by."""
 import hashlib
 import os
 
+import pytest
 import requests
 
 TASKS = """
@@ -41,6 +42,7 @@ def _run(run_playbook, write_play, sim, tmp_path, props, rdir, **kw):
     return res, json.loads(out.read_text())
 
 
+@pytest.mark.one_release("7.3.0")
 def test_check_diff_playbook_sends_nothing(sim_factory, run_playbook, write_play, tmp_path):
     sim = sim_factory(preset="small_bootstrapped")
     rdirs = sorted(sim.rdir_urls)

@@ -96,6 +96,7 @@ def no_retries(monkeypatch):
     monkeypatch.setenv("OIO_RETRIES", "0")
 
 
+@pytest.mark.one_release("2026.14")
 def test_bootstrap_check_mode_then_twice(sim_factory, run_playbook):
     """On a fresh digits-4 namespace: check mode plans and writes nothing;
     the first bootstrap verifies a sample of the 65,536 meta1 elections (1,000
@@ -142,6 +143,7 @@ def test_bootstrap_check_mode_then_twice(sim_factory, run_playbook):
                      second.output)
 
 
+@pytest.mark.one_release("7.3.0")
 def test_bootstrap_verifies_what_it_is_asked_to(sim_factory, run_playbook):
     sim = sim_factory("small_bootstrapped")
     status = "POST /v3.0/OPENIO/admin/status"
@@ -161,6 +163,7 @@ def test_bootstrap_verifies_what_it_is_asked_to(sim_factory, run_playbook):
     assert runs["none"][0] == 0 and "not verified" in runs["none"][1]
 
 
+@pytest.mark.one_release("7.3.0")
 def test_audit_in_check_mode_writes_its_report_only(sim_factory, run_playbook, tmp_path):
     """Check mode, with no OIO_PROXYD_URL/OIO_NS in the environment (the
     playbook's variables reach the modules through module_defaults) and
@@ -217,6 +220,7 @@ def audit_metrics(path):
     return out
 
 
+@pytest.mark.one_release("2026.14")
 def test_decommission_requires_a_known_service(sim_factory, run_playbook):
     sim = sim_factory(preset="small_bootstrapped")
     sim.reset_writes()
@@ -239,40 +243,6 @@ def stopped_run(sim, run_playbook, name, extra, rule):
     sim.clear_faults()
     assert result.rc != 0, "the injected fault did not stop the run"
     return result
-
-
-def _decommission(sim, run_playbook, victim, stype, faults=None, interrupted_state=None,
-                  again=True):
-    """A decommission, first interrupted by ``faults`` when given (then
-    ``interrupted_state()`` checks what it left), resumed, and with ``again``
-    run once more to show it changes nothing."""
-    extra = {"oio_decommission_service": victim, "oio_decommission_type": stype}
-    if faults:
-        sim.set_faults(faults)
-        interrupted = run_playbook(playbook("decommission"), sim, extra_vars=extra)
-        sim.clear_faults()
-        assert interrupted.rc != 0, "the injected faults did not interrupt the run"
-        if interrupted_state is not None:
-            interrupted_state()
-    result = run_playbook(playbook("decommission"), sim, extra_vars=extra)
-    assert result.rc == 0, result.failure
-    if again:
-        again = run_playbook(playbook("decommission"), sim, extra_vars=extra)
-        assert again.rc == 0 and again.changed == 0, again.failure
-
-
-def _decommission_meta1(sim, run_playbook, victim, faults=None, before_force=True, again=True):
-    def left_to_finish():
-        if before_force:
-            assert 0 < meta1_counts(sim).get(victim, 0), "nothing was left to finish"
-        else:
-            # meta0 is done, the service is not: only the service can tell.
-            # (Asked of the simulator in one request: an admin/status per
-            # base waits on every election the run left broken.)
-            assert meta1_counts(sim).get(victim, 0) == 0
-            assert sim.meta1_bases(victim)["held"], "nothing was left to finish"
-    _decommission(sim, run_playbook, victim, "meta1", faults, left_to_finish, again)
-    return meta1_counts(sim)
 
 
 def meta1_end_state(sim, victim):
@@ -339,6 +309,7 @@ def batched_end_state(sim, victim, size, digits):
     return counts
 
 
+@pytest.mark.one_release("7.3.0")
 def test_meta1_decommission_in_batches_stops_and_resumes(sim_factory, run_playbook, no_retries,
                                                          tmp_path):
     """On a digits-3 namespace: stopped after its first batch by a failed
@@ -382,6 +353,7 @@ def test_meta1_decommission_in_batches_stops_and_resumes(sim_factory, run_playbo
                                        "wrong_peers": 0}
 
 
+@pytest.mark.one_release("2026.14")
 def test_meta1_rebalance_after_adding_services_in_batches(sim_factory, run_playbook, no_retries):
     """Two meta1 added to six: check mode plans and writes nothing; the
     rebalance moves replicas to them in batches, stopped after its first
@@ -419,6 +391,7 @@ def test_meta1_rebalance_after_adding_services_in_batches(sim_factory, run_playb
 RERUN_REQUESTS = 20
 
 
+@pytest.mark.one_release("2026.14")
 def test_meta1_decommission_outlives_a_peer_killed_during_a_batch(sim_factory, run_playbook):
     """A meta1 peer killed (as by SIGKILL) in the middle of a batch: its bases
     answer 503 "No meta1 answered" until the cluster elected new masters (4
@@ -449,25 +422,42 @@ def test_meta1_decommission_outlives_a_peer_killed_during_a_batch(sim_factory, r
     assert stats["requests"] <= RERUN_REQUESTS, stats["by_route"]
 
 
-@pytest.mark.parametrize("route, action, after", [
-    ("admin/copy", "503", 20),         # the copies fail halfway through the batch
-    ("admin/meta0_force", "503", 0),   # the force fails: every base rolled back
-    ("admin/leave", "503", 10),        # meta0 forced, then the elections step fails
-    ("admin/remove", "drop", 10),      # meta0 forced, the old copies half removed
-])
-def test_meta1_decommission_interrupted_at_each_step(sim_factory, run_playbook, no_retries,
-                                                     route, action, after):
-    """Wherever it stops, a re-run ends with the departing meta1 holding no
-    copy, every base elected among its meta0 peers and sys.peers naming
+# Each step of a meta1 batch, and where a run stopped there leaves the
+# victim: before the meta0 force it still holds replicas in meta0; after it,
+# only the service knows what is left.
+BATCH_STEPS = [
+    ("admin/copy", "503", 20, True),         # the copies fail halfway through the batch
+    ("admin/meta0_force", "503", 0, True),   # the force fails: every base rolled back
+    ("admin/leave", "503", 10, False),       # meta0 forced, then the elections step fails
+    ("admin/remove", "drop", 10, False),     # the old copies half removed
+]
+
+
+@pytest.mark.one_release("7.3.0")
+def test_meta1_decommission_interrupted_at_each_step(sim_factory, run_playbook, no_retries):
+    """Stopped at each step of its batch in turn, each run resuming what the
+    one before left, the decommission ends with the departing meta1 holding
+    no copy, every base elected among its meta0 peers and sys.peers naming
     them: done is read from the service, not from the mapping. (That a
-    further run changes nothing is shown once, by the batches test.)"""
+    further run changes nothing is shown by the batches test.)"""
     sim = sim_factory(preset="small_bootstrapped")
     victim = sorted(meta1_counts(sim))[0]
-    counts = _decommission_meta1(sim, run_playbook, victim, again=False,
-                                 before_force=route in ("admin/copy", "admin/meta0_force"),
-                                 faults={"rules": [{"match": route, "method": "POST",
-                                                    "service": "proxy", "action": action,
-                                                    "after": after}]})
+    extra = {"oio_decommission_service": victim, "oio_decommission_type": "meta1"}
+    for route, action, after, before_force in BATCH_STEPS:
+        stopped = stopped_run(sim, run_playbook, "decommission", extra, {
+            "match": route, "method": "POST", "service": "proxy", "action": action,
+            "after": after})
+        assert route in stopped.output, (route, stopped.failure)
+        if before_force:
+            assert meta1_counts(sim).get(victim, 0) > 0, (route, "nothing was left to finish")
+        else:
+            # Asked of the simulator in one request: an admin/status per base
+            # waits on every election the run left broken.
+            assert meta1_counts(sim).get(victim, 0) == 0, route
+            assert sim.meta1_bases(victim)["held"], (route, "nothing was left to finish")
+    result = run_playbook(playbook("decommission"), sim, extra_vars=extra)
+    assert result.rc == 0, result.failure
+    counts = meta1_counts(sim)
     assert counts.get(victim, 0) == 0
     assert sum(counts.values()) == 65536 * 3  # prefixes times replicas
     assert meta1_end_state(sim, victim) == ([], [], [])
@@ -508,6 +498,7 @@ def test_rdir_decommission_interrupted_then_resumed(sim_factory, run_playbook, n
     assert again.rc == 0 and again.changed == 0, again.failure
 
 
+@pytest.mark.one_release("7.3.0")
 def test_meta2_decommission_refuses_an_empty_index(sim_factory, run_playbook):
     """A meta2 holds a container its rdir meta2 index does not list: the
     service cannot be asked, so an empty index on a meta2 in service is
@@ -530,6 +521,7 @@ def test_meta2_decommission_refuses_an_empty_index(sim_factory, run_playbook):
     assert "a meta2 cannot be asked which bases it holds" in trusted.output
 
 
+@pytest.mark.one_release("2026.14")
 def test_meta2_decommission_in_batches_stops_and_resumes(sim_factory, run_playbook, no_retries):
     """Batches of 3 bases, each with its index record: stopped in its second
     batch by a failed reference/force, the run says where it stood; a re-run

@@ -5,6 +5,7 @@ that the real run then reaches on the namespace itself.
 """
 import os
 
+import pytest
 import requests
 
 from ansible_collections.openio.sds.plugins.module_utils import snapshot as snap_utils
@@ -145,6 +146,7 @@ def test_snapshot_keeps_counts_only_for_large_indexes(sim_factory):
     assert "rawx rawx-1" in snap_utils.summary(snap)["index_counts_only"]
 
 
+@pytest.mark.one_release("2026.14")
 def test_rehearsed_rdir_decommission_ends_like_the_real_one(
         sim_factory, run_playbook, tmp_path):
     real = sim_factory("small_bootstrapped")

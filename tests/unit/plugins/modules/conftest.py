@@ -3,7 +3,7 @@ collections test theirs: ``main()`` reads its arguments from
 ``patch_module_args``, talks real HTTP to the simulator over loopback, and
 its ``exit_json``/``fail_json`` output is the result. What a playbook adds
 (module_defaults, loops, registers) is the integration targets' business:
-one round trip per module there (tests/integration/targets/modules)."""
+one round trip per module there (tests/integration/targets/round_trip)."""
 import contextlib
 import importlib
 import io
@@ -90,6 +90,13 @@ def oio(request, sim_factory):
     if isinstance(settings, str):
         settings = SIMS[settings]
     return module_runner(sim_factory(**settings))
+
+
+@pytest.fixture
+def oio_bare():
+    """``oio_bare(module, **options)``: a module run with the options given
+    alone, the connection not filled in."""
+    return lambda name, check=False, diff=False, **options: run_main(name, options, check, diff)
 
 
 @pytest.fixture
