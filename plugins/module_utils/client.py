@@ -65,7 +65,7 @@ NO_META1 = "No meta1 answered"
 # "Prefix not managed": the proxy sent a reference request to a meta1 that its
 # cached meta0 mapping still names, but that a meta0 force (another writer's
 # base move) took the prefix from. The meta1 refused it, so nothing was done:
-# the request is replayed once after the proxy forgets the mapping, whatever
+# a proxy route is replayed once after the proxy forgets the mapping, whatever
 # the route (the real proxy neither decaches nor retries on it).
 STALE_PREFIX = 450
 
@@ -401,7 +401,6 @@ class OioClient(object):
         attempts = self.retries + 1
         attempt = 0
         first_failure = None
-        replayed = False
         url = with_query(url, params)
         endpoint = endpoint_of(url)
         while True:
@@ -432,13 +431,6 @@ class OioClient(object):
                 return OioResponse(resp.status_code, resp.headers, err.body, url, method)
             if again:
                 self._pause(attempt, attempts, err)
-                continue
-            if err.status == STALE_PREFIX and not replayed and not self.check_mode \
-                    and url.startswith(self.proxy_url):
-                replayed = True
-                self.warn("the proxy routed the request by a meta0 mapping that changed since: "
-                          "flushed its cache and sent it again (%s)" % err)
-                self.proxy_global("POST", "cache/flush/high", idempotent=True)
                 continue
             raise self._given_up(err, err.transient and idempotent and peer_outage(err),
                                  first_failure)
@@ -534,6 +526,15 @@ class OioClient(object):
     def proxy(self, method, route, params=None, **kwargs):
         """A namespaced proxy route, e.g. ``proxy("GET", "conscience/list", {...})``.
         Query values are percent-encoded, so a name cannot change the path."""
+        try:
+            return self.request(method, self.proxy_route(route), params=params, **kwargs)
+        except OioError as err:
+            # The meta1 refused it: nothing was done, and nothing is in check mode.
+            if err.status != STALE_PREFIX or self.check_mode:
+                raise
+            self.warn("the proxy routed the request by a meta0 mapping that changed since: "
+                      "flushed its cache and sent it again (%s)" % err)
+        self.proxy_global("POST", "cache/flush/high", idempotent=True)
         return self.request(method, self.proxy_route(route), params=params, **kwargs)
 
     def proxy_global(self, method, route, params=None, **kwargs):
