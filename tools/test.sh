@@ -206,11 +206,9 @@ stage_readme() {
 }
 
 # --- runner -----------------------------------------------------------------
-# The virtualenvs first, then two lanes at once: the pytest stages (four
-# workers each, one leg after the other) and every other stage, most of which
-# keep one core busy (sanity, ansible-lint, the README's commands), so that
-# neither core idles. A stage's output goes to its log, printed whole when the
-# stage ends; the summary lists the stages in a fixed order.
+# The virtualenvs first, then three lanes at once (below). A stage's output
+# goes to its log, printed whole when the stage ends; the summary lists the
+# stages in a fixed order.
 
 names=() results=() times=()
 record() { names+=("$1"); results+=("$2"); times+=("$3"); }
@@ -287,27 +285,41 @@ for pyver in "${versions[@]}"; do
   fi
 done
 
-tests=() checks=() jobs=()
+# Three lanes: the pytest stages, and each leg's other stages (the README's
+# commands in the last leg's), most of which keep one core busy at most
+# (sanity waits on pip, the README's commands run one at a time), so that
+# neither core idles while the pytest workers run.
+tests=() jobs=() lanes=()
+declare -A checks=()
 for pyver in "${ready[@]}"; do
   while IFS=: read -r key title; do
     wanted "$key" || continue
     jobs+=("$pyver|$key|$pyver: $title")
-    if [ "$key" = pytest ]; then tests+=("${jobs[-1]}"); else checks+=("${jobs[-1]}"); fi
+    if [ "$key" = pytest ]; then tests+=("${jobs[-1]}")
+    else checks[$pyver]+="${jobs[-1]}"$'\n'; fi
   done < <(leg_stages "$pyver")
 done
 if wanted readme && [ -n "$readme_venv" ]; then
-  jobs+=("-|readme|README and docs commands, as written"); checks+=("${jobs[-1]}")
+  jobs+=("-|readme|README and docs commands, as written")
+  checks[${ready[-1]}]+="${jobs[-1]}"$'\n'
 fi
-: > "$tmp/lane-tests"; : > "$tmp/lane-checks"
-lane "$tmp/lane-tests" "${tests[@]}" &
-tests_pid=$!
-lane "$tmp/lane-checks" "${checks[@]}" &
-checks_pid=$!
-wait "$tests_pid" "$checks_pid"
+pids=()
+if [ ${#tests[@]} -gt 0 ]; then
+  : > "$tmp/lane-tests"; lanes+=("$tmp/lane-tests")
+  lane "$tmp/lane-tests" "${tests[@]}" &
+  pids+=($!)
+fi
+for pyver in "${!checks[@]}"; do
+  mapfile -t lane_jobs < <(printf '%s' "${checks[$pyver]}")
+  : > "$tmp/lane-checks-$pyver"; lanes+=("$tmp/lane-checks-$pyver")
+  lane "$tmp/lane-checks-$pyver" "${lane_jobs[@]}" &
+  pids+=($!)
+done
+wait "${pids[@]}"
 # The summary: each leg's stages in their order, then the README's.
 for job in "${jobs[@]}"; do
   title=${job#*|*|}
-  line=$(grep -F "$title|" "$tmp/lane-tests" "$tmp/lane-checks" -h | head -n1)
+  line=$(grep -F "$title|" "${lanes[@]}" -h | head -n1)
   [ -n "$line" ] || line="$title|FAILED (did not run)|0"
   IFS='|' read -r title result secs <<< "$line"
   record "$title" "$result" "$secs"
