@@ -25,8 +25,18 @@ options:
   service:
     description:
       - The service to lock or unlock, by service ID or C(IP:PORT) address.
-      - Required with O(state=locked) and O(state=unlocked).
+      - With O(state=locked) and O(state=unlocked), this or O(services) is required.
     type: str
+  services:
+    description:
+      - Several services of O(type) to lock or unlock in one task, by service ID or C(IP:PORT)
+        address, for example every new rawx of a cluster. Each is locked or unlocked only when
+        it is not already; a name the conscience does not list fails the task before anything
+        is sent.
+      - Mutually exclusive with O(service).
+    type: list
+    elements: str
+    version_added: 1.1.0
   state:
     description:
       - V(locked) locks the score at O(score). Nothing changes if it is already locked at that score.
@@ -101,6 +111,12 @@ EXAMPLES = r'''
     service: 10.0.0.4:6110
     state: unlocked
 
+- name: Unlock three new rawx in one task
+  openio.sds.oio_service:
+    type: rawx
+    services: [rawx-7, rawx-8, 10.0.0.9:6201]
+    state: unlocked
+
 - name: Wait for six rawx with a positive score
   openio.sds.oio_service:
     type: rawx
@@ -117,11 +133,14 @@ EXAMPLES = r'''
 RETURN = r'''
 service:
   description: The service after the task (locked or unlocked), as M(openio.sds.oio_service_info) returns it.
-  returned: when O(state) is V(locked) or V(unlocked)
+  returned: when O(service) is given
   type: dict
 services:
-  description: The ready services of the type (of each type of O(min_counts), type after type).
-  returned: when O(state=available)
+  description:
+    - With O(state=available), the ready services of the type (of each type of O(min_counts),
+      type after type).
+    - With O(services), each of them after the task, in the order given.
+  returned: when O(state=available), or O(services) is given
   type: list
   elements: dict
 waited:
@@ -138,35 +157,61 @@ from ansible_collections.openio.sds.plugins.module_utils.services import (
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 
+def lock_summary(service):
+    return {"locked": service["locked"], "locks": service["locks"], "score": service["score"]}
+
+
 def lock_or_unlock(module):
     params = module.params
-    current = find_service(facts(module.client).services(params["type"]), params["service"])
-    if current is None:
-        raise InvalidInput("no %s service %r in the conscience" % (params["type"], params["service"]))
+    names = [params["service"]] if params["service"] else params["services"]
+    if not names or not all(names):
+        raise InvalidInput("services: name at least one service, and no empty one")
+    listed = facts(module.client).services(params["type"])
+    found = [(name, find_service(listed, name)) for name in names]
+    unknown = [repr(name) for name, current in found if current is None]
+    if unknown:
+        raise InvalidInput("no %s service %s in the conscience"
+                           % (params["type"], ", ".join(unknown)))
+    # A service named twice (by ID and by address) is changed once.
+    targets = []
+    for name, current in found:
+        if all(current is not other for dummy, other in targets):
+            targets.append((name, current))
     want_locked = params["state"] == "locked"
-    summary = {"locked": current["locked"], "locks": current["locks"], "score": current["score"]}
-    module.record_before(summary)
     # On 2026.14 the put and get scores lock apart: locked means both are,
     # unlocked that neither is (a half-locked service is changed either way).
     both = {"put": want_locked, "get": want_locked}
-    if want_locked:
-        module.changed = not current["fully_locked"] or current["score"] != params["score"]
-        predicted = dict(current, locked=True, fully_locked=True, locks=both,
-                         score=params["score"])
-    else:
-        module.changed = current["locked"]
-        predicted = dict(current, locked=False, fully_locked=False, locks=both)
-    after = predicted
-    if module.changed and not module.check_mode:
-        set_lock(module.client, current, params["type"], want_locked, params["score"])
+    to_change, after = [], []
+    for name, current in targets:
+        if want_locked:
+            changed = not current["fully_locked"] or current["score"] != params["score"]
+            predicted = dict(current, locked=True, fully_locked=True, locks=both,
+                             score=params["score"])
+        else:
+            changed = current["locked"]
+            predicted = dict(current, locked=False, fully_locked=False, locks=both)
+        if changed:
+            to_change.append(current)
+        after.append(predicted)
+    module.changed = bool(to_change)
+    if to_change and not module.check_mode:
+        for current in to_change:
+            set_lock(module.client, current, params["type"], want_locked, params["score"])
         # The proxy may serve the list from a cache for a few seconds; report
-        # the fresh entry when it already shows the change.
-        fresh = find_service(facts(module.client).services(params["type"]), params["service"])
-        if fresh is not None and fresh["locks"] == both:
-            after = fresh
-    module.record_after({"locked": after["locked"], "locks": after["locks"],
-                         "score": after["score"]})
-    return {"service": after, "release": facts(module.client).release.name}
+        # the fresh entries that already show the change.
+        fresh = facts(module.client).services(params["type"])
+        for index, (name, dummy) in enumerate(targets):
+            entry = find_service(fresh, name)
+            if entry is not None and entry["locks"] == both:
+                after[index] = entry
+    release = facts(module.client).release.name
+    if params["service"]:
+        module.record_before(lock_summary(targets[0][1]))
+        module.record_after(lock_summary(after[0]))
+        return {"service": after[0], "release": release}
+    module.record_before(dict((current["id"], lock_summary(current)) for dummy, current in targets))
+    module.record_after(dict((entry["id"], lock_summary(entry)) for entry in after))
+    return {"services": after, "release": release}
 
 
 def expected_counts(params):
@@ -227,6 +272,7 @@ def main():
     module = OioModule(ranges=RANGES, argument_spec=dict(
         type=dict(type="str", aliases=["service_type"]),
         service=dict(type="str"),
+        services=dict(type="list", elements="str"),
         state=dict(type="str", default="available", choices=["locked", "unlocked", "available"]),
         score=dict(type="int", default=0),
         min_count=dict(type="int", default=1),
@@ -235,8 +281,10 @@ def main():
         service_ids=dict(type="list", elements="str", default=[]),
         wait_timeout=dict(type="int", default=60),
         wait_interval=dict(type="float", default=2),
-    ), required_if=[("state", "locked", ["type", "service"]), ("state", "unlocked", ["type", "service"])],
-        required_one_of=[("type", "min_counts")], mutually_exclusive=[("type", "min_counts")],
+    ), required_if=[("state", "locked", ["type", "service", "services"], True),
+                    ("state", "unlocked", ["type", "service", "services"], True)],
+        required_one_of=[("type", "min_counts")],
+        mutually_exclusive=[("type", "min_counts"), ("service", "services")],
         only_with=[("min_counts", "state", "available")])
     if module.params["state"] == "available":
         module.run(wait_available)

@@ -103,15 +103,20 @@ def test_bootstrap_check_mode_then_twice(sim_factory, run_playbook):
     at random and 3 of every meta1), reading at most about 2,000; a second
     run on the healthy namespace changes nothing and sends at most 2,000
     requests in all. (The full check: the next test, and
-    bench/bench_election.py.)"""
-    sim = sim_factory("small", meta1_digits=4)
-    extra = {"oio_expected_meta1": 6, "oio_expected_rawx": 6,
+    bench/bench_election.py.) The rawx, registered locked as new storage is,
+    are unlocked in one task, but the one kept locked."""
+    services = topo_services("small")
+    services["rawx"] = dict(services["rawx"], locked=True, score=0)
+    sim = sim_factory("small", meta1_digits=4, services=services)
+    extra = {"oio_expected_meta1": 6, "oio_expected_rawx": 6, "oio_keep_locked": ["rawx-6"],
              "oio_bootstrap_references": [{"account": "ops", "reference": "inventory",
                                            "link": ["meta2"]}]}
+    unlocked = "Services unlocked: rawx-1, rawx-2, rawx-3, rawx-4, rawx-5"
     sim.reset_writes()
     dry = run_playbook(playbook("bootstrap"), sim, extra_vars=extra, check=True, diff=True)
     assert dry.rc == 0 and dry.failed == 0, dry.failure
     assert sim.writes() == []
+    assert unlocked.replace("unlocked", "to unlock") in dry.output
     # The rdir assignments are planned from the conscience alone.
     assert "rdir assignments: 6 rawx and 2 meta2 volumes to (re)assign" in dry.output
 
@@ -120,6 +125,9 @@ def test_bootstrap_check_mode_then_twice(sim_factory, run_playbook):
     assert first.rc == 0 and first.changed > 0, first.failure
     # The role's min_dist is auto: three racks, every base's replicas apart.
     assert "min_dist 3)" in first.output
+    assert unlocked in first.output
+    rawx = facts(OioClient(sim.proxy_url, sim.namespace)).services("rawx")
+    assert [s["id"] for s in rawx if s["locked"]] == ["rawx-6"]
     statuses = sim.stats()["by_route"].get("POST /v3.0/OPENIO/admin/status", 0)
     sampled = re.search(r"meta1 elections: (\d+) of (\d+) sampled bases \(1000 at random and 3 "
                         r"of every meta1, of 65536; oio_bootstrap_verify_elections=all reads "

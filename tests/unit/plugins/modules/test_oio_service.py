@@ -65,3 +65,34 @@ def test_lock_then_unlock(oio):
                wait_timeout=5)
     assert not both.changed
     assert [s["type"] for s in both["services"]] == ["meta1"] * 6 + ["rawx"] * 6
+
+
+def test_several_services_in_one_task(oio):
+    meta1 = oio("oio_service_info", type="meta1")["services"]
+    # Two by ID, one by address, and the first again by its address.
+    names = [meta1[0]["id"], meta1[1]["id"], meta1[2]["addr"], meta1[0]["addr"]]
+    oio.sim.reset_writes()
+    for options, part in (
+            ({"services": names + ["meta1-typo", "127.0.0.1:1"]},
+             "no meta1 service 'meta1-typo', '127.0.0.1:1' in the conscience"),
+            ({"services": names, "service": meta1[0]["id"]}, "mutually exclusive"),
+            ({"services": [meta1[0]["id"], ""]}, "no empty one")):
+        refused = oio("oio_service", type="meta1", state="locked", **options)
+        assert refused.failed and part in refused.msg, (options, refused.msg)
+    assert oio.sim.writes() == []
+
+    lock = {"type": "meta1", "services": names, "state": "locked"}
+    check, locked, dummy = oio.converged("oio_service", lock, diff=True)
+    assert check.changed and locked.changed
+    assert [s["id"] for s in locked["services"]] == [s["id"] for s in meta1[:3]]
+    assert all(s["locked"] and s["score"] == 0 for s in locked["services"])
+    assert sorted(check["diff"]["after"]) == sorted(s["id"] for s in meta1[:3])
+    assert [w["path"].rsplit("/", 1)[-1] for w in oio.sim.writes()] == ["lock"] * 3
+    # One of them unlocked behind the task's back: only it is locked again.
+    oio("oio_service", type="meta1", service=meta1[1]["id"], state="unlocked")
+    oio.sim.reset_writes()
+    assert oio("oio_service", **lock).changed
+    assert len(oio.sim.writes()) == 1
+    unlock = dict(lock, state="unlocked")
+    dummy, unlocked, dummy = oio.converged("oio_service", unlock)
+    assert unlocked.changed and not any(s["locked"] for s in unlocked["services"])
