@@ -210,20 +210,29 @@ stage_readme() {
 # goes to its log, printed whole when the stage ends; the summary lists the
 # stages in a fixed order.
 
-names=() results=() times=()
-record() { names+=("$1"); results+=("$2"); times+=("$3"); }
+names=() results=() times=() cpus=()
+record() { names+=("$1"); results+=("$2"); times+=("$3"); cpus+=("${4:-}"); }
+
+children_cpu() {  # FILE VAR: VAR = the CPU seconds (user + system) of this shell's waited-for children
+  times > "$1"  # in this shell: in a subshell it would count the subshell's children
+  printf -v "$2" '%s' "$(awk 'NR == 2 { for (i = 1; i <= 2; i++) {
+    split($i, t, /[ms]/); s += t[1] * 60 + t[2] } } END { printf "%d", s }' "$1")"
+}
 
 wanted() {  # KEY
   [ -z "${STAGES:-}" ] || [[ " $STAGES " == *" $1 "* ]]
 }
 
 run_stage() {  # NAME FUNCTION
-  local name=$1 start=$SECONDS rc
+  local name=$1 start=$SECONDS rc cpu cpu_before
   printf '\n=== %s\n' "$name"
+  children_cpu "$tmp/run.times" cpu_before
   ( set -e; export PATH="$bin:$PATH"; "$2" )
   rc=$?
-  if [ $rc -eq 0 ]; then record "$name" passed $((SECONDS - start))
-  else record "$name" FAILED $((SECONDS - start)); printf '=== %s: FAILED\n' "$name"; fi
+  children_cpu "$tmp/run.times" cpu
+  cpu=$((cpu - cpu_before))
+  if [ $rc -eq 0 ]; then record "$name" passed $((SECONDS - start)) "$cpu"
+  else record "$name" FAILED $((SECONDS - start)) "$cpu"; printf '=== %s: FAILED\n' "$name"; fi
   return $rc
 }
 
@@ -253,22 +262,25 @@ leg_stages() {  # PYVER: "key:title" of the leg's stages, in order
 }
 
 lane() {  # FILE JOB...: run "pyver|key|title" jobs one after the other
-  local out=$1 job pyver_ key title log start rc
+  local out=$1 job pyver_ key title log start rc cpu cpu_before
   shift
   for job in "$@"; do
     IFS='|' read -r pyver_ key title <<< "$job"
     if [ "$key" = readme ]; then venv=$readme_venv bin="$root/$readme_venv/bin"
     else use_python "$pyver_"; fi
     log="$tmp/stage-$pyver_-$key.log" start=$SECONDS
+    children_cpu "$out.times" cpu_before
     ( set -e; export PATH="$bin:$PATH"; "stage_$key" ) > "$log" 2>&1
     rc=$?
+    children_cpu "$out.times" cpu
+    cpu=$((cpu - cpu_before))
     {
       flock 9
       printf '\n=== %s\n' "$title"; cat "$log"
       [ $rc -eq 0 ] || printf '=== %s: FAILED\n' "$title"
     } 9> "$tmp/print.lock"
-    printf '%s|%s|%s\n' "$title" "$([ $rc -eq 0 ] && echo passed || echo FAILED)" \
-      $((SECONDS - start)) >> "$out"
+    printf '%s|%s|%s|%s\n' "$title" "$([ $rc -eq 0 ] && echo passed || echo FAILED)" \
+      $((SECONDS - start)) "$cpu" >> "$out"
   done
 }
 
@@ -320,20 +332,26 @@ wait "${pids[@]}"
 for job in "${jobs[@]}"; do
   title=${job#*|*|}
   line=$(grep -F "$title|" "${lanes[@]}" -h | head -n1)
-  [ -n "$line" ] || line="$title|FAILED (did not run)|0"
-  IFS='|' read -r title result secs <<< "$line"
-  record "$title" "$result" "$secs"
+  [ -n "$line" ] || line="$title|FAILED (did not run)|0|"
+  IFS='|' read -r title result secs cpu <<< "$line"
+  record "$title" "$result" "$secs" "$cpu"
 done
 if wanted readme && [ -z "$readme_venv" ]; then
   skip_stage "README and docs commands, as written" "no virtualenv"
 fi
 
 fmt() { if [ "$1" -ge 60 ]; then printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); else printf '%ds' "$1"; fi; }
-printf '\n=== Summary\n%-66s %-24s %8s\n' stage result time
+# cpu: the CPU time (user + system) of the stage's processes, all cores
+# together; the total's is the whole run's.
+printf '\n=== Summary\n%-66s %-24s %8s %8s\n' stage result time cpu
 status=0
 for i in "${!names[@]}"; do
-  printf '%-66s %-24s %8s\n' "${names[$i]}" "${results[$i]}" "$(fmt "${times[$i]}")"
+  cpu=${cpus[$i]}
+  printf '%-66s %-24s %8s %8s\n' "${names[$i]}" "${results[$i]}" "$(fmt "${times[$i]}")" \
+    "$([ -n "$cpu" ] && fmt "$cpu")"
   [ "${results[$i]}" = passed ] || status=1
 done
-printf '%-66s %-24s %8s\n' total "$([ $status -eq 0 ] && echo passed || echo FAILED)" "$(fmt "$SECONDS")"
+children_cpu "$tmp/total.times" cpu
+printf '%-66s %-24s %8s %8s\n' total "$([ $status -eq 0 ] && echo passed || echo FAILED)" \
+  "$(fmt "$SECONDS")" "$(fmt "$cpu")"
 exit $status
