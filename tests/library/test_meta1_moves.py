@@ -160,6 +160,7 @@ def test_failed_copy_restores_sys_peers_and_stays_out_of_the_force(ns):
     assert ns.healthy("AB", target["AB"]) and ns.healthy("CD", current["CD"])
 
 
+@pytest.mark.one_release("2026.14")
 def test_failing_force_rolls_back_then_a_rerun_replans_the_same_moves(ns):
     current = ns.mapping()
     for n in (7, 8, 9):
@@ -207,6 +208,7 @@ def test_decommission_of_the_master_of_every_base_it_holds(ns):
     assert meta0_apply.held_copies(ns.client, {}, [victim], 2)[0] == {}
 
 
+@pytest.mark.one_release("7.3.0")
 def test_concurrent_apply_ends_like_a_sequential_one(sim_factory):
     ends = []
     for concurrency in (1, 8):
