@@ -5,15 +5,14 @@ import os
 import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SECRET = "S3cretPw-4711"  # the password the safety_credentials target uses
+SECRET = "S3cretPw-4711"  # the password playbooks/safety_credentials.yml uses
 
 
 def test_credentials_never_printed(sim_factory, run_playbook):
     sim = sim_factory("small")
-    result = run_playbook(os.path.join(HERE, "targets", "safety_credentials", "main.yml"),
-                          sim, args=("-vvv",))
-    assert result.rc == 0
-    assert result.failed == 0
+    result = run_playbook(os.path.join(HERE, "playbooks", "safety_credentials.yml"), sim,
+                          args=("-vvv",))
+    assert result.rc == 0 and result.failed == 0, result.failure
     # Where a refused task shows its invocation (the format depends on the
     # ansible-core version), the user information of proxy_url is masked.
     shown = re.findall(r'proxy_url["\']?\s*[:=]\s*["\']?(\w+://[^"\'\s]*@)', result.output)
