@@ -41,7 +41,7 @@ def test_the_page_shows_the_namespace(sim_factory, run_playbook, tmp_path):
     report = tmp_path / "report"
     result = run_playbook(playbook("audit"), sim, check=True,
                           extra_vars={"oio_audit_report_dir": str(report)})
-    assert result.rc == 0
+    assert result.rc == 0, result.failure
     page = report / "report.html"
     data = json.loads((report / "report.json").read_text())
 

@@ -152,7 +152,7 @@ def test_unreadable_volume_is_reported_and_left_alone(sim_factory, run_playbook,
     book = tmp_path / "play.yml"
     book.write_text(UNREADABLE_PLAYBOOK % {"out": out})
     result = run_playbook(str(book), sim)
-    assert result.rc == 0
+    assert result.rc == 0, result.failure
     run = json.loads(out.read_text())
     assert run["failed"] and run["changed"]
     assert list(run["unreadable"]) == ["rawx-1"]

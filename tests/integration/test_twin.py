@@ -159,12 +159,12 @@ def test_rehearsed_rdir_decommission_ends_like_the_real_one(
     real.reset_writes()
 
     rehearsal = run_playbook(DECOMMISSION, twin, extra_vars=extra)
-    assert rehearsal.rc == 0
+    assert rehearsal.rc == 0, rehearsal.failure
     assert twin.writes(), "the rehearsal wrote nothing on the twin"
     assert real.writes() == [], "the rehearsal reached the real namespace"
 
     result = run_playbook(DECOMMISSION, real, extra_vars=extra)
-    assert result.rc == 0
+    assert result.rc == 0, result.failure
     after_twin, after_real = capture(twin), capture(real)
     assert after_twin["rdir_assignments"] == after_real["rdir_assignments"]
     assert after_real["rdir_assignments"] != snap["rdir_assignments"]
