@@ -1,6 +1,7 @@
 """oio_meta1_elections and oio_meta1_elections_info in-process: the scan of
 every meta1 base or of a sample, its options, a proxy that goes away in the
 middle of it (a failure, never a change), bases whose election failed."""
+import pytest
 
 
 def test_bad_input_is_refused_before_any_request(oio):
@@ -46,6 +47,7 @@ def test_a_sample_or_every_base_and_what_it_cost(oio):
     assert oio.sim.writes() == []
 
 
+@pytest.mark.slow
 def test_failed_elections_on_digits_3(oio_on):
     # 4,096 bases: digits 4 only multiplies the scans by 16
     # (bench/bench_election.py scans 65,536).

@@ -25,7 +25,7 @@ def test_reads_a_volume_index(oio, rdir_records):
     assert not missing.failed and not missing["exists"] and missing["count"] == 0
     # The scheme asked for is the one used: the rdir speaks plain HTTP.
     over_tls = oio("oio_rdir_index_info", service_type="meta2", volume=meta2,
-                   rdir_scheme="https", retries=0)
+                   rdir_scheme="https", retries=0, timeout=2)
     assert over_tls.failed and "https://" + index["rdir_addr"] in over_tls.msg
     assert oio.sim.writes() == []
 
