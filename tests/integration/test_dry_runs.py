@@ -78,6 +78,6 @@ def test_a_dry_run_writes_nothing_and_prints_its_plan(sim_factory, run_playbook,
     sim.reset_writes()
     result = run_playbook(os.path.join(PLAYBOOKS, name + ".yml"), sim, extra_vars=extra,
                           check=True)
-    assert result.rc == 0, "the dry run of %s failed" % case
+    assert result.rc == 0, "the dry run of %s failed: %s" % (case, result.failure)
     assert sim.writes() == []
     assert plan_line in result.output
