@@ -281,8 +281,8 @@ def main():
         service_ids=dict(type="list", elements="str", default=[]),
         wait_timeout=dict(type="int", default=60),
         wait_interval=dict(type="float", default=2),
-    ), required_if=[("state", "locked", ["type", "service", "services"], True),
-                    ("state", "unlocked", ["type", "service", "services"], True)],
+    ), required_if=[("state", "locked", ["service", "services"], True),
+                    ("state", "unlocked", ["service", "services"], True)],
         required_one_of=[("type", "min_counts")],
         mutually_exclusive=[("type", "min_counts"), ("service", "services")],
         only_with=[("min_counts", "state", "available")])

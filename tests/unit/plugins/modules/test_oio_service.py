@@ -96,3 +96,16 @@ def test_several_services_in_one_task(oio):
     unlock = dict(lock, state="unlocked")
     dummy, unlocked, dummy = oio.converged("oio_service", unlock)
     assert unlocked.changed and not any(s["locked"] for s in unlocked["services"])
+
+
+def test_a_lock_names_its_services_and_their_type(oio):
+    oio.sim.reset_stats()
+    for options, part in (
+            ({"type": "meta1", "state": "locked"},
+             "any of the following are missing: service, services"),
+            ({"type": "meta1", "state": "unlocked", "services": []}, "name at least one service"),
+            ({"min_counts": {"meta1": 1}, "state": "locked", "service": "meta1-1"},
+             "min_counts")):
+        result = oio("oio_service", **options)
+        assert result.failed and part in result.msg, (options, result.msg)
+    assert oio.sim.stats()["requests"] == 0
