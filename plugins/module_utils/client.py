@@ -529,7 +529,7 @@ class OioClient(object):
         try:
             return self.request(method, self.proxy_route(route), params=params, **kwargs)
         except OioError as err:
-            # The meta1 refused it: nothing was done, and nothing is in check mode.
+            # The meta1 refused it, so nothing was done; check mode sends no flush.
             if err.status != STALE_PREFIX or self.check_mode:
                 raise
             self.warn("the proxy routed the request by a meta0 mapping that changed since: "

@@ -167,16 +167,16 @@ def lock_or_unlock(module):
     if not names or not all(names):
         raise InvalidInput("services: name at least one service, and no empty one")
     listed = facts(module.client).services(params["type"])
-    found = [(name, find_service(listed, name)) for name in names]
-    unknown = [repr(name) for name, current in found if current is None]
+    unknown = unknown_keys(listed, names)
     if unknown:
         raise InvalidInput("no %s service %s in the conscience"
-                           % (params["type"], ", ".join(unknown)))
+                           % (params["type"], ", ".join(repr(name) for name in unknown)))
     # A service named twice (by ID and by address) is changed once.
-    targets = []
-    for name, current in found:
-        if all(current is not other for dummy, other in targets):
-            targets.append((name, current))
+    by_addr = {}
+    for name in names:
+        current = find_service(listed, name)
+        by_addr.setdefault(current["addr"], (name, current))
+    targets = list(by_addr.values())
     want_locked = params["state"] == "locked"
     # On 2026.14 the put and get scores lock apart: locked means both are,
     # unlocked that neither is (a half-locked service is changed either way).

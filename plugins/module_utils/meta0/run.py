@@ -55,7 +55,7 @@ def describe(plan, held, scanned, replicas, min_dist, check_mode, return_moves=F
     """``(result, changed, diff before, diff after)`` before any write: what
     changes, the counts per meta1 before and after, the check of the
     target."""
-    changed = bool(plan.payload) or bool(plan.moved) or bool(held)
+    changed = plan.writes or bool(held)
     counts_before = bases_per_service(plan.current, plan.services)
     counts_after = bases_per_service(plan.target, plan.services)
     before, after = diff_summary(counts_before, counts_after, plan.moves)
