@@ -391,7 +391,8 @@ ONLY_WITH = [("services", "state", "decommissioned"), ("mapping", "state", "pres
 
 
 def planning(m):
-    """``(plan options, min_dist requested, services leaving)``."""
+    """``(plan options, min_dist requested, services leaving, the meta1
+    services when V(auto) read them)``."""
     p = m.params
     leaving = p["services"] if p["state"] == "decommissioned" else None
     requested = parse_min_dist(p["min_dist"])
@@ -400,16 +401,16 @@ def planning(m):
     source = snapshot.read_mapping(p["mapping_src"]) if p["mapping_src"] else p["mapping"]
     return (dict(replicas=p["replicas"], digits=p["digits"], min_dist=min_dist,
                  services=p["services"], mapping=source, max_moves=p["max_moves"]),
-            requested, leaving)
+            requested, leaving, meta1)
 
 
 def work(m):
     """Plan; under the meta0 writer lease when the run will write, plan
     again from the mapping as it is then; describe; apply; report."""
     p, client = m.params, m.client
-    options, requested, leaving = planning(m)
+    options, requested, leaving, meta1 = planning(m)
     min_dist = options["min_dist"]
-    planned = plan(client, p["state"], m.warn, **options)
+    planned = plan(client, p["state"], m.warn, meta1=meta1, **options)
     writes = not m.check_mode and planned.initialised and (
         planned.writes or unfinished_runs(client, p["check_copies"], planned))
     with writer_lease(client, p["lease_timeout"], p["lease_ttl"], m.warn, needed=writes) as lease:

@@ -146,20 +146,22 @@ class Plan(object):
 
 
 def plan(client, state, warn, replicas=3, digits=None, min_dist=1, services=None,
-         mapping=None, max_moves=None, previous=None):
+         mapping=None, max_moves=None, previous=None, meta1=None):
     """Read the cluster and :class:`Plan` ``state`` (bootstrapped, balanced,
     decommissioned of ``services``, present as ``mapping``); raises
     PayloadError/PlanningError on a plan that cannot be (the options' own
     rules are the module's). Sends no write. ``previous``, a plan of the
     same options: returned as it is when meta0 and the meta1 services read
-    now are those it was made from."""
+    now are those it was made from. ``meta1``: the meta1 services, when the
+    caller has just read them (for V(auto) min_dist), so as not to read
+    them twice."""
     leaving = services
     digits = resolve_digits(client, digits)
     check_params(replicas, digits, min_dist)
     if state == "present":
         # Validate the user's mapping before reading anything large.
         user_prefixes = normalize_user_mapping(mapping, digits)
-    services = load_meta1_services(client)
+    services = load_meta1_services(client) if meta1 is None else meta1
     current_prefixes = facts(client).meta0()
     if previous is not None and previous.same_reads(current_prefixes, services):
         return previous

@@ -65,7 +65,10 @@ def test_min_dist_auto_separates_racks(oio_on):
         result = oio("oio_meta0_mapping", min_dist=bad)
         assert result.failed and "min_dist must be auto or an integer from 1 to 4" in result.msg
     assert oio.sim.writes() == []
+    oio.sim.reset_stats()
     check = oio("oio_meta0_mapping", check=True, state="bootstrapped", min_dist="auto")
+    # The meta1 services are read once, for the distance and the plan.
+    assert oio.sim.stats()["by_route"]["GET /v3.0/%s/conscience/list" % oio.sim.namespace] == 1
     # Three racks: distance 3 puts every base's replicas in distinct racks.
     assert check.changed and check["min_dist"] == 3 and check["min_dist_requested"] == "auto"
     assert check["check"]["min_dist_violations"]["count"] == 0 and check["check"]["ok"]
