@@ -89,7 +89,15 @@ stage_sanity() {
   done
   mkdir -p "$home"
   HOME="$home" bash tools/setup_ansible_test.sh "$venv"
-  if ! HOME="$home" bash tools/sanity.sh "$venv" "$pyver" > "$tmp/sanity-$pyver.log" 2>&1; then
+  # The linters (pylint, pep8, yamllint, the changelog's) read the same
+  # source whatever the core, so the newest core's run is enough; the oldest
+  # core runs the tests that load the collection with that core (import,
+  # compile, validate-modules, ansible-doc, runtime metadata, ...).
+  local skip=()
+  if [ "$pyver" = 3.11 ] && [[ " ${versions[*]} " == *" 3.13 "* ]]; then
+    skip=(--skip-test pylint --skip-test pep8 --skip-test yamllint --skip-test changelog)
+  fi
+  if ! HOME="$home" bash tools/sanity.sh "$venv" "$pyver" "${skip[@]}" > "$tmp/sanity-$pyver.log" 2>&1; then
     cat "$tmp/sanity-$pyver.log"
     return 1
   fi

@@ -5,6 +5,7 @@ from ansible_collections.openio.sds.plugins.module_utils.client import OioClient
 from ansible_collections.openio.sds.plugins.module_utils.namespace import NamespaceError, facts
 
 
+@pytest.mark.one_release("2026.14")
 def test_a_bad_meta1_digits_gets_one_answer_from_every_module(
         sim_factory, write_play, run_playbook):
     sim = sim_factory("small_bootstrapped", options={"meta1_digits": "x"})

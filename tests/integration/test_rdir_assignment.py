@@ -137,6 +137,7 @@ UNREADABLE_PLAYBOOK = """
 """
 
 
+@pytest.mark.one_release("2026.14")
 def test_unreadable_volume_is_reported_and_left_alone(sim_factory, run_playbook, tmp_path):
     sim = sim_factory(preset="small_bootstrapped")
     cli, dummy = client_for(sim)

@@ -4,10 +4,13 @@ proxy_url with user information."""
 import os
 import re
 
+import pytest
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SECRET = "S3cretPw-4711"  # the password playbooks/safety_credentials.yml uses
 
 
+@pytest.mark.one_release("7.3.0")
 def test_credentials_never_printed(sim_factory, run_playbook):
     sim = sim_factory("small")
     result = run_playbook(os.path.join(HERE, "playbooks", "safety_credentials.yml"), sim,
