@@ -99,7 +99,7 @@ class OioModule(object):
 
     def __init__(self, argument_spec=None, supports_check_mode=True, report_stats=False,
                  ranges=None, only_with=None, names_release=False, outage_option=None,
-                 **kwargs):
+                 connection=True, **kwargs):
         """``ranges``: ``{option: (low, high)}`` for the number options of the
         module (either end may be None); ``only_with``: ``[(option, key,
         values)]``, see :func:`only_with_problem`. Both are checked before
@@ -107,25 +107,38 @@ class OioModule(object):
         OpenIO SDS release (an info module describes the cluster); others
         name it when the task found it out anyway. ``outage_option``: the
         option whose seconds a transient failure is tried again after the
-        retries (the client's ``outage``)."""
-        spec = oio_argument_spec()
+        retries (the client's ``outage``). ``connection=False``: a module that
+        talks to no namespace (it writes local files): no connection options,
+        no client."""
+        spec = oio_argument_spec() if connection else {}
         spec.update(argument_spec or {})
         self.module = AnsibleModule(argument_spec=spec,
                                     supports_check_mode=supports_check_mode, **kwargs)
         self.params = self.module.params
-        self._hide_url_credentials()
-        if not HAS_REQUESTS:
-            self.module.fail_json(msg=missing_required_lib("requests"),
-                                  exception=REQUESTS_IMPORT_ERROR)
-        if self.params["timeout"] <= 0:
-            self.module.fail_json(msg="timeout must be greater than 0, got %r"
-                                  % self.params["timeout"])
-        all_ranges = dict(CONNECTION_RANGES)
+        self.changed = False
+        self._before = None
+        self._after = None
+        # Long operations report what they cost (RV stats).
+        self.report_stats = report_stats
+        self.names_release = names_release
+        self._started = time.time()
+        self.client = None
+        if connection:
+            self._hide_url_credentials()
+            if not HAS_REQUESTS:
+                self.module.fail_json(msg=missing_required_lib("requests"),
+                                      exception=REQUESTS_IMPORT_ERROR)
+            if self.params["timeout"] <= 0:
+                self.module.fail_json(msg="timeout must be greater than 0, got %r"
+                                      % self.params["timeout"])
+        all_ranges = dict(CONNECTION_RANGES) if connection else {}
         all_ranges.update(ranges or {})
         problem = check_ranges(self.params, all_ranges) or \
             only_with_problem(self.params, only_with)
         if problem:
             self.module.fail_json(msg=problem)
+        if not connection:
+            return
         try:
             self.client = OioClient(
                 self.params["proxy_url"], self.params["namespace"],
@@ -139,13 +152,6 @@ class OioModule(object):
                 outage=self.params[outage_option] if outage_option else 0.0)
         except OioError as exc:
             self.module.fail_json(msg=str(exc))
-        self.changed = False
-        self._before = None
-        self._after = None
-        # Long operations report what they cost (RV stats).
-        self.report_stats = report_stats
-        self.names_release = names_release
-        self._started = time.time()
 
     def _hide_url_credentials(self):
         """A ``user:password@`` in proxy_url is refused (the client says so),
@@ -206,6 +212,8 @@ class OioModule(object):
     def release_name(self):
         """The release the task talks to, if known (or asked for: one
         conscience read)."""
+        if self.client is None:
+            return None
         found = facts(self.client)
         if self.names_release or found.release_known:
             try:

@@ -27,11 +27,11 @@ __metaclass__ = type
 import gzip
 import json
 import os
-import tempfile
 import time
 
 from ansible_collections.openio.sds.plugins.module_utils.client import OioError
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
+from ansible_collections.openio.sds.plugins.module_utils.files import write_atomically
 from ansible_collections.openio.sds.plugins.module_utils.rdir import (
     SERVICE_TYPES, VolumeDatabase, read_assignments)
 from ansible_collections.openio.sds.plugins.module_utils.rdir_index import MAX_PAGE, IndexReader
@@ -239,18 +239,8 @@ def same_content(a, b):
 
 
 def write_file(path, snapshot, mode=0o644):
-    """Write atomically: a temporary file in the same directory, renamed."""
+    """Write atomically (gzip-compressed when ``path`` ends with .gz)."""
     payload = dumps(snapshot)
     if path.endswith(".gz"):
         payload = gzip.compress(payload, mtime=0)
-    parent = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, payload, mode)
