@@ -38,13 +38,37 @@ def check(mapping, services, replicas=3, digits=4, min_dist=1, inconsistent_base
     duplicates = []
     unknown = {}
     zero = {}
-    rows = {}
     counts = [0] * len(svcs.addrs)
     # Replica placement: per distance level, the bases whose copies all sit
     # apart at that level (1: other services, up to 4: other top locations).
     levels = range(1, MAX_TOKENS + 1)
-    masks = dict((level, {}) for level in levels)
     apart = dict((level, 0) for level in levels)
+    # Few distinct replica lists hold the 65,536 bases: read each list once.
+    seen = {}
+
+    def read_list(addrs):
+        """(service indexes, whether an address repeats, [(address, the
+        findings it goes to)], whether the required locations differ, per
+        level whether the replicas sit apart)."""
+        row, repeated, odd = [], False, []
+        for addr in addrs:
+            i = svcs.index.get(addr)
+            if i is None:
+                i = svcs.add_unknown(addr)
+                counts.append(0)
+            if i in row:
+                repeated = True
+                continue
+            row.append(i)
+            if i >= svcs.known:
+                odd.append((svcs.addrs[i], unknown))
+            elif svcs.scores[i] <= 0:
+                odd.append((svcs.addrs[i], zero))
+        locs = [svcs.req_locs[i] for i in row]
+        at = [len(set(masked_location(svcs.raw_locs[i], level) for i in row)) == len(row)
+              for level in levels]
+        return row, repeated, odd, len(set(locs)) == len(locs), at
+
     for key in keys:
         addrs = mapping.get(key)
         if not addrs:
@@ -52,34 +76,22 @@ def check(mapping, services, replicas=3, digits=4, min_dist=1, inconsistent_base
         if not isinstance(addrs, (list, tuple)):
             wrong_count.append({"base": key, "count": 0, "value": repr(addrs)[:80]})
             continue
-        row = []
-        for addr in addrs:
-            i = svcs.index.get(addr)
-            if i is None:
-                i = svcs.add_unknown(addr)
-                counts.append(0)
-            if i in row:
-                duplicates.append(key)
-                continue
-            row.append(i)
+        listed = tuple(addrs)
+        if listed not in seen:
+            seen[listed] = read_list(listed)
+        row, repeated, odd, distinct, at = seen[listed]
+        for i in row:
             counts[i] += 1
-            if i >= svcs.known:
-                unknown.setdefault(svcs.addrs[i], []).append(key)
-            elif svcs.scores[i] <= 0:
-                zero.setdefault(svcs.addrs[i], []).append(key)
-        rows[key] = row
+        if repeated:
+            duplicates.append(key)
+        for addr, findings in odd:
+            findings.setdefault(addr, []).append(key)
         if len(addrs) != replicas:
             wrong_count.append({"base": key, "count": len(addrs)})
-        locs = [svcs.req_locs[i] for i in row]
-        if len(set(locs)) != len(locs):
+        if not distinct:
             violations.append({"base": key, "addrs": [svcs.addrs[i] for i in row]})
-        for level in levels:
-            masked = masks[level]
-            for i in row:
-                if i not in masked:
-                    masked[i] = masked_location(svcs.raw_locs[i], level)
-            if len(set(masked[i] for i in row)) == len(row):
-                apart[level] += 1
+        for level, ok in zip(levels, at):
+            apart[level] += ok
 
     targets = compute_targets(svcs, len(keys), prefer=counts) if svcs.usable_indices() \
         else [0] * len(svcs.addrs)

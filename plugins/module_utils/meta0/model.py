@@ -342,18 +342,27 @@ def meta0_payload(base_mapping, digits, bases=None):
     check_params(1, digits, 1)
     keys = sorted(base_mapping) if bases is None else list(bases)
     payload = {}
+    # A few hundred lists repeat over the bases: each is checked and sorted
+    # once (sorted: meta0 stores and serves every list sorted anyway).
+    ready = {}
     for key in keys:
         base = validate_base_key(key, digits)
         addrs = base_mapping.get(key, base_mapping.get(base))
-        problem = peer_list_problem(addrs)
-        if problem:
-            raise PlanningError("base %r: %s" % (key, problem))
-        # Sorted: meta0 stores and serves every list sorted anyway.
+        listed = tuple(addrs) if isinstance(addrs, (list, tuple)) else None
+        try:
+            known = listed in ready
+        except TypeError:  # an unhashable element: not an address, refused below
+            known = False
+        if not known:
+            problem = peer_list_problem(addrs)
+            if problem:
+                raise PlanningError("base %r: %s" % (key, problem))
+            ready[listed] = sorted(addrs)
         if digits == 4:
-            payload[base] = sorted(addrs)
+            payload[base] = list(ready[listed])
         else:
             for prefix in siblings(base, digits):
-                payload[prefix] = sorted(addrs)
+                payload[prefix] = list(ready[listed])
     return payload
 
 
