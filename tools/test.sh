@@ -214,9 +214,9 @@ stage_readme() {
 }
 
 # --- runner -----------------------------------------------------------------
-# The virtualenvs first, then three lanes at once (below). A stage's output
-# goes to its log, printed whole when the stage ends; the summary lists the
-# stages in a fixed order.
+# The virtualenvs first, then the other stages from one queue (below). A
+# stage's output goes to its log, printed whole when the stage ends; the
+# summary lists the stages in a fixed order.
 
 names=() results=() times=() cpus=()
 record() { names+=("$1"); results+=("$2"); times+=("$3"); cpus+=("${4:-}"); }
@@ -269,26 +269,48 @@ leg_stages() {  # PYVER: "key:title" of the leg's stages, in order
   return 0
 }
 
-lane() {  # FILE JOB...: run "pyver|key|title" jobs one after the other
-  local out=$1 job pyver_ key title log start rc cpu cpu_before
-  shift
-  for job in "$@"; do
-    IFS='|' read -r pyver_ key title <<< "$job"
-    if [ "$key" = readme ]; then venv=$readme_venv bin="$root/$readme_venv/bin"
-    else use_python "$pyver_"; fi
-    log="$tmp/stage-$pyver_-$key.log" start=$SECONDS
-    children_cpu "$out.times" cpu_before
-    ( set -e; export PATH="$bin:$PATH"; "stage_$key" ) > "$log" 2>&1
-    rc=$?
-    children_cpu "$out.times" cpu
-    cpu=$((cpu - cpu_before))
-    {
-      flock 9
-      printf '\n=== %s\n' "$title"; cat "$log"
-      [ $rc -eq 0 ] || printf '=== %s: FAILED\n' "$title"
-    } 9> "$tmp/print.lock"
-    printf '%s|%s|%s|%s\n' "$title" "$([ $rc -eq 0 ] && echo passed || echo FAILED)" \
-      $((SECONDS - start)) "$cpu" >> "$out"
+weight() {  # KEY PYVER: how early a stage starts (the longest first, so that none is left
+  # to run alone at the end; sanity waits on pip more than it computes, and
+  # the full one is the newest core's)
+  case "$1" in
+    pytest) echo 90 ;;
+    sanity) if [ "$2" = 3.13 ]; then echo 85; else echo 40; fi ;;
+    readme) echo 60 ;;
+    molecule) echo 50 ;;
+    galaxy) echo 35 ;;
+    lint) echo 15 ;;
+    doc) echo 5 ;;
+    *) echo 1 ;;
+  esac
+}
+
+run_job() {  # OUT "pyver|key|title": run one stage, its line of the summary to OUT
+  local out=$1 pyver_ key title log start rc cpu cpu_before
+  IFS='|' read -r pyver_ key title <<< "$2"
+  if [ "$key" = readme ]; then venv=$readme_venv bin="$root/$readme_venv/bin"
+  else use_python "$pyver_"; fi
+  log="$tmp/stage-$pyver_-$key.log" start=$SECONDS
+  children_cpu "$out.times" cpu_before
+  ( set -e; export PATH="$bin:$PATH"; "stage_$key" ) > "$log" 2>&1
+  rc=$?
+  children_cpu "$out.times" cpu
+  cpu=$((cpu - cpu_before))
+  {
+    flock 9
+    printf '\n=== %s\n' "$title"; cat "$log"
+    [ $rc -eq 0 ] || printf '=== %s: FAILED\n' "$title"
+  } 9> "$tmp/print.lock"
+  printf '%s|%s|%s|%s\n' "$title" "$([ $rc -eq 0 ] && echo passed || echo FAILED)" \
+    $((SECONDS - start)) "$cpu" >> "$out"
+}
+
+worker() {  # OUT: run the queue's stages, one at a time, until it is empty
+  local out=$1 job
+  : > "$out"
+  while :; do
+    job=$({ flock 8; head -n1 "$queue"; sed -i 1d "$queue"; } 8> "$tmp/queue.lock")
+    [ -n "$job" ] || return 0
+    run_job "$out" "$job"
   done
 }
 
@@ -305,41 +327,35 @@ for pyver in "${versions[@]}"; do
   fi
 done
 
-# Three lanes: the pytest stages, and each leg's other stages (the README's
-# commands in the last leg's), most of which keep one core busy at most
-# (sanity waits on pip, the README's commands run one at a time), so that
-# neither core idles while the pytest workers run.
-tests=() jobs=() lanes=()
-declare -A checks=()
+# One queue, the longest stages first, and $WORKERS of them at a time (4:
+# the pytest legs keep the two cores busy, sanity and the documented
+# commands mostly wait). A stage's output is printed whole when it ends.
+jobs=() workers=()
+queue="$tmp/queue"
+: > "$queue.unsorted"
 for pyver in "${ready[@]}"; do
   while IFS=: read -r key title; do
     wanted "$key" || continue
     jobs+=("$pyver|$key|$pyver: $title")
-    if [ "$key" = pytest ]; then tests+=("${jobs[-1]}")
-    else checks[$pyver]+="${jobs[-1]}"$'\n'; fi
+    printf '%s %s\n' "$(weight "$key" "$pyver")" "${jobs[-1]}" >> "$queue.unsorted"
   done < <(leg_stages "$pyver")
 done
 if wanted readme && [ -n "$readme_venv" ]; then
   jobs+=("-|readme|README and docs commands, as written")
-  checks[${ready[-1]}]+="${jobs[-1]}"$'\n'
+  printf '%s %s\n' "$(weight readme -)" "${jobs[-1]}" >> "$queue.unsorted"
 fi
+sort -s -k1,1nr "$queue.unsorted" | cut -d' ' -f2- > "$queue"
 pids=()
-if [ ${#tests[@]} -gt 0 ]; then
-  : > "$tmp/lane-tests"; lanes+=("$tmp/lane-tests")
-  lane "$tmp/lane-tests" "${tests[@]}" &
-  pids+=($!)
-fi
-for pyver in "${!checks[@]}"; do
-  mapfile -t lane_jobs < <(printf '%s' "${checks[$pyver]}")
-  : > "$tmp/lane-checks-$pyver"; lanes+=("$tmp/lane-checks-$pyver")
-  lane "$tmp/lane-checks-$pyver" "${lane_jobs[@]}" &
+for ((i = 1; i <= ${WORKERS:-4}; i++)); do
+  workers+=("$tmp/worker-$i")
+  worker "$tmp/worker-$i" &
   pids+=($!)
 done
 wait "${pids[@]}"
 # The summary: each leg's stages in their order, then the README's.
 for job in "${jobs[@]}"; do
   title=${job#*|*|}
-  line=$(grep -F "$title|" "${lanes[@]}" -h | head -n1)
+  line=$(grep -F "$title|" "${workers[@]}" -h | head -n1)
   [ -n "$line" ] || line="$title|FAILED (did not run)|0|"
   IFS='|' read -r title result secs cpu <<< "$line"
   record "$title" "$result" "$secs" "$cpu"

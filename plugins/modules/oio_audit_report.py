@@ -25,8 +25,8 @@ options:
     required: true
   files:
     description:
-      - The files to write, as C(name: content). A name is a plain file name (no directory
-        part); a content is text, written as UTF-8.
+      - The files to write, each file name mapped to its content. A name is a plain file name
+        (no directory part); a content is text, written as UTF-8.
     type: dict
     required: true
   mode:
@@ -48,7 +48,7 @@ attributes:
     support: full
     details:
       - Nothing is written in check mode; RV(written) names what a real run would write. The
-        audit role runs it with C(check_mode: false): its report is the one thing it writes.
+        audit role runs it with C(check_mode) off, as its report is the one thing it writes.
   diff_mode:
     support: none
 '''
