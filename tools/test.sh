@@ -64,10 +64,10 @@ stage_pytest() {
   # Two workers a leg: the two legs run at once, and more processes than
   # cores cost more CPU time than they save in waiting (measured: the 3.13
   # leg alone takes 5.8 CPU minutes with two workers, 8.4 beside the other
-  # stages with four). The
-  # simulators answer as $release (each leg one release, so that every
-  # module, role and playbook test runs against both); the release tests
-  # replay both releases in every leg. The simulator's own tests and the
+  # stages with four). The simulators answer as $release (each leg one
+  # release, so that every module, role and playbook test runs against
+  # both); a test that names its release, or takes the same course on both,
+  # is marked one_release and runs in one leg. The simulator's own tests and the
   # conformance replay (both releases) do not depend on the leg: they run in
   # the 3.11 leg only (the 3.13 leg's integration tests run the simulator
   # under 3.13).

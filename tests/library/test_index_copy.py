@@ -12,6 +12,9 @@ from ansible_collections.openio.sds.plugins.module_utils.rdir import list_rdirs,
 from ansible_collections.openio.sds.plugins.module_utils.rdir_copy import IndexCopy
 from ansible_collections.openio.sds.plugins.module_utils.rdir_index import list_records
 
+# Each test names the release of its simulator: played in one leg of make test.
+pytestmark = pytest.mark.one_release("7.3.0")
+
 VOLUME = "rawx-1"
 
 

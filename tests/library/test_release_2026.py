@@ -18,6 +18,9 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0.apply import meta
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 from ansible_collections.openio.sds.plugins.module_utils.release import LEGACY, MODERN
 
+# Each test names the release of its simulator: played in one leg of make test.
+pytestmark = pytest.mark.one_release("2026.14")
+
 CID = "A" * 64
 
 
