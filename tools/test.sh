@@ -61,15 +61,16 @@ assert not missing, "no documentation for " + ", ".join(missing)' "${names[@]}"
 }
 
 stage_pytest() {
-  # Two workers: more processes than cores cost more CPU time than they
-  # save in waiting (measured: the 3.13 leg alone takes 5.8 CPU minutes
-  # with two workers, 8.4 beside the other stages with four). The
-  # simulators answer as $release (each leg one release, so that every
-  # module, role and playbook test runs against both); a test that names
-  # its release, or takes the same course on both, is marked one_release
-  # and runs in one leg. The simulator's own tests and the conformance
-  # replay (both releases) do not depend on the leg: they run in the 3.11
-  # leg only (the 3.13 leg's integration tests run the simulator under 3.13).
+  # Two workers a leg: the two legs run at once, and more processes than
+  # cores cost more CPU time than they save in waiting (measured: the 3.13
+  # leg alone takes 5.8 CPU minutes with two workers, 8.4 beside the other
+  # stages with four). The simulators answer as $release (each leg one
+  # release, so that every module, role and playbook test runs against
+  # both); a test that names its release, or takes the same course on both,
+  # is marked one_release and runs in one leg. The simulator's own tests and the
+  # conformance replay (both releases) do not depend on the leg: they run in
+  # the 3.11 leg only (the 3.13 leg's integration tests run the simulator
+  # under 3.13).
   # tests/unit is shipped: the galaxy stage runs it from the installed copy.
   local skip=()
   [ "$mode" = full ] || skip=(--ignore=tests/simulator --ignore=tests/conformance)
@@ -290,16 +291,10 @@ run_job() {  # OUT "pyver|key|title": run one stage, its line of the summary to 
   IFS='|' read -r pyver_ key title <<< "$2"
   if [ "$key" = readme ]; then venv=$readme_venv bin="$root/$readme_venv/bin"
   else use_python "$pyver_"; fi
-  # One pytest leg at a time (the other waits for it): two legs at once
-  # beside the other stages put more processes on the cores than they have,
-  # which costs CPU time (the 3.13 leg: 5.8 CPU minutes alone, 7.4 beside
-  # the other leg and the stages).
-  if [ "$key" = pytest ]; then exec 7> "$tmp/pytest.lock"; flock 7; fi
   log="$tmp/stage-$pyver_-$key.log" start=$SECONDS
   children_cpu "$out.times" cpu_before
   ( set -e; export PATH="$bin:$PATH"; "stage_$key" ) > "$log" 2>&1
   rc=$?
-  if [ "$key" = pytest ]; then exec 7>&-; fi
   children_cpu "$out.times" cpu
   cpu=$((cpu - cpu_before))
   {
