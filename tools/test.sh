@@ -29,6 +29,12 @@ export XDG_CACHE_HOME="$tmp/cache"
 # targets' test-only oiosim.testing lies under tests/integration/collections.
 export ANSIBLE_COLLECTIONS_PATH="$root/collections:$root/tests/integration/collections"
 export ANSIBLE_PIPELINING=1
+# Python may write its compiled files (the virtualenvs get theirs when they
+# are made); after the virtualenvs they go under $tmp (PYTHONPYCACHEPREFIX,
+# below), so that the simulator, the collection and the tests are compiled
+# once per run, not once per process, and nothing is written into the tree
+# or the installed copy.
+unset PYTHONDONTWRITEBYTECODE
 
 # --- stages -----------------------------------------------------------------
 # Each runs in a subshell with `set -e`, with $venv, $pyver and $bin set and
@@ -130,7 +136,7 @@ stage_galaxy() {
   [ ! -x "$bin/ansible-builder" ] || galaxy_ee "$root/$out/installed"
   # tests/unit holds the modules' own tests, run in-process against the
   # simulator of the leg's release.
-  (cd "$installed" && PYTHONDONTWRITEBYTECODE=1 OIO_TEST_RELEASE=$release "$bin/python" -m pytest \
+  (cd "$installed" && OIO_TEST_RELEASE=$release "$bin/python" -m pytest \
     -p no:cacheprovider -q -n 2 \
     && find . | sort > "$tmp/after")
   if ! diff -u "$tmp/before" "$tmp/after"; then
@@ -149,7 +155,7 @@ galaxy_ee() {  # COLLECTIONS_DIR
   grep -q '^requests' "$ee.txt" || { cat "$ee.txt"; echo "ansible-builder found no requests requirement"; return 1; }
   "$bin/python" -m venv "$ee"
   "$ee/bin/pip" install -q --disable-pip-version-check -r "$ee.txt" 2>&1 | grep -v '^WARNING: Location' || true
-  PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$dir" "$ee/bin/python" -c '
+  PYTHONPATH="$dir" "$ee/bin/python" -c '
 from ansible_collections.openio.sds.plugins.module_utils import client
 assert client.HAS_REQUESTS, client.REQUESTS_IMPORT_ERROR
 print("execution environment requirements built: requests %s" % client.requests.__version__)'
@@ -162,14 +168,14 @@ galaxy_simulator() {  # INSTALLED
   local installed=$1 port_file="$tmp/galaxy-sim-$pyver.json"
   # A port file left by an earlier run would be read before this one starts.
   rm -f "$port_file"
-  (cd "$tmp" && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$installed/simulator" \
+  (cd "$tmp" && PYTHONPATH="$installed/simulator" \
     exec "$bin/python" -m oiosim --preset small --port 0 --port-file "$port_file" --ttl 120) \
     > "$tmp/galaxy-sim-$pyver.log" 2>&1 &
   sim_pid=$!
   trap 'kill "$sim_pid" 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.1; done
   [ -s "$port_file" ] || { cat "$tmp/galaxy-sim-$pyver.log"; echo "the installed simulator did not start"; return 1; }
-  PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$installed/simulator" "$bin/python" - "$port_file" "$installed" <<'PY'
+  PYTHONPATH="$installed/simulator" "$bin/python" - "$port_file" "$installed" <<'PY'
 import json, os, sys, urllib.request
 import oiosim
 info = json.load(open(sys.argv[1]))
@@ -328,6 +334,8 @@ for pyver in "${versions[@]}"; do
     done < <(leg_stages "$pyver")
   fi
 done
+
+export PYTHONPYCACHEPREFIX="$tmp/pycache"
 
 # One queue, the longest stages first, and $WORKERS of them at a time (4:
 # the pytest legs keep the two cores busy, sanity and the documented
