@@ -43,7 +43,7 @@ def file_mode(value):
     try:
         mode = int(str(value), 8)
     except ValueError:
-        raise InvalidInput("mode must be an octal number such as '0644', got %r" % (value,))
+        mode = -1
     if not 0 <= mode <= 0o7777:
         raise InvalidInput("mode must be an octal number such as '0644', got %r" % (value,))
     return mode
@@ -70,10 +70,11 @@ def write_files(path, files, mode=0o644, dir_mode=0o755, check_mode=False):
                                % (name, type(text).__name__))
     if os.path.exists(path) and not os.path.isdir(path):
         raise InvalidInput("path exists and is not a directory: %s" % path)
+    payloads = dict((name, text.encode("utf-8")) for name, text in files.items())
     written, unchanged = [], []
-    for name in sorted(files):
+    for name in sorted(payloads):
         target = os.path.join(path, name)
-        same = read_bytes(target) == files[name].encode("utf-8") and \
+        same = read_bytes(target) == payloads[name] and \
             (os.stat(target).st_mode & 0o7777) == mode
         (unchanged if same else written).append(name)
     if check_mode or not written:
@@ -81,5 +82,5 @@ def write_files(path, files, mode=0o644, dir_mode=0o755, check_mode=False):
     if not os.path.isdir(path):
         os.makedirs(path, dir_mode)
     for name in written:
-        write_atomically(os.path.join(path, name), files[name].encode("utf-8"), mode)
+        write_atomically(os.path.join(path, name), payloads[name], mode)
     return written, unchanged

@@ -23,7 +23,6 @@ from ansible_collections.openio.sds.plugins.module_utils.names import (
     digits_problem,
     is_addr,
     base_keys,
-    peer_list_problem,
     peer_lists_problem,
     upper_prefix,
     siblings,
@@ -341,28 +340,21 @@ def meta0_payload(base_mapping, digits, bases=None):
     """
     check_params(1, digits, 1)
     keys = sorted(base_mapping) if bases is None else list(bases)
-    payload = {}
-    # A few hundred lists repeat over the bases: each is checked and sorted
-    # once (sorted: meta0 stores and serves every list sorted anyway).
-    ready = {}
+    lists = {}
     for key in keys:
         base = validate_base_key(key, digits)
-        addrs = base_mapping.get(key, base_mapping.get(base))
-        listed = tuple(addrs) if isinstance(addrs, (list, tuple)) else None
-        try:
-            known = listed in ready
-        except TypeError:  # an unhashable element: not an address, refused below
-            known = False
-        if not known:
-            problem = peer_list_problem(addrs)
-            if problem:
-                raise PlanningError("base %r: %s" % (key, problem))
-            ready[listed] = sorted(addrs)
+        lists[key] = (base, base_mapping.get(key, base_mapping.get(base)))
+    refused = peer_lists_problem(dict((key, addrs) for key, (dummy, addrs) in lists.items()))
+    if refused:
+        raise PlanningError("base %r: %s" % refused)
+    payload = {}
+    for base, addrs in lists.values():
+        # Sorted: meta0 stores and serves every list sorted anyway.
         if digits == 4:
-            payload[base] = list(ready[listed])
+            payload[base] = sorted(addrs)
         else:
             for prefix in siblings(base, digits):
-                payload[prefix] = list(ready[listed])
+                payload[prefix] = sorted(addrs)
     return payload
 
 
