@@ -239,19 +239,6 @@ wanted() {  # KEY
   [ -z "${STAGES:-}" ] || [[ " $STAGES " == *" $1 "* ]]
 }
 
-run_stage() {  # NAME FUNCTION
-  local name=$1 start=$SECONDS rc cpu cpu_before
-  printf '\n=== %s\n' "$name"
-  children_cpu "$tmp/run.times" cpu_before
-  ( set -e; export PATH="$bin:$PATH"; "$2" )
-  rc=$?
-  children_cpu "$tmp/run.times" cpu
-  cpu=$((cpu - cpu_before))
-  if [ $rc -eq 0 ]; then record "$name" passed $((SECONDS - start)) "$cpu"
-  else record "$name" FAILED $((SECONDS - start)) "$cpu"; printf '=== %s: FAILED\n' "$name"; fi
-  return $rc
-}
-
 skip_stage() {  # NAME REASON
   printf '\n=== %s: skipped (%s)\n' "$1" "$2"
   record "$1" "skipped: $2" 0
@@ -322,10 +309,18 @@ worker() {  # OUT: run the queue's stages, one at a time, until it is empty
   done
 }
 
-readme_venv="" ready=()
+# The virtualenvs, all at once (pip mostly waits on downloads).
+readme_venv="" ready=() pids=()
 for pyver in "${versions[@]}"; do
+  run_job "$tmp/venv-$pyver" "$pyver|venv|$pyver: virtualenv" &
+  pids+=($!)
+done
+wait "${pids[@]}"
+for pyver in "${versions[@]}"; do
+  IFS='|' read -r title result secs cpu < "$tmp/venv-$pyver"
+  record "$title" "$result" "$secs" "$cpu"
   use_python "$pyver"
-  if run_stage "$pyver: virtualenv" stage_venv; then
+  if [ "$result" = passed ]; then
     ready+=("$pyver")
     [ -n "$readme_venv" ] || readme_venv=$venv
   else
