@@ -67,10 +67,8 @@ assert not missing, "no documentation for " + ", ".join(missing)' "${names[@]}"
 }
 
 stage_pytest() {
-  # Two workers a leg: the two legs run at once, and more processes than
-  # cores cost more CPU time than they save in waiting (measured: the 3.13
-  # leg alone takes 5.8 CPU minutes with two workers, 8.4 beside the other
-  # stages with four). The simulators answer as $release (each leg one
+  # Two workers: the stage holds two cores of the queue (below). The
+  # simulators answer as $release (each leg one
   # release, so that every module, role and playbook test runs against
   # both); a test that names its release, or takes the same course on both,
   # is marked one_release and runs in one leg. The simulator's own tests and
@@ -265,8 +263,7 @@ leg_stages() {  # PYVER: "key:title" of the leg's stages, in order
 }
 
 weight() {  # KEY PYVER: how early a stage starts (the longest first, so that none is left
-  # to run alone at the end; sanity waits on pip more than it computes, and
-  # the full one is the newest core's)
+  # to run alone at the end; the full sanity is the newest core's)
   case "$1" in
     pytest) echo 90 ;;
     sanity) if [ "$2" = 3.13 ]; then echo 85; else echo 40; fi ;;
@@ -279,16 +276,24 @@ weight() {  # KEY PYVER: how early a stage starts (the longest first, so that no
   esac
 }
 
+slots() {  # KEY: the cores a stage keeps busy (pytest, and the shipped tests of the galaxy
+  # stage, run two workers; the others one process at a time)
+  case "$1" in
+    pytest|galaxy) echo 2 ;;
+    *) echo 1 ;;
+  esac
+}
+
 run_job() {  # OUT "pyver|key|title": run one stage, its line of the summary to OUT
   local out=$1 pyver_ key title log start rc cpu cpu_before
   IFS='|' read -r pyver_ key title <<< "$2"
   if [ "$key" = readme ]; then venv=$readme_venv bin="$root/$readme_venv/bin"
   else use_python "$pyver_"; fi
   log="$tmp/stage-$pyver_-$key.log" start=$SECONDS
-  children_cpu "$out.times" cpu_before
+  children_cpu "$tmp/times.$BASHPID" cpu_before
   ( set -e; export PATH="$bin:$PATH"; "stage_$key" ) > "$log" 2>&1
   rc=$?
-  children_cpu "$out.times" cpu
+  children_cpu "$tmp/times.$BASHPID" cpu
   cpu=$((cpu - cpu_before))
   {
     flock 9
@@ -297,16 +302,6 @@ run_job() {  # OUT "pyver|key|title": run one stage, its line of the summary to 
   } 9> "$tmp/print.lock"
   printf '%s|%s|%s|%s\n' "$title" "$([ $rc -eq 0 ] && echo passed || echo FAILED)" \
     $((SECONDS - start)) "$cpu" >> "$out"
-}
-
-worker() {  # OUT: run the queue's stages, one at a time, until it is empty
-  local out=$1 job
-  : > "$out"
-  while :; do
-    job=$({ flock 8; head -n1 "$queue"; sed -i 1d "$queue"; } 8> "$tmp/queue.lock")
-    [ -n "$job" ] || return 0
-    run_job "$out" "$job"
-  done
 }
 
 # The virtualenvs, all at once (pip mostly waits on downloads).
@@ -332,35 +327,53 @@ done
 
 export PYTHONPYCACHEPREFIX="$tmp/pycache"
 
-# One queue, the longest stages first, and $WORKERS of them at a time (4:
-# the pytest legs keep the two cores busy, sanity and the documented
-# commands mostly wait). A stage's output is printed whole when it ends.
-jobs=() workers=()
-queue="$tmp/queue"
-: > "$queue.unsorted"
+# One queue, the longest stages first, each started as soon as the cores it
+# keeps busy are free: $CORES of them (all the machine's). More processes
+# than cores cost CPU time instead of saving it (measured: the two pytest legs
+# at once take 28% more CPU time, and longer, than one after the other).
+# A stage's output is printed whole when it ends.
+jobs=() pending=()
+: > "$tmp/queue"
 for pyver in "${ready[@]}"; do
   while IFS=: read -r key title; do
     wanted "$key" || continue
     jobs+=("$pyver|$key|$pyver: $title")
-    printf '%s %s\n' "$(weight "$key" "$pyver")" "${jobs[-1]}" >> "$queue.unsorted"
+    printf '%s %s\n' "$(weight "$key" "$pyver")" "${jobs[-1]}" >> "$tmp/queue"
   done < <(leg_stages "$pyver")
 done
 if wanted readme && [ -n "$readme_venv" ]; then
   jobs+=("-|readme|README and docs commands, as written")
-  printf '%s %s\n' "$(weight readme -)" "${jobs[-1]}" >> "$queue.unsorted"
+  printf '%s %s\n' "$(weight readme -)" "${jobs[-1]}" >> "$tmp/queue"
 fi
-sort -s -k1,1nr "$queue.unsorted" | cut -d' ' -f2- > "$queue"
-pids=()
-for ((i = 1; i <= ${WORKERS:-4}; i++)); do
-  workers+=("$tmp/worker-$i")
-  worker "$tmp/worker-$i" &
-  pids+=($!)
+mapfile -t pending < <(sort -s -k1,1nr "$tmp/queue" | cut -d' ' -f2-)
+cores=${CORES:-$(nproc)}
+[ "$cores" -ge 1 ] 2>/dev/null || cores=1
+free=$cores done_file="$tmp/done"
+declare -A running=()  # pid: the cores its stage holds
+: > "$done_file"
+while [ ${#pending[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
+  started=""
+  for i in "${!pending[@]}"; do
+    IFS='|' read -r dummy key dummy <<< "${pending[$i]}"
+    need=$(slots "$key")
+    [ "$need" -le "$cores" ] || need=$cores
+    if [ "$need" -le "$free" ]; then
+      run_job "$done_file" "${pending[$i]}" &
+      running[$!]=$need free=$((free - need)) started=1
+      unset 'pending[i]'
+      break
+    fi
+  done
+  [ -n "$started" ] && continue
+  # Nothing more fits: wait for a stage to end and take its cores back.
+  wait -n -p ended "${!running[@]}"
+  free=$((free + running[$ended]))
+  unset "running[$ended]"
 done
-wait "${pids[@]}"
 # The summary: each leg's stages in their order, then the README's.
 for job in "${jobs[@]}"; do
   title=${job#*|*|}
-  line=$(grep -F "$title|" "${workers[@]}" -h | head -n1)
+  line=$(grep -F "$title|" "$done_file" | head -n1)
   [ -n "$line" ] || line="$title|FAILED (did not run)|0|"
   IFS='|' read -r title result secs cpu <<< "$line"
   record "$title" "$result" "$secs" "$cpu"
