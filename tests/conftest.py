@@ -48,12 +48,28 @@ if HAVE_SIMULATOR and SIM_DIR not in sys.path:
 TEST_RELEASE = os.environ.get("OIO_TEST_RELEASE") or None
 
 
+# The files whose tests take longest (playbook runs) first, each in its
+# order: the workers of a run steal what is left from the end of each other's
+# share, so that short tests, not a long one, end the run.
+LONGEST_FIRST = ("tests/integration/test_roles.py", "tests/integration/test_twin.py",
+                 "tests/integration/test_lease.py", "tests/integration/test_targets.py",
+                 "tests/integration/test_dry_runs.py", "tests/integration/", "tests/library/")
+
+
+def _longest_first(item):
+    for rank, prefix in enumerate(LONGEST_FIRST):
+        if item.nodeid.startswith(prefix):
+            return rank
+    return len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(config, items):
     """A scenario marked ``one_release("2026.14")`` runs where the run is
     against that release, or in a run against no release in particular: it
     takes the same course on both, and make test, which runs the suite once
     per release, need not play it twice. What the releases do differently is
     proven against both by the modules' own tests and the unmarked ones."""
+    items.sort(key=_longest_first)
     if not TEST_RELEASE:
         return
     keep, elsewhere = [], []

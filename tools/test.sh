@@ -262,14 +262,15 @@ leg_stages() {  # PYVER: "key:title" of the leg's stages, in order
   return 0
 }
 
-weight() {  # KEY PYVER: how early a stage starts (the longest first, so that none is left
-  # to run alone at the end; the full sanity is the newest core's)
+weight() {  # KEY PYVER: how early a stage starts: those that hold two cores first, then
+  # the longest, so that the stages of one core pair up to the end (the full
+  # sanity is the newest core's)
   case "$1" in
     pytest) echo 90 ;;
-    sanity) if [ "$2" = 3.13 ]; then echo 85; else echo 40; fi ;;
+    galaxy) echo 80 ;;
+    sanity) if [ "$2" = 3.13 ]; then echo 70; else echo 40; fi ;;
     readme) echo 60 ;;
     molecule) echo 50 ;;
-    galaxy) echo 35 ;;
     lint) echo 15 ;;
     doc) echo 5 ;;
     *) echo 1 ;;
