@@ -34,7 +34,8 @@ with zipfile.ZipFile(WHEEL) as wheel:
     if any(os.path.isabs(name) or ".." in name.split("/") for name in names):
         sys.exit("%s holds a path outside site-packages" % WHEEL)
     wheel.extractall(target)
-dist_info = sorted(set(name.split("/")[0] for name in names if name.split("/")[0].endswith(".dist-info")))
+dist_info = sorted(set(name.split("/")[0] for name in names
+                       if name.split("/")[0].endswith(".dist-info")))
 for directory in dist_info:
     with open(os.path.join(target, directory, "INSTALLER"), "w") as installer:
         installer.write("pip\n")
