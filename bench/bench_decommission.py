@@ -14,8 +14,9 @@ meta0 peers and its ``sys.peers`` names them.
     ... --digits 3 --concurrency 16 --profile none --release 2026.14
 
 On the ``real`` profile (the default) the simulated proxy serves admin
-requests at the rate a 2-core 7.3.0 cluster does (2.4-4.7 ms each, one at a
-time), so the time is what a real cluster would take; as 2026.14, each
+requests at the rate a 2-core 7.3.0 cluster does (2.4-4.7 ms per admin/status,
+1.9-3.5 ms per other admin request, one at a time), so the time is what a
+real cluster would take; as 2026.14, each
 election (a new master chosen) answers about 95 ms later, as it did on a
 real 2026.14.2 cluster.
 
@@ -145,12 +146,14 @@ def run(digits, concurrency, profile="none", release="7.3.0"):
         for route, count in sorted(by_route.items()):
             print("  %-55s %7d" % (route, count))
         # Per apply: meta0 read again right before the force, one meta0_force,
-        # its read-back and one cache flush.
-        per_apply = 4
+        # its read-back, one cache flush, and the record of pending copies
+        # (created, written, cleared).
+        per_apply = 7
         per = float(move_requests - per_apply) / max(1, moves)
         print("  move: %d requests = %.2f per moved base replica x %d + %d per apply "
-              "(meta0 re-read, meta0_force, its read-back, the cache flush); the reference sends about 6 "
-              "per moved replica, one after another" % (move_requests, per, moves, per_apply))
+              "(meta0 re-read, meta0_force, its read-back, the cache flush, the record of "
+              "pending copies); the reference sends about 6 per moved replica, one after "
+              "another" % (move_requests, per, moves, per_apply))
         print("  " + goal("goal <= %d requests per moved base replica" % GOAL_PER_REPLICA,
                           per <= GOAL_PER_REPLICA))
         print("  check on the service: %d admin/has (one per base meta0 does not map to it), "

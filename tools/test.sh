@@ -262,14 +262,15 @@ leg_stages() {  # PYVER: "key:title" of the leg's stages, in order
   return 0
 }
 
-weight() {  # KEY PYVER: how early a stage starts: those that hold two cores first, then
-  # the longest, so that the stages of one core pair up to the end (the full
+weight() {  # KEY PYVER: how early a stage starts: pytest first (it holds both cores),
+  # then the longest, the two galaxy stages apart (their shipped tests run two
+  # workers), so that the stages of one core pair up to the end (the full
   # sanity is the newest core's)
   case "$1" in
     pytest) echo 90 ;;
-    galaxy) echo 80 ;;
-    sanity) if [ "$2" = 3.13 ]; then echo 70; else echo 40; fi ;;
-    readme) echo 60 ;;
+    readme) echo 85 ;;
+    galaxy) if [ "$2" = 3.11 ]; then echo 80; else echo 70; fi ;;
+    sanity) if [ "$2" = 3.13 ]; then echo 75; else echo 40; fi ;;
     molecule) echo 50 ;;
     lint) echo 15 ;;
     doc) echo 5 ;;
@@ -277,10 +278,11 @@ weight() {  # KEY PYVER: how early a stage starts: those that hold two cores fir
   esac
 }
 
-slots() {  # KEY: the cores a stage keeps busy (pytest, and the shipped tests of the galaxy
-  # stage, run two workers; the others one process at a time)
+slots() {  # KEY: the cores a stage keeps busy (pytest runs two workers; the galaxy
+  # stage builds and installs on one, then runs the shipped tests on two for
+  # about half its time; the others run one process at a time)
   case "$1" in
-    pytest|galaxy) echo 2 ;;
+    pytest) echo 2 ;;
     *) echo 1 ;;
   esac
 }

@@ -1,7 +1,7 @@
 """Index copies at the size of a real volume, per release, against the
 simulator over loopback HTTP: 2026.14 writes a page of records per request,
 7.3.0 one record per request and refuses arrays; a copy stopped half-way
-resumes with no record lost or duplicated."""
+resumes with no record lost or duplicated, on each release."""
 import json
 
 import pytest
@@ -80,6 +80,24 @@ def test_a_2026_copy_stopped_half_way_resumes_with_no_record_lost_or_duplicated(
     resumed = IndexCopy(client, "rawx", VOLUME, src, dst, remove_from_source=True).run()
     assert resumed["copied"] == 2000 and resumed["failed_count"] == 0
     assert resumed["removed_from_source"] == 2000
+    assert records_on(client, dst) == before
+    assert records_on(client, src) == {}
+
+
+def test_a_7_3_0_copy_stopped_half_way_resumes_with_no_record_lost_or_duplicated(sim_factory):
+    sim, client, src, dst = volume_of_records(sim_factory, "7.3.0", 200)
+    before = records_on(client, src)
+    # One record per push: the 51st and later pushes fail.
+    sim.set_faults({"rules": [{"match": "/v1/rdir/push", "method": "POST", "service": "rdir",
+                               "action": "503", "after": 50}]})
+    stopped = IndexCopy(client, "rawx", VOLUME, src, dst, remove_from_source=True).run()
+    assert stopped["copied"] == 50 and stopped["failed_count"] == 150
+    assert stopped["removed_from_source"] == 50 and stopped["unverified_count"] == 150
+    assert len(records_on(client, src)) == 150
+    sim.clear_faults()
+    resumed = IndexCopy(client, "rawx", VOLUME, src, dst, remove_from_source=True).run()
+    assert resumed["copied"] == 150 and resumed["failed_count"] == 0
+    assert resumed["removed_from_source"] == 150
     assert records_on(client, dst) == before
     assert records_on(client, src) == {}
 

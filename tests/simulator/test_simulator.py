@@ -158,7 +158,8 @@ def test_latency_profiles(simulator):
     assert simulator._call("GET", "/profile") == {"name": "none"}
     real = simulator.set_profile("real")
     assert real["name"] == "real" and real["max_concurrent"] == 1
-    assert real["routes"] == [{"match": "/admin/", "ms": [2.4, 4.7]}]
+    assert real["routes"] == [{"match": "/admin/status", "ms": [2.4, 4.7]},
+                              {"match": "/admin/", "ms": [1.9, 3.5]}]
     custom = simulator.set_profile({"routes": [{"match": "conscience/list", "ms": 1}],
                                     "default_ms": [0, 0.5], "max_concurrent": 4})
     assert custom["name"] == "custom" and custom["routes"][0]["ms"] == [1.0, 1.0]

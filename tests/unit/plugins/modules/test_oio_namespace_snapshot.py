@@ -3,6 +3,8 @@ a write to the cluster, no file left by a failure."""
 import json
 import os
 
+import pytest
+
 
 def test_refused_or_failed_leaves_no_file(oio, tmp_path):
     for options, message in (
@@ -29,6 +31,7 @@ def test_refused_or_failed_leaves_no_file(oio, tmp_path):
     assert allowed["summary"]["rdir_assignments"] == {"meta2": 2, "rawx": 6}
 
 
+@pytest.mark.slow
 def test_snapshot_check_mode_then_twice(oio, tmp_path):
     dest = str(tmp_path / "snap.json")
     oio.sim.reset_writes()
