@@ -65,39 +65,29 @@ def test_a_7_3_0_copy_pushes_one_record_per_request_and_the_rdir_refuses_arrays(
     assert routes(sim, " /v1/rdir/push") == 300
 
 
-def test_a_2026_copy_stopped_half_way_resumes_with_no_record_lost_or_duplicated(sim_factory):
-    sim, client, src, dst = volume_of_records(sim_factory, "2026.14", 3000)
+# Per release: the records of the volume, the pushes that succeed before the
+# others fail, and the records they carry (2026.14 a page of 1,000 a push,
+# 7.3.0 one record a push).
+STOPPED = [("2026.14", 3000, 1, 1000), ("7.3.0", 200, 50, 50)]
+
+
+@pytest.mark.parametrize("release, records, pushes, copied", STOPPED)
+def test_a_copy_stopped_half_way_resumes_with_no_record_lost_or_duplicated(
+        sim_factory, release, records, pushes, copied):
+    sim, client, src, dst = volume_of_records(sim_factory, release, records)
     before = records_on(client, src)
-    # The second and later pushes fail: the first page is on the destination.
     sim.set_faults({"rules": [{"match": "/v1/rdir/push", "method": "POST", "service": "rdir",
-                               "action": "503", "after": 1}]})
+                               "action": "503", "after": pushes}]})
     stopped = IndexCopy(client, "rawx", VOLUME, src, dst, remove_from_source=True).run()
-    assert stopped["copied"] == 1000 and stopped["failed_count"] == 2000
+    left = records - copied
+    assert stopped["copied"] == copied and stopped["failed_count"] == left
     # Only what the destination shows left the source.
-    assert stopped["removed_from_source"] == 1000 and stopped["unverified_count"] == 2000
-    assert len(records_on(client, src)) == 2000
+    assert stopped["removed_from_source"] == copied and stopped["unverified_count"] == left
+    assert len(records_on(client, src)) == left
     sim.clear_faults()
     resumed = IndexCopy(client, "rawx", VOLUME, src, dst, remove_from_source=True).run()
-    assert resumed["copied"] == 2000 and resumed["failed_count"] == 0
-    assert resumed["removed_from_source"] == 2000
-    assert records_on(client, dst) == before
-    assert records_on(client, src) == {}
-
-
-def test_a_7_3_0_copy_stopped_half_way_resumes_with_no_record_lost_or_duplicated(sim_factory):
-    sim, client, src, dst = volume_of_records(sim_factory, "7.3.0", 200)
-    before = records_on(client, src)
-    # One record per push: the 51st and later pushes fail.
-    sim.set_faults({"rules": [{"match": "/v1/rdir/push", "method": "POST", "service": "rdir",
-                               "action": "503", "after": 50}]})
-    stopped = IndexCopy(client, "rawx", VOLUME, src, dst, remove_from_source=True).run()
-    assert stopped["copied"] == 50 and stopped["failed_count"] == 150
-    assert stopped["removed_from_source"] == 50 and stopped["unverified_count"] == 150
-    assert len(records_on(client, src)) == 150
-    sim.clear_faults()
-    resumed = IndexCopy(client, "rawx", VOLUME, src, dst, remove_from_source=True).run()
-    assert resumed["copied"] == 150 and resumed["failed_count"] == 0
-    assert resumed["removed_from_source"] == 150
+    assert resumed["copied"] == left and resumed["failed_count"] == 0
+    assert resumed["removed_from_source"] == left
     assert records_on(client, dst) == before
     assert records_on(client, src) == {}
 
