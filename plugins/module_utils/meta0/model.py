@@ -349,12 +349,14 @@ def meta0_payload(base_mapping, digits, bases=None):
         raise PlanningError("base %r: %s" % refused)
     payload = {}
     for base, addrs in lists.values():
-        # Sorted: meta0 stores and serves every list sorted anyway.
+        # Sorted once per base (meta0 stores and serves every list sorted
+        # anyway), then one list of its own per prefix.
+        ordered = sorted(addrs)
         if digits == 4:
-            payload[base] = sorted(addrs)
+            payload[base] = ordered
         else:
             for prefix in siblings(base, digits):
-                payload[prefix] = sorted(addrs)
+                payload[prefix] = list(ordered)
     return payload
 
 
