@@ -68,13 +68,12 @@ assert not missing, "no documentation for " + ", ".join(missing)' "${names[@]}"
 
 stage_pytest() {
   # Two workers: the stage holds two cores of the queue (below). The
-  # simulators answer as $release (each leg one
-  # release, so that every module, role and playbook test runs against
-  # both); a test that names its release, or takes the same course on both,
-  # is marked one_release and runs in one leg. The simulator's own tests and
-  # the conformance replay (both releases) do not depend on the leg: they run
-  # in the 3.11 leg only (the 3.13 leg's integration tests run the simulator
-  # under 3.13).
+  # simulators answer as $release (each leg one release, so that every
+  # module, role and playbook test runs against both); a test that names its
+  # release, or takes the same course on both, is marked one_release and
+  # runs in one leg. The simulator's own tests and the conformance replay
+  # (both releases) do not depend on the leg: they run in the 3.11 leg only
+  # (the 3.13 leg's integration tests run the simulator under 3.13).
   # tests/unit is shipped: the galaxy stage runs it from the installed copy.
   local skip=()
   [ "$mode" = full ] || skip=(--ignore=tests/simulator --ignore=tests/conformance)
