@@ -60,7 +60,12 @@ class PlaybookResult(object):
         return failed_task(self.output)
 
 
-def ansible_env(tmp_path, sim=None):
+# tests/integration/bytecode/sitecustomize.py: the modules' code compiled once
+# per run, not once per task.
+BYTECODE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bytecode")
+
+
+def ansible_env(tmp_path, sim=None, bytecode_cache=None):
     env = dict(os.environ)
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": os.pathsep.join((COLLECTIONS, TEST_COLLECTIONS)),
@@ -89,11 +94,20 @@ def ansible_env(tmp_path, sim=None):
     if sim is not None:
         env["OIO_PROXYD_URL"] = sim.proxy_url
         env["OIO_NS"] = sim.namespace
+    if bytecode_cache:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (BYTECODE, env.get("PYTHONPATH")) if p)
+        env["OIO_TEST_BYTECODE_CACHE"] = bytecode_cache
     return env
 
 
+@pytest.fixture(scope="session")
+def bytecode_cache(tmp_path_factory):
+    """Where the modules' compiled code is kept (one folder per worker)."""
+    return str(tmp_path_factory.mktemp("bytecode"))
+
+
 @pytest.fixture
-def run_playbook(tmp_path):
+def run_playbook(tmp_path, bytecode_cache):
     """``run_playbook(path, sim, extra_vars=None, check=False, diff=False, args=())``."""
 
     def run(playbook, sim=None, extra_vars=None, check=False, diff=False, args=()):
@@ -109,7 +123,7 @@ def run_playbook(tmp_path):
         if diff:
             cmd.append("--diff")
         cmd.extend(args)
-        proc = subprocess.run(cmd, env=ansible_env(tmp_path, sim), cwd=ROOT,
+        proc = subprocess.run(cmd, env=ansible_env(tmp_path, sim, bytecode_cache), cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               universal_newlines=True, timeout=900, check=False)
         result = PlaybookResult(proc)
