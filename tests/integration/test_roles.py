@@ -151,19 +151,41 @@ def test_bootstrap_check_mode_then_twice(sim_factory, run_playbook):
                      second.output)
 
 
+# The role's election step, once per oio_bootstrap_verify_elections, in one
+# ansible-playbook run: the admin/status requests of each and its summary.
+VERIFY_STEP = """
+    - name: Forget the requests so far
+      oiosim.testing.control: {path: stats, method: DELETE}
+    - name: The mapping step, verify %(verify)s
+      ansible.builtin.include_role:
+        name: openio.sds.bootstrap
+        tasks_from: mapping.yml
+      vars:
+        oio_bootstrap_verify_elections: %(verify)s
+        oio_bootstrap_election_sample_size: 10
+    - name: The requests it sent
+      oiosim.testing.control: {path: stats}
+      register: verify_stats
+    - name: Print them
+      ansible.builtin.debug:
+        msg: "VERIFY %(verify)s {{ verify_stats.json.by_route['POST /v3.0/OPENIO/admin/status']
+              | default(0) }} {{ bootstrap_mapping.operation }}: {{ bootstrap_elections_summary }}"
+"""
+
+
 @pytest.mark.one_release("7.3.0")
-def test_bootstrap_verifies_what_it_is_asked_to(sim_factory, run_playbook):
+def test_bootstrap_verifies_what_it_is_asked_to(sim_factory, run_playbook, write_play):
+    """A sample, every base or none: the admin/status requests sent and the
+    summary. (The default, 1,000 at random and 3 of every meta1: the test
+    above.)"""
     sim = sim_factory("small_bootstrapped")
-    status = "POST /v3.0/OPENIO/admin/status"
-    runs = {}
-    # The default (a sample of 1,000 and 3 of every meta1) is shown by the test above.
-    for verify in ("sample", "all", "none"):
-        sim.reset_stats()
-        result = run_playbook(playbook("bootstrap"), sim, extra_vars={
-            "oio_expected_meta1": 6, "oio_expected_rawx": 6,
-            "oio_bootstrap_verify_elections": verify, "oio_bootstrap_election_sample_size": 10})
-        assert result.rc == 0 and result.changed == 0, result.failure
-        runs[verify] = (sim.stats()["by_route"].get(status, 0), result.output)
+    play = write_play("verify.yml", "".join(VERIFY_STEP % {"verify": verify}
+                                            for verify in ("sample", "all", "none")))
+    result = run_playbook(play, sim)
+    assert result.rc == 0 and result.changed == 0, result.failure
+    runs = dict((verify, (int(count), summary)) for verify, count, summary in re.findall(
+        r'"VERIFY (\w+) (\d+) none: ([^"]*)"', result.output))
+    assert sorted(runs) == ["all", "none", "sample"], result.output
     assert 10 < runs["sample"][0] <= 28
     assert "%d of %d sampled bases (10 at random and 3 of every meta1, of 256" % (
         (runs["sample"][0],) * 2) in runs["sample"][1]
