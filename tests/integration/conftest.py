@@ -60,9 +60,9 @@ class PlaybookResult(object):
         return failed_task(self.output)
 
 
-# tests/integration/bytecode/sitecustomize.py: the modules' code compiled once
-# per run, not once per task.
-BYTECODE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bytecode")
+# tools/bytecode/sitecustomize.py: the modules' code compiled once per run,
+# not once per task.
+BYTECODE = os.path.join(ROOT, "tools", "bytecode")
 
 
 def ansible_env(tmp_path, sim=None, bytecode_cache=None):
