@@ -37,7 +37,7 @@ test:
 ## replay of both releases (tests/library and
 ## tests/integration talk to simulators through the library and Ansible)
 unit: venv
-	$(VENV)/bin/python -m pytest -p no:cacheprovider -n 4 -q -m "not slow" tests/unit tests/simulator tests/conformance
+	$(VENV)/bin/python -m pytest -p no:cacheprovider -n auto -q -m "not slow" tests/unit tests/simulator tests/conformance
 
 test-311:
 	bash tools/test.sh 3.11
