@@ -6,11 +6,11 @@ the collection's module_utils again, about 0.3 s of CPU, a quarter of a
 module's run. The integration tests run several hundred tasks.
 
 Loaded at interpreter start-up through PYTHONPATH (tests/integration/conftest.py;
-tools/test.sh for the documented commands and molecule), this keeps the code compiled from a zip's source in OIO_TEST_BYTECODE_CACHE,
-under the hash of that source, and gives it the file name of the zip being
-imported. The code run is the code Python would compile; only the compiling
-is shared. Without the variable, or on a Python whose zipimport differs,
-nothing changes.
+tools/test.sh for the documented commands and molecule), this keeps the code
+compiled from a zip's source in OIO_TEST_BYTECODE_CACHE, under the hash of that
+source, and gives it the file name of the zip being imported. The code run is
+the code Python would compile; only the compiling is shared. Without the
+variable, or on a Python whose zipimport differs, nothing changes.
 """
 import hashlib
 import importlib.util
