@@ -9,7 +9,7 @@ the time is what a real cluster would take): the moved replicas per second,
 batched and not.
 
     PYTHONPATH=simulator .venv/bin/python bench/bench_batches.py
-    ... --digits 3 --batch-size 1000 --concurrency 16 --profile real
+    ... --digits 3 --batch-size 1000 --concurrency 8 --profile real
 
 Goal: batching costs at most 10% more time. The role's default batch
 (3,000 replicas) takes about a minute on a real cluster; the default here,
@@ -29,7 +29,8 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0 import apply as m
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import model as meta0_model  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import plan as meta0_plan  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.client import (  # noqa: E402
+    META1_CONCURRENCY, OioClient)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 from bench_decommission import VICTIM, trial_namespace  # noqa: E402
 
@@ -69,7 +70,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--digits", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=META1_CONCURRENCY)
     parser.add_argument("--profile", default="real", choices=["none", "real"])
     args = parser.parse_args()
     print("meta1 decommission of %s: trial namespace (4 meta1, 3 replicas), digits %d, "

@@ -11,7 +11,7 @@ copy (``admin/has`` of every base), every moved base is elected among its
 meta0 peers and its ``sys.peers`` names them.
 
     PYTHONPATH=simulator .venv/bin/python bench/bench_decommission.py
-    ... --digits 3 --concurrency 16 --profile none --release 2026.14
+    ... --digits 3 --concurrency 8 --profile none --release 2026.14
 
 On the ``real`` profile (the default) the simulated proxy serves admin
 requests at the rate a 2-core 7.3.0 cluster does (2.4-4.7 ms per admin/status,
@@ -41,7 +41,8 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0 import check as m
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import model as meta0_model  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import plan as meta0_plan  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.client import (  # noqa: E402
+    META1_CONCURRENCY, OioClient)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.election import (  # noqa: E402
     election_status)
@@ -50,6 +51,8 @@ from ansible_collections.openio.sds.plugins.module_utils.sqlbase import (  # noq
 
 VICTIM = "127.0.0.1:6009"
 GOAL_PER_REPLICA = 5
+# The whole decommission of the trial's digits-4 namespace, at a real cluster's pace.
+GOAL_SECONDS = 14 * 60
 
 
 def requests_of(sim):
@@ -161,6 +164,9 @@ def run(digits, concurrency, profile="none", release="7.3.0"):
         print("  time: %.1f s in all (%.0f requests/s); failed bases %d, cleanup problems %d"
               % (elapsed, total / max(elapsed, 1e-9), report["failed_bases_count"],
                  report["cleanup_problems_count"]))
+        if digits == 4 and profile == "real":
+            print("  " + goal("goal <= %d min for the %d replicas (%s)" % (
+                GOAL_SECONDS // 60, moves, release), elapsed <= GOAL_SECONDS))
         # The end state, asked of the services.
         after, dummy = meta0_model.bases_from_meta0(facts(client).meta0(), digits)
         still, unknown, dummy = meta0_apply.held_copies(client, {}, [VICTIM], digits, concurrency)
@@ -186,7 +192,7 @@ def run(digits, concurrency, profile="none", release="7.3.0"):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--digits", type=int, default=4)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=META1_CONCURRENCY)
     parser.add_argument("--profile", default="real", choices=["none", "real"],
                         help="latency profile of the simulated proxy (real: a 7.3.0 cluster's)")
     parser.add_argument("--release", default="7.3.0", choices=["7.3.0", "2026.14"])

@@ -12,7 +12,8 @@ import random
 import threading
 import time
 
-from ansible_collections.openio.sds.plugins.module_utils.client import CONCURRENCY_RANGE, OioError
+from ansible_collections.openio.sds.plugins.module_utils.client import (
+    CONCURRENCY_RANGE, META1_CONCURRENCY, OioError)
 from ansible_collections.openio.sds.plugins.module_utils.election import (
     STATES, is_hex, peer_results, summarize_status)
 from ansible_collections.openio.sds.plugins.module_utils.errors import InvalidInput
@@ -23,7 +24,7 @@ from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
 # The all-bases scan: requests at once, and the share of bases it may fail
 # to read (at least READ_ERROR_MIN) before it stops and fails.
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = META1_CONCURRENCY
 READ_ERROR_SHARE = 0.01
 READ_ERROR_MIN = 10
 VERIFY_SCOPES = ("all", "sample")

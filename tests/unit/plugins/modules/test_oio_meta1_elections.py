@@ -39,7 +39,7 @@ def test_a_sample_or_every_base_and_what_it_cost(oio):
         assert 10 <= result["total"] <= 12 and result["pinged"] == 0
         stats = result["stats"]
         assert stats["requests"] == result["total"] and stats["duration"] >= 0
-        assert stats["concurrency"] == 8
+        assert stats["concurrency"] == 32  # the documented default
     every = oio("oio_meta1_elections_info")
     assert every["scope"] == "all" and every["total"] == 256
     assert every["stats"]["requests"] == 256 and every["stats"]["rate"] > 0
