@@ -9,7 +9,7 @@ the time is what a real cluster would take): the moved replicas per second,
 batched and not.
 
     PYTHONPATH=simulator .venv/bin/python bench/bench_batches.py
-    ... --digits 3 --batch-size 1000 --concurrency 8 --profile real
+    ... --digits 3 --batch-size 1000 --concurrency 8 --profile real --release 2026.14
 
 Goal: batching costs at most 10% more time. The role's default batch
 (3,000 replicas) takes about a minute on a real cluster; the default here,
@@ -37,9 +37,9 @@ from bench_decommission import VICTIM, trial_namespace  # noqa: E402
 MAX_OVERHEAD = 0.10
 
 
-def decommission(digits, concurrency, profile, batch_size):
+def decommission(digits, concurrency, profile, batch_size, release):
     """``(moved replicas, seconds, batches, requests)`` of one decommission."""
-    with trial_namespace(digits, profile) as sim:
+    with trial_namespace(digits, profile, release) as sim:
         client = OioClient(sim.proxy_url, sim.namespace, timeout=60, retries=3,
                            pool_size=max(32, concurrency))
         sim.reset_stats()
@@ -72,14 +72,16 @@ def main():
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=META1_CONCURRENCY)
     parser.add_argument("--profile", default="real", choices=["none", "real"])
+    parser.add_argument("--release", default="7.3.0", choices=["7.3.0", "2026.14"])
     args = parser.parse_args()
     print("meta1 decommission of %s: trial namespace (4 meta1, 3 replicas), digits %d, "
-          "concurrency %d, profile %s" % (VICTIM, args.digits, args.concurrency, args.profile))
+          "concurrency %d, profile %s, release %s"
+          % (VICTIM, args.digits, args.concurrency, args.profile, args.release))
     runs = {}
     for name, size in (("one apply", None), ("batches of %d" % args.batch_size,
                                              args.batch_size)):
         moved, seconds, batches, requests = decommission(args.digits, args.concurrency,
-                                                         args.profile, size)
+                                                         args.profile, size, args.release)
         runs[name] = seconds
         print("  %-16s %6d replicas moved in %3d batch(es), %7.1f s, %6.1f replicas/s, "
               "%d requests" % (name, moved, batches, seconds, moved / max(seconds, 1e-9),

@@ -6,7 +6,7 @@ rebalance is planned, then applied with ``meta0_apply.Applier``; the simulator's
 request counters (``/_sim/stats``) give the requests the apply sent.
 
     PYTHONPATH=simulator .venv/bin/python bench/bench_meta0_apply.py
-    ... --digits 4 --scenarios 12:16 --concurrency 16
+    ... --digits 4 --scenarios 12:16 --concurrency 8
 
 Digits 3 by default: at digits 4 each scenario moves about 49,000 replicas
 (about 245,000 requests), which the single-threaded simulator needs many
@@ -31,7 +31,8 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0 import apply as m
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import model as meta0_model  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import plan as meta0_plan  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.client import (  # noqa: E402
+    META1_CONCURRENCY, OioClient)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 
 REFERENCE_PER_REPLICA = 6
@@ -55,7 +56,8 @@ def run(n, total, digits, concurrency, min_dist, profile="none"):
                            pool_size=max(32, concurrency))
         kwargs = dict(replicas=3, digits=digits, min_dist=min_dist)
         boot = planner.bootstrap(meta0_plan.load_meta1_services(client), **kwargs)
-        meta0_apply.Applier(client, digits).install(meta0_model.meta0_payload(boot.mapping, digits))
+        meta0_apply.Applier(client, digits).install(meta0_model.meta0_payload(boot.mapping, digits),
+                                                    len(boot.mapping))
         for i in range(n, total):
             sim.add_service({"type": "meta1", "score": 70,
                              "location": "site1.rack%d.m1host%d.meta1-%d"
@@ -91,10 +93,12 @@ def run(n, total, digits, concurrency, min_dist, profile="none"):
               % (apply_time, total_requests / max(apply_time, 1e-9),
                  report["failed_bases_count"], report["cleanup_problems_count"]))
         # Once per apply, whatever the number of moves: meta0 read again
-        # right before the force, the force, its read-back and the cache flush.
+        # right before the force, the force, its read-back, the cache flush
+        # and the record of the pending copies (a reference created, written,
+        # cleared).
         per_apply = sum(count for route, count in by_route.items()
                         if route in ("/admin/meta0_force", "/admin/meta0_list")
-                        or route.startswith("/v3.0/cache/flush"))
+                        or route.startswith(("/v3.0/cache/flush", "/reference/")))
         per_replica = float(total_requests - per_apply) / max(1, moves)
         print("  goal <= 5 requests per moved base replica: %s (%.3f, plus %d per apply)"
               % ("met" if per_replica <= 5 else "NOT met", per_replica, per_apply))
@@ -109,7 +113,7 @@ def main():
     parser.add_argument("--digits", type=int, default=3)
     parser.add_argument("--scenarios", default="12:16,100:133",
                         help="comma-separated N:TOTAL meta1 counts")
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=META1_CONCURRENCY)
     parser.add_argument("--min-dist", type=int, default=1)
     parser.add_argument("--profile", default="none", choices=["none", "real"],
                         help="latency profile of the simulated proxy (real: a 7.3.0 cluster's)")
