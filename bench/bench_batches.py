@@ -30,7 +30,7 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0 import model as m
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import plan as meta0_plan  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import (  # noqa: E402
-    META1_CONCURRENCY, OioClient)
+    META1_CONCURRENCY, OioClient, pool_size_for)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 from bench_decommission import VICTIM, trial_namespace  # noqa: E402
 
@@ -41,7 +41,7 @@ def decommission(digits, concurrency, profile, batch_size, release):
     """``(moved replicas, seconds, batches, requests)`` of one decommission."""
     with trial_namespace(digits, profile, release) as sim:
         client = OioClient(sim.proxy_url, sim.namespace, timeout=60, retries=3,
-                           pool_size=max(32, concurrency))
+                           pool_size=pool_size_for(concurrency))
         sim.reset_stats()
         moved = batches = 0
         t0 = time.time()

@@ -42,7 +42,7 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0 import model as m
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import plan as meta0_plan  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import (  # noqa: E402
-    META1_CONCURRENCY, OioClient)
+    META1_CONCURRENCY, OioClient, pool_size_for)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.election import (  # noqa: E402
     election_status)
@@ -112,7 +112,7 @@ class Phases(object):
 def run(digits, concurrency, profile="none", release="7.3.0"):
     with trial_namespace(digits, profile, release) as sim:
         client = OioClient(sim.proxy_url, sim.namespace, timeout=60, retries=3,
-                           pool_size=max(32, concurrency))
+                           pool_size=pool_size_for(concurrency))
         services = meta0_plan.load_meta1_services(client)
         current, dummy = meta0_model.bases_from_meta0(facts(client).meta0(), digits)
         held = sorted(k for k, peers in current.items() if VICTIM in peers)

@@ -42,7 +42,8 @@ sys.path.insert(0, os.path.join(ROOT, "collections"))
 sys.path.insert(0, os.path.join(ROOT, "simulator"))
 
 from ansible_collections.openio.sds.plugins.module_utils import meta1_elections as m1  # noqa: E402
-from ansible_collections.openio.sds.plugins.module_utils.client import OioClient  # noqa: E402
+from ansible_collections.openio.sds.plugins.module_utils.client import (  # noqa: E402
+    META1_CONCURRENCY, OioClient, pool_size_for)
 from ansible_collections.openio.sds.plugins.module_utils.names import base_cid  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 from oiosim.testing import Simulator  # noqa: E402
@@ -84,15 +85,15 @@ def main():
     parser.add_argument("--preset", default="lab", choices=["lab", "large"])
     parser.add_argument("--profile", default="real", choices=["real", "none"])
     parser.add_argument("--release", default="7.3.0", choices=["7.3.0", "2026.14"])
-    parser.add_argument("--concurrency", type=int, default=m1.DEFAULT_CONCURRENCY)
+    parser.add_argument("--concurrency", type=int, default=META1_CONCURRENCY)
     parser.add_argument("--warmup-concurrency", type=int, default=WARMUP_CONCURRENCY)
     parser.add_argument("--bases", type=int, default=0,
                         help="read only the first N bases (default: every base)")
     args = parser.parse_args()
     with Simulator(preset=args.preset, profile=args.profile, release=args.release,
                    ttl=3600) as sim:
-        # A pooled connection per request at once, as the module's client has.
-        client = OioClient(sim.proxy_url, sim.namespace, pool_size=args.concurrency + 1)
+        client = OioClient(sim.proxy_url, sim.namespace,
+                           pool_size=pool_size_for(args.concurrency))
         digits = facts(client).meta1_digits()
         bases = m1.meta1_bases(digits)
         if args.bases:

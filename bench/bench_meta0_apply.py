@@ -32,7 +32,7 @@ from ansible_collections.openio.sds.plugins.module_utils.meta0 import model as m
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import plan as meta0_plan  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.meta0 import planner  # noqa: E402
 from ansible_collections.openio.sds.plugins.module_utils.client import (  # noqa: E402
-    META1_CONCURRENCY, OioClient)
+    META1_CONCURRENCY, OioClient, pool_size_for)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts  # noqa: E402
 
 REFERENCE_PER_REPLICA = 6
@@ -53,7 +53,7 @@ def topology(n, digits):
 def run(n, total, digits, concurrency, min_dist, profile="none"):
     with Simulator(topology=topology(n, digits), ttl=3600, profile=profile) as sim:
         client = OioClient(sim.proxy_url, sim.namespace, timeout=60, retries=3,
-                           pool_size=max(32, concurrency))
+                           pool_size=pool_size_for(concurrency))
         kwargs = dict(replicas=3, digits=digits, min_dist=min_dist)
         boot = planner.bootstrap(meta0_plan.load_meta1_services(client), **kwargs)
         meta0_apply.Applier(client, digits).install(meta0_model.meta0_payload(boot.mapping, digits),

@@ -94,6 +94,12 @@ POOL_SERVICES = 16
 _NOTHING = object()
 
 
+def pool_size_for(concurrency):
+    """Connections to keep per service for ``concurrency`` requests at once:
+    one per request, and one for a listing read beside them."""
+    return max(POOL_SIZE, (concurrency or 0) + 1)
+
+
 # POST routes that only read: the admin routes of the RUN_ALL mode that do
 # not change a base, the properties reads, and the rdir index listings.
 READ_POSTS = ("admin/status", "admin/has", "admin/get_properties", "admin/debug", "admin/info",

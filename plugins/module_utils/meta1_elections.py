@@ -22,9 +22,9 @@ from ansible_collections.openio.sds.plugins.module_utils.names import (
     MAX_DIGITS, base_cid, base_keys, base_name)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
 
-# The all-bases scan: requests at once, and the share of bases it may fail
-# to read (at least READ_ERROR_MIN) before it stops and fails.
-DEFAULT_CONCURRENCY = META1_CONCURRENCY
+# The all-bases scan: the share of bases it may fail to read (at least
+# READ_ERROR_MIN) before it stops and fails. Requests at once:
+# client.META1_CONCURRENCY by default.
 READ_ERROR_SHARE = 0.01
 READ_ERROR_MIN = 10
 VERIFY_SCOPES = ("all", "sample")
@@ -33,7 +33,7 @@ VERIFY_SCOPES = ("all", "sample")
 def meta1_scan_spec():
     """Tuning of the scan of the meta1 bases (documented by ``openio.sds.meta1_scan``)."""
     return dict(max_unhealthy=dict(type="int", default=1000),
-                concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
+                concurrency=dict(type="int", default=META1_CONCURRENCY),
                 verify=dict(type="str", default="all", choices=list(VERIFY_SCOPES)),
                 sample_size=dict(type="int", default=1000),
                 sample_per_service=dict(type="int"),
@@ -125,7 +125,7 @@ class BulkCalls(object):
 
     MAX_WARNINGS = 5
 
-    def __init__(self, client, concurrency=DEFAULT_CONCURRENCY, warn=None, clock=time.time):
+    def __init__(self, client, concurrency=META1_CONCURRENCY, warn=None, clock=time.time):
         self.client = client
         self.concurrency = max(1, int(concurrency))
         self.warn = warn
@@ -199,7 +199,7 @@ class BulkCalls(object):
                 "concurrency": self.concurrency}
 
 
-def scan_meta1_elections(client, digits, bases=None, concurrency=DEFAULT_CONCURRENCY,
+def scan_meta1_elections(client, digits, bases=None, concurrency=META1_CONCURRENCY,
                          warn=None, calls=None):
     """Status of every meta1 base (or of ``bases``): ``[(base, summary)]``
     where a request that failed for good gives a summary in state ``error``.
@@ -216,7 +216,7 @@ def scan_meta1_elections(client, digits, bases=None, concurrency=DEFAULT_CONCURR
     return out
 
 
-def ping_meta1_bases(client, bases, concurrency=DEFAULT_CONCURRENCY, warn=None, calls=None):
+def ping_meta1_bases(client, bases, concurrency=META1_CONCURRENCY, warn=None, calls=None):
     """Ping each meta1 base; returns ``{base: problem}`` for the failed ones."""
     calls = calls or BulkCalls(client, concurrency=concurrency, warn=warn)
     return dict((b, str(a)) for b, a in calls.run("ping", bases) if isinstance(a, OioError))
@@ -268,7 +268,7 @@ def aggregate(scan, max_unhealthy=1000):
             "peer_problems": by_peer, "healthy": total_unhealthy == 0}
 
 
-def verify_meta1_elections(client, digits, concurrency=DEFAULT_CONCURRENCY, warn=None,
+def verify_meta1_elections(client, digits, concurrency=META1_CONCURRENCY, warn=None,
                            max_unhealthy=1000, sample_size=None, include=None):
     """``oio_meta1_elections_info``: the aggregate of the scan of every
     meta1 base (or of a sample), with ``scope`` and ``stats``."""
@@ -281,7 +281,7 @@ def verify_meta1_elections(client, digits, concurrency=DEFAULT_CONCURRENCY, warn
     return agg
 
 
-def elect_meta1_bases(client, digits, timeout, concurrency=DEFAULT_CONCURRENCY,
+def elect_meta1_bases(client, digits, timeout, concurrency=META1_CONCURRENCY,
                       warn=None, sleep=time.sleep, clock=time.time, max_unhealthy=1000,
                       sample_size=None, include=None):
     """``openio directory warmup`` done right: read every meta1 base's

@@ -14,7 +14,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.openio.sds.plugins.module_utils.client import (
-    HAS_REQUESTS, POOL_SIZE, REQUESTS_IMPORT_ERROR, OioClient, url_userinfo)
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, OioClient, pool_size_for, url_userinfo)
 from ansible_collections.openio.sds.plugins.module_utils.errors import (
     InvalidInput, OioError, Refused, Unfinished)
 from ansible_collections.openio.sds.plugins.module_utils.namespace import facts
@@ -146,9 +146,7 @@ class OioModule(object):
                 validate_certs=self.params["validate_certs"], ca_path=self.params["ca_path"],
                 request_id=self.params["request_id"], warn=self.warn,
                 rdir_scheme=self.params["rdir_scheme"], check_mode=self.module.check_mode,
-                # A connection per request at once, and one for a listing read
-                # beside them.
-                pool_size=max(POOL_SIZE, (self.params.get("concurrency") or 0) + 1),
+                pool_size=pool_size_for(self.params.get("concurrency")),
                 outage=self.params[outage_option] if outage_option else 0.0)
         except OioError as exc:
             self.module.fail_json(msg=str(exc))
